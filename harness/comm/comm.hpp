@@ -1,0 +1,63 @@
+#pragma once
+// The collectives the bridge and its alternative strategies need, behind one interface.
+// A Comm is one rank's handle on a group (like an ncclComm_t). Operations are ordered on the
+// rank's Device stream for GPU backends and complete before returning on the host backend.
+// Buffers are that rank's Device memory. A backend never knows what the bytes mean.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "core/error.hpp"
+
+namespace bb {
+
+struct P2POp {
+  enum Kind { send, recv } kind;
+  int peer;  // rank in this Comm
+  void* buf;
+  size_t bytes;
+};
+
+class Comm {
+ public:
+  virtual ~Comm() = default;
+  virtual std::string backend() const = 0;  // "host", "nccl", "emulate"
+  virtual int rank() const = 0;             // rank inside this communicator
+  virtual int size() const = 0;
+
+  // Collective over this Comm: every member passes the same disjoint groups (lists of ranks of
+  // this Comm). Returns the handle of the group holding this rank, ordered as listed (the list
+  // order is the all-gather's concatenation order), or nullptr if no group holds it.
+  virtual std::unique_ptr<Comm> split(const std::vector<std::vector<int>>& groups) = 0;
+
+  // recv holds size() blocks of `bytes`, rank-major. send may alias recv's own block.
+  virtual void all_gather(const void* send, void* recv, size_t bytes) = 0;
+  virtual void all_reduce_sum(const void* send, void* recv, size_t count, DType t) = 0;
+  // send/recv hold size() blocks of bytes_per_peer, block k to/from rank k.
+  virtual void all_to_all(const void* send, void* recv, size_t bytes_per_peer) = 0;
+  // A grouped set of sends and receives that progress together.
+  virtual void send_recv(const std::vector<P2POp>& ops) = 0;
+  // Host-side rendezvous of all members (not stream-ordered; used between timed regions).
+  virtual void barrier() = 0;
+  // Waits until this rank's queued work (its stream: kernels and collectives) is done. A
+  // collective that does not finish within the backend's timeout is aborted and turned into a
+  // CommError naming the phase and the group: never a hang. No-op on the host backend.
+  virtual void synchronize() = 0;
+  // Host agreement: every member gets the max / logical-or of a value. Used to agree on
+  // iteration counts and on whether any rank failed its check.
+  virtual double max_over_ranks(double v) = 0;
+
+  // Names the phase that the next operations belong to, for timeout and abort messages.
+  void set_phase(std::string phase) { phase_ = std::move(phase); }
+  const std::string& phase() const { return phase_; }
+  // Rank lists of this group in world ranks, for messages.
+  const std::vector<int>& world_ranks() const { return world_ranks_; }
+
+ protected:
+  std::string phase_ = "setup";
+  std::vector<int> world_ranks_;
+};
+
+}  // namespace bb

@@ -1,0 +1,92 @@
+#include "comm/rendezvous.hpp"
+
+#include <sstream>
+
+namespace bb {
+
+static std::string ranks_str(const std::vector<int>& r) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < r.size(); ++i) o << (i ? "," : "") << r[i];
+  o << "]";
+  return o.str();
+}
+
+Rendezvous::Rendezvous(std::vector<int> world_ranks, std::shared_ptr<AbortState> abort,
+                       double timeout_s)
+    : in(world_ranks.size()),
+      out(world_ranks.size()),
+      value(world_ranks.size()),
+      world_ranks_(std::move(world_ranks)),
+      abort_(std::move(abort)),
+      timeout_s_(timeout_s) {}
+
+void Rendezvous::arrive_and_wait(int rank, const std::string& phase) {
+  std::unique_lock<std::mutex> lk(mu_);
+  const uint64_t gen = generation_;
+  if (++arrived_ == size()) {
+    arrived_ = 0;
+    ++generation_;
+    cv_.notify_all();
+    return;
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+  while (generation_ == gen) {
+    if (abort_->aborted.load()) {
+      throw CommError("aborted", "phase '" + phase + "', group " + ranks_str(world_ranks_) +
+                                     ": aborted because " + abort_->why());
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::ostringstream msg;
+      msg << "phase '" << phase << "', group " << ranks_str(world_ranks_) << ": world rank "
+          << world_ranks_[rank] << " waited " << timeout_s_ << " s and only " << arrived_ << " of "
+          << size() << " ranks arrived";
+      abort_->abort(msg.str());
+      throw CommError("collective_timeout", msg.str());
+    }
+    cv_.wait_for(lk, std::chrono::milliseconds(20));
+  }
+}
+
+std::vector<std::shared_ptr<Rendezvous>>& Rendezvous::split_result(
+    uint64_t k, const std::vector<std::vector<int>>& groups) {
+  std::lock_guard<std::mutex> lk(mu_);
+  auto it = splits_.find(k);
+  if (it == splits_.end()) {
+    std::vector<std::shared_ptr<Rendezvous>> made;
+    for (const auto& g : groups) {
+      std::vector<int> wr;
+      for (int r : g) wr.push_back(world_ranks_[r]);
+      made.push_back(std::make_shared<Rendezvous>(wr, abort_, timeout_s_));
+    }
+    it = splits_.emplace(k, std::move(made)).first;
+  }
+  return it->second;
+}
+
+int group_of(const std::vector<std::vector<int>>& groups, int rank, int* index_in_group) {
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (size_t i = 0; i < groups[g].size(); ++i)
+      if (groups[g][i] == rank) {
+        if (index_in_group) *index_in_group = int(i);
+        return int(g);
+      }
+  return -1;
+}
+
+void validate_groups(const std::vector<std::vector<int>>& groups, int size) {
+  std::vector<int> seen(size_t(size), 0);
+  for (const auto& g : groups) {
+    if (g.empty()) throw Error("bad_groups", "split: empty group");
+    for (int r : g) {
+      if (r < 0 || r >= size)
+        throw Error("bad_groups", "split: rank " + std::to_string(r) + " outside 0.." +
+                                      std::to_string(size - 1));
+      if (seen[size_t(r)]++)
+        throw Error("bad_groups", "split: rank " + std::to_string(r) + " is in two groups");
+    }
+  }
+}
+
+}  // namespace bb

@@ -1,0 +1,73 @@
+#pragma once
+// A meeting point for the threads that play the ranks of one group (host simulation and the
+// single-GPU emulation). Every wait has a deadline: a rank that never arrives turns into a
+// CommError naming the phase and the group, never a hang. A failure anywhere aborts all groups
+// of the world so the other threads stop waiting at once.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace bb {
+
+struct AbortState {
+  std::atomic<bool> aborted{false};
+  std::mutex mu;
+  std::string reason;
+  void abort(const std::string& why) {
+    std::lock_guard<std::mutex> lk(mu);
+    if (aborted.load()) return;
+    reason = why;
+    aborted.store(true);
+  }
+  std::string why() {
+    std::lock_guard<std::mutex> lk(mu);
+    return reason;
+  }
+};
+
+class Rendezvous {
+ public:
+  Rendezvous(std::vector<int> world_ranks, std::shared_ptr<AbortState> abort, double timeout_s);
+
+  int size() const { return int(world_ranks_.size()); }
+  const std::vector<int>& world_ranks() const { return world_ranks_; }
+  const std::shared_ptr<AbortState>& abort_state() const { return abort_; }
+  double timeout_s() const { return timeout_s_; }
+
+  // Blocks until every member arrived; throws CommError on timeout or world abort.
+  void arrive_and_wait(int rank, const std::string& phase);
+
+  // Per-rank mailboxes, valid between two arrive_and_wait calls that bracket an exchange.
+  std::vector<const void*> in;
+  std::vector<void*> out;
+  std::vector<double> value;
+
+  // Sub-groups made by split number k (shared by the members that call split together).
+  std::vector<std::shared_ptr<Rendezvous>>& split_result(uint64_t k,
+                                                         const std::vector<std::vector<int>>& groups);
+
+ private:
+  std::vector<int> world_ranks_;
+  std::shared_ptr<AbortState> abort_;
+  double timeout_s_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int arrived_ = 0;
+  uint64_t generation_ = 0;
+  std::map<uint64_t, std::vector<std::shared_ptr<Rendezvous>>> splits_;
+};
+
+// Collective-level helper: index of `rank` in a split's groups, or -1.
+int group_of(const std::vector<std::vector<int>>& groups, int rank, int* index_in_group);
+
+// Checks that split groups are disjoint and name valid ranks (rule `bad_groups`).
+void validate_groups(const std::vector<std::vector<int>>& groups, int size);
+
+}  // namespace bb

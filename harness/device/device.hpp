@@ -1,0 +1,71 @@
+#pragma once
+// One rank's memory and local kernels. The host twin runs the same segment lists and patterns
+// over host memory; the CUDA device runs them on the rank's stream. Strategy code is written
+// once against this interface (ARCHITECTURE: "one host twin for every kernel").
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "pattern.hpp"
+#include "segments.hpp"
+
+namespace bb {
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  virtual std::string kind() const = 0;  // "host" or "cuda"
+
+  virtual void* alloc(size_t bytes) = 0;  // throws Error("out_of_memory") on failure
+  virtual void release(void* p) = 0;
+
+  // Stream-ordered on a GPU; synchronous on the host.
+  virtual void copy(const std::vector<CopySegment>& segs) = 0;
+  virtual void fill(void* t, const PatternGeom& g, const std::vector<int64_t>& table) = 0;
+  virtual void poison(void* t, size_t bytes) = 0;  // 0xFF bytes: a NaN in every dtype
+  virtual VerifyResult verify(const void* t, const PatternGeom& g,
+                              const std::vector<int64_t>& table) = 0;
+  // dst[i] = sum_k srcs[k][i]; dst may alias a source. Used by backends that emulate all_reduce.
+  virtual void sum(void* dst, const std::vector<const void*>& srcs, int64_t count, DType t) = 0;
+
+  // Timing marks on this rank's stream (CUDA events on a GPU, a steady clock on the host).
+  virtual int mark() = 0;
+  virtual double elapsed_ms(int from, int to) = 0;  // waits for both marks
+  virtual void reset_marks() = 0;
+  virtual void synchronize() = 0;
+  virtual void* native_stream() = 0;  // cudaStream_t, or nullptr on the host
+  virtual int ordinal() const { return -1; }  // CUDA device ordinal
+};
+
+std::unique_ptr<Device> make_host_device();
+
+// RAII buffer on a Device.
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(Device& d, size_t bytes) : dev_(&d), bytes_(bytes), ptr_(bytes ? d.alloc(bytes) : nullptr) {}
+  DeviceBuffer(DeviceBuffer&& o) noexcept { *this = std::move(o); }
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+    reset();
+    dev_ = o.dev_; ptr_ = o.ptr_; bytes_ = o.bytes_;
+    o.ptr_ = nullptr; o.bytes_ = 0;
+    return *this;
+  }
+  ~DeviceBuffer() { reset(); }
+  void reset() {
+    if (ptr_) dev_->release(ptr_);
+    ptr_ = nullptr;
+    bytes_ = 0;
+  }
+  void* get() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  Device* dev_ = nullptr;
+  size_t bytes_ = 0;
+  void* ptr_ = nullptr;
+};
+
+}  // namespace bb

@@ -1,0 +1,27 @@
+#pragma once
+// GPU busy time per phase from CUPTI activity records (no nsys needed). Phases are attributed by
+// pushing an external correlation id around each phase on the calling thread; a phase's busy
+// time is the union of its kernel/memcpy/memset intervals (NCCL and local kernels can overlap).
+// Built only with CUDA+CUPTI (harness/measure/cupti_activity.cpp).
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <utility>
+
+namespace bb {
+
+class GpuActivity {
+ public:
+  virtual ~GpuActivity() = default;
+  // Brackets work that belongs to phase `id` on the calling thread (nesting not needed).
+  virtual void push_phase(uint64_t id) = 0;
+  virtual void pop_phase() = 0;
+  // Flushes the records and returns, per (phase id, device ordinal), the busy milliseconds
+  // since the last call (union of intervals), then forgets them.
+  virtual std::map<std::pair<uint64_t, int>, double> take_busy_ms() = 0;
+};
+
+// Process-wide (CUPTI takes one subscriber). nullptr when CUPTI is unavailable; `why` says so.
+std::shared_ptr<GpuActivity> start_gpu_activity(std::string* why);
+
+}  // namespace bb

@@ -1,0 +1,57 @@
+#pragma once
+// SPEC section 3: the bridge plan. Pure logic: which rank gathers with whom, CP groups, slices.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plan/grid.hpp"
+
+namespace bb {
+
+enum class Direction { fan_in, fan_out, equal };
+const char* direction_name(Direction d);
+
+struct SrcPos {
+  int dp = 0, tp = 0;
+};
+struct DestCoords {
+  int dp = 0, tp = 0, cp = 0;
+};
+struct Slice {
+  int64_t start = 0, size = 0;
+};
+
+struct Plan {
+  int world = 0;
+  Grid src, dest;
+  Direction direction = Direction::equal;
+  int scale = 1;
+  int src_tp = 1, src_dp = 1, dest_tp = 1, dest_cp = 1, dest_dp = 1;
+  // Indexed by rank - offset().
+  std::vector<SrcPos> src_pos;
+  std::vector<DestCoords> dest_coords;
+  std::vector<std::vector<int>> gather_groups;  // world ranks, in concatenation order
+  std::vector<std::vector<int>> cp_groups;      // world ranks
+
+  int offset() const { return src.offset; }
+  int size() const { return src.size(); }
+  bool in_grid(int rank) const { return rank >= offset() && rank < offset() + size(); }
+  const SrcPos& src_of(int rank) const { return src_pos[size_t(rank - offset())]; }
+  const DestCoords& dest_of(int rank) const { return dest_coords[size_t(rank - offset())]; }
+
+  // The narrowing side's slice of a batch of size B (fan-out forward, fan-in backward); (0, B)
+  // for equal. Throws Error("batch_not_divisible").
+  Slice slice(int rank, int64_t B) const;
+  // Group holding `rank` and its index in it; nullptr when none.
+  const std::vector<int>* gather_group_of(int rank, int* index = nullptr) const;
+  const std::vector<int>* cp_group_of(int rank, int* index = nullptr) const;
+};
+
+// Validates in SPEC order (first failure wins, thrown as Error(rule id)) and builds the plan.
+Plan make_plan(int world, const Grid& src, const Grid& dest);
+
+// Checks SPEC's run-time rule for a batch size on the narrowing side.
+void check_batch(const Plan& p, int64_t B);
+
+}  // namespace bb
