@@ -120,7 +120,7 @@ class HostComm final : public Comm {
 }  // namespace
 
 HostWorld::HostWorld(int size, double timeout_s) : abort_(std::make_shared<AbortState>()) {
-  std::vector<int> ranks(size_t(size));
+  std::vector<int> ranks(static_cast<size_t>(size));
   std::iota(ranks.begin(), ranks.end(), 0);
   root_ = std::make_shared<Rendezvous>(ranks, abort_, timeout_s);
 }
