@@ -45,7 +45,9 @@ BB_HD void pattern_locate(const PatternGeom& g, int64_t idx, int64_t* i, int64_t
   int64_t L = g.s_full / (2 * g.cp_size);
   if (g.cp_rank < 0) {
     *t_global = t;
-    *chunk = int(t / L);
+    // With cp = 1 both chunks map to the same sample, so an odd s (tail past 2L) is harmless.
+    int64_t c = L > 0 ? t / L : 0;
+    *chunk = int(c < 2 * g.cp_size ? c : 2 * g.cp_size - 1);
   } else if (t < L) {
     *chunk = g.cp_rank;
     *t_global = int64_t(g.cp_rank) * L + t;

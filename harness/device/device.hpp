@@ -37,6 +37,8 @@ class Device {
   virtual void synchronize() = 0;
   virtual void* native_stream() = 0;  // cudaStream_t, or nullptr on the host
   virtual int ordinal() const { return -1; }  // CUDA device ordinal
+  // Bytes that may still be allocated (free device memory, or available host RAM); -1 unknown.
+  virtual int64_t memory_budget_bytes() const { return -1; }
 };
 
 std::unique_ptr<Device> make_host_device();

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <new>
 
+#include <unistd.h>
+
 #include "device/device.hpp"
 #include "host_kernels.hpp"
 
@@ -40,6 +42,9 @@ class HostDevice final : public Device {
   void reset_marks() override { marks_.clear(); }
   void synchronize() override {}
   void* native_stream() override { return nullptr; }
+  int64_t memory_budget_bytes() const override {
+    return int64_t(sysconf(_SC_AVPHYS_PAGES)) * int64_t(sysconf(_SC_PAGESIZE));
+  }
 
  private:
   std::vector<std::chrono::steady_clock::time_point> marks_;

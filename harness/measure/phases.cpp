@@ -1,1 +1,70 @@
-// placeholder
+#include "measure/phases.hpp"
+
+#include "device/device.hpp"
+#if __has_include("measure/nvtx.hpp")
+#include "measure/nvtx.hpp"
+#define BB_HAS_NVTX_WRAPPER 1
+#endif
+#ifdef BB_HAVE_CUDA
+#include "measure/gpu_activity.hpp"
+#endif
+
+namespace bb {
+
+const char* phase_name(Phase p) {
+  static const char* names[kPhaseCount] = {"fwd_local", "fwd_comm",  "cp_shard", "cp_adjoint",
+                                           "bwd_cp",    "bwd_comm", "bwd_local"};
+  return names[int(p)];
+}
+
+PhaseRecorder::PhaseRecorder(Device& dev, bool timing, bool nvtx, GpuActivity* cupti)
+    : dev_(dev), timing_(timing), nvtx_(nvtx), cupti_(cupti) {}
+
+void PhaseRecorder::begin_iteration() {
+  spans_.clear();
+  if (timing_) {
+    dev_.reset_marks();
+    iter_begin_ = dev_.mark();
+  }
+}
+
+void PhaseRecorder::end_iteration() {
+  if (open_) end();
+  if (timing_) iter_end_ = dev_.mark();
+}
+
+void PhaseRecorder::begin(Phase p) {
+  if (open_) end();
+  current_ = p;
+  open_ = true;
+  work_[size_t(p)].used = true;
+#ifdef BB_HAS_NVTX_WRAPPER
+  if (nvtx_) nvtx::range_push(phase_name(p));
+#endif
+#ifdef BB_HAVE_CUDA
+  if (cupti_) cupti_->push_phase(uint64_t(p) + 1);
+#endif
+  if (timing_) spans_.push_back({p, {dev_.mark(), -1}});
+}
+
+void PhaseRecorder::end() {
+  if (!open_) return;
+  open_ = false;
+  if (timing_) spans_.back().second.second = dev_.mark();
+#ifdef BB_HAVE_CUDA
+  if (cupti_) cupti_->pop_phase();
+#endif
+#ifdef BB_HAS_NVTX_WRAPPER
+  if (nvtx_) nvtx::range_pop();
+#endif
+}
+
+std::array<double, kPhaseCount> PhaseRecorder::phase_ms() {
+  std::array<double, kPhaseCount> ms{};
+  for (const auto& [p, m] : spans_) ms[size_t(p)] += dev_.elapsed_ms(m.first, m.second);
+  return ms;
+}
+
+double PhaseRecorder::total_ms() { return dev_.elapsed_ms(iter_begin_, iter_end_); }
+
+}  // namespace bb

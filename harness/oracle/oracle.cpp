@@ -1,1 +1,117 @@
-// placeholder
+#include "oracle/oracle.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "plan/audit.hpp"
+
+namespace bb {
+
+const char* layout_name(Layout l) { return l == Layout::bsh ? "bsh" : "sbh"; }
+
+Layout parse_layout(const std::string& s) {
+  if (s == "bsh") return Layout::bsh;
+  if (s == "sbh") return Layout::sbh;
+  throw Error("bad_layout_name", "unknown memory layout '" + s + "' (expected bsh or sbh)");
+}
+
+PatternGeom pattern_geom(const BridgeShape& sh, int64_t batch, int cp_size, int cp_rank, uint32_t salt) {
+  PatternGeom g{};
+  g.layout = int(sh.layout);
+  g.dtype = int(sh.dtype);
+  g.b = batch;
+  g.s_full = sh.s;
+  g.s_local = cp_rank < 0 ? sh.s : sh.s / cp_size;
+  g.h = sh.h;
+  g.cp_size = cp_size;
+  g.cp_rank = cp_rank;
+  g.salt = salt;
+  return g;
+}
+
+static int chunks(const Plan& p) { return 2 * p.dest_cp; }
+
+static std::vector<int64_t> uniform(const std::vector<int64_t>& samples, int c2) {
+  std::vector<int64_t> t;
+  for (int64_t s : samples) t.insert(t.end(), size_t(c2), s);
+  return t;
+}
+
+std::vector<int64_t> src_table(const Plan& p, int rank, int64_t b) {
+  return uniform(src_samples(p, rank, b), chunks(p));
+}
+
+std::vector<int64_t> dest_table(const Plan& p, int rank, int64_t b) {
+  return uniform(routed_samples(p, rank, b), chunks(p));
+}
+
+// CP rank r owns chunks r and 2c-1-r.
+static int chunk_owner(int chunk, int c) { return chunk < c ? chunk : 2 * c - 1 - chunk; }
+
+std::vector<int64_t> adjoint_table(const Plan& p, int rank, int64_t b) {
+  auto t = dest_table(p, rank, b);
+  const int c2 = chunks(p), me = p.dest_of(rank).cp;
+  for (size_t i = 0; i < t.size(); ++i)
+    if (chunk_owner(int(i % size_t(c2)), p.dest_cp) != me) t[i] = -1;
+  return t;
+}
+
+// The dest rank whose gradient chunk `chunk` lands in dest rank q's full gradient after the CP
+// reduction: the CP sibling of q that owns the chunk.
+static int chunk_source(const Plan& p, int q, int chunk) {
+  if (p.dest_cp == 1) return q;
+  const auto* g = p.cp_group_of(q);
+  return (*g)[size_t(chunk_owner(chunk, p.dest_cp))];
+}
+
+std::vector<int64_t> reduced_grad_table(const Plan& p, int rank, int64_t b) {
+  const int c2 = chunks(p);
+  const int64_t bd = dest_batch_for(p, b);
+  std::vector<int64_t> t(size_t(bd * c2));
+  for (int ch = 0; ch < c2; ++ch) {
+    auto samples = routed_samples(p, chunk_source(p, rank, ch), b);
+    for (int64_t j = 0; j < bd; ++j) t[size_t(j * c2 + ch)] = samples[size_t(j)];
+  }
+  return t;
+}
+
+std::vector<int64_t> src_grad_table(const Plan& p, int rank, int64_t b) {
+  const int c2 = chunks(p);
+  std::vector<int64_t> t(size_t(b * c2));
+  for (int64_t i = 0; i < b; ++i)
+    for (int ch = 0; ch < c2; ++ch) {
+      int q = rank;   // dest rank whose (reduced) gradient feeds row i
+      int64_t j = i;  // row in q's gradient
+      if (p.direction == Direction::fan_in) {
+        j = p.slice(rank, dest_batch_for(p, b)).start + i;
+      } else if (p.direction == Direction::fan_out) {
+        const int64_t per = dest_batch_for(p, b);
+        q = (*p.gather_group_of(rank))[size_t(i / per)];
+        j = i % per;
+      }
+      int src = chunk_source(p, q, ch);
+      t[size_t(i * c2 + ch)] = routed_samples(p, src, b)[size_t(j)];
+    }
+  return t;
+}
+
+std::string describe_mismatch(const std::string& tensor, int rank, const PatternGeom& g,
+                              const VerifyResult& r) {
+  int64_t i, t, hid;
+  int chunk;
+  pattern_locate(g, r.first_index, &i, &t, &hid, &chunk);
+  auto val = [&](uint32_t bits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%g (0x%0*x)", double(bits_to_float(bits, DType(g.dtype))),
+                  g.dtype == 2 ? 8 : 4, bits);
+    return std::string(buf);
+  };
+  std::ostringstream o;
+  o << tensor << " on rank " << rank << ": " << r.mismatches << " of " << pattern_elems(g)
+    << " elements wrong; first at batch " << i << ", seq " << t << " (local "
+    << (g.cp_rank < 0 ? t : (t % (g.s_full / (2 * g.cp_size))) + (chunk == g.cp_rank ? 0 : g.s_full / (2 * g.cp_size)))
+    << "), hidden " << hid << ": expected " << val(r.expected_bits) << ", got " << val(r.actual_bits);
+  return o.str();
+}
+
+}  // namespace bb

@@ -1,1 +1,45 @@
-// placeholder
+#include "plan/plan_json.hpp"
+
+namespace bb {
+
+nlohmann::ordered_json plan_to_json(const Plan& p, std::optional<int64_t> batch) {
+  using oj = nlohmann::ordered_json;
+  oj j;
+  j["direction"] = direction_name(p.direction);
+  j["scale"] = p.scale;
+  oj src = oj::object(), dest = oj::object();
+  for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
+    src[std::to_string(r)] = {p.src_of(r).dp, p.src_of(r).tp};
+    dest[std::to_string(r)] = {p.dest_of(r).dp, p.dest_of(r).tp, p.dest_of(r).cp};
+  }
+  j["rank_to_src_pos"] = src;
+  j["rank_to_dest_coords"] = dest;
+  j["gather_groups"] = p.gather_groups.empty() ? oj::array() : oj(p.gather_groups);
+  j["cp_groups"] = p.cp_groups.empty() ? oj::array() : oj(p.cp_groups);
+  if (batch) {
+    oj sl = oj::object();
+    for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
+      Slice s = p.slice(r, *batch);
+      sl[std::to_string(r)] = {s.start, s.size};
+    }
+    j["slices"] = sl;
+  }
+  return j;
+}
+
+nlohmann::ordered_json audit_to_json(const Audit& a) {
+  nlohmann::ordered_json j;
+  j["ok"] = a.ok;
+  j["src_batch"] = a.src_batch;
+  j["misrouted_ranks"] = a.misrouted_ranks;
+  j["cp_consistent"] = a.cp_consistent;
+  if (a.first) {
+    j["first_misrouted"] = {{"rank", a.first->rank}, {"receives", a.first->receives}, {"owns", a.first->owns}};
+  } else {
+    j["first_misrouted"] = nullptr;
+  }
+  j["summary"] = a.summary;
+  return j;
+}
+
+}  // namespace bb

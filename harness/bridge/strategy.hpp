@@ -1,0 +1,117 @@
+#pragma once
+// A strategy is one way to run the bridge's forward and backward (SPEC section 4) that every
+// run checks against the same oracle. Strategies are written once over a Comm and a Device, so
+// the host simulation, the single-GPU emulation and NCCL all run the same code.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "boxes.hpp"
+#include "comm/comm.hpp"
+#include "device/device.hpp"
+#include "measure/phases.hpp"
+#include "oracle/oracle.hpp"
+#include "plan/plan.hpp"
+
+namespace bb {
+
+// One rank's view of a bridge run: the plan, shape, comms, buffers and the phase recorder.
+class RankBridge {
+ public:
+  RankBridge(const Plan& plan, const BridgeShape& shape, Comm& world, Device& dev);
+
+  const Plan& plan() const { return plan_; }
+  const BridgeShape& shape() const { return shape_; }
+  int rank() const { return rank_; }
+  Device& dev() { return dev_; }
+  int64_t dest_batch() const { return dest_batch_; }
+  int cp() const { return plan_.dest_cp; }
+  int cp_rank() const { return plan_.dest_of(rank_).cp; }
+  Comm* gather_comm() { return gather_; }
+  Comm* cp_comm() { return cp_; }
+
+  // Tensor shapes of this rank (ptr filled from the current buffer set).
+  TensorRef src_ref(void* p) const;         // [b, s, h] in the shape's layout
+  TensorRef dest_ref(void* p) const;        // [b', s, h]
+  TensorRef shard_ref(void* p) const;       // [b', s/c, h]
+  TensorRef tensor(void* p, int64_t batch, int64_t seq, Layout l) const;
+
+  // The buffers every strategy reads or writes. Outputs may be re-pointed by a strategy that
+  // produces them in place elsewhere (e.g. an identity that aliases its input).
+  struct Buffers {
+    void* src = nullptr;         // input: encoder activations
+    void* dest = nullptr;        // forward result (full sequence), if the strategy makes one
+    void* shard = nullptr;       // the LLM's CP shard of the forward result
+    void* grad_shard = nullptr;  // input: the LLM's gradient w.r.t. its shard
+    void* dest_grad = nullptr;   // zero-padded full gradient, if the strategy makes one
+    void* src_grad = nullptr;    // backward result: the encoder's gradient
+    std::map<std::string, void*> ws;  // strategy workspaces
+  };
+  Buffers& buf() { return *cur_; }
+  void use_set(size_t i) { cur_ = &sets_[i % sets_.size()]; }
+  std::vector<Buffers>& sets() { return sets_; }
+
+  // Phase bracketing: sets the comm's phase name (for timeout messages) and the recorder.
+  void set_recorder(PhaseRecorder* r) { rec_ = r; }
+  void enter(Phase p);
+  void leave();
+
+  // Operations that account their bytes to the current phase.
+  void local(const std::vector<CopySegment>& segs);
+  void all_gather(Comm& c, const void* send, void* recv, size_t bytes);
+  void all_reduce(Comm& c, void* buf, size_t count);
+
+  // Gather and CP subgroup handles of this rank (created once by the caller and reused).
+  void set_comms(Comm* gather, Comm* cp) { gather_ = gather; cp_ = cp; }
+
+ private:
+  PhaseWork& work();
+  const Plan& plan_;
+  BridgeShape shape_;
+  Comm& world_;
+  Device& dev_;
+  int rank_;
+  int64_t dest_batch_;
+  Comm* gather_ = nullptr;
+  Comm* cp_ = nullptr;
+  std::vector<Buffers> sets_;
+  Buffers* cur_ = nullptr;
+  PhaseRecorder* rec_ = nullptr;
+  PhaseWork scratch_;
+};
+
+struct WorkspaceSpec {
+  std::string name;
+  int64_t bytes;
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string name() const = 0;
+  virtual std::string description() const = 0;
+  // Which standard buffers this strategy writes (dest, dest_grad) and its workspaces.
+  virtual bool makes_dest(const RankBridge& rb) const = 0;
+  virtual bool makes_dest_grad(const RankBridge& rb) const = 0;
+  virtual std::vector<WorkspaceSpec> workspaces(const RankBridge& rb) const = 0;
+  // Gather groups in concatenation order; the plan's unless a strategy needs others.
+  virtual std::vector<std::vector<int>> gather_groups(const Plan& p) const { return p.gather_groups; }
+  // src -> shard (through dest if makes_dest), then grad_shard -> src_grad.
+  virtual void forward(RankBridge& rb) const = 0;
+  virtual void backward(RankBridge& rb) const = 0;
+};
+
+// The reference, optionally broken on purpose: the oracle's own tests prove it catches these.
+struct ReferenceFaults {
+  bool skip_cp_reduce = false;   // forget the intra-CP all_reduce
+  bool reverse_gather = false;   // concatenate the gather group in the wrong order
+};
+std::unique_ptr<Strategy> make_reference(ReferenceFaults faults = {});
+
+// The table of strategies, by name.
+const std::vector<std::string>& strategy_names();
+std::unique_ptr<Strategy> make_strategy(const std::string& name);  // Error("bad_strategy")
+
+}  // namespace bb

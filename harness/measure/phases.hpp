@@ -1,0 +1,55 @@
+#pragma once
+// The phase vocabulary and the per-rank recorder. One string names a phase everywhere: the NVTX
+// range, the CUPTI bucket, the JSON key and the report column (docs/results-schema.md).
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bb {
+
+class Device;
+class GpuActivity;
+
+enum class Phase : int { fwd_local, fwd_comm, cp_shard, cp_adjoint, bwd_cp, bwd_comm, bwd_local };
+constexpr int kPhaseCount = 7;
+const char* phase_name(Phase p);
+
+// What a phase did in one run: filled while the strategy runs, so bytes are exact.
+struct PhaseWork {
+  bool used = false;
+  std::string kind;  // "local" or "collective"
+  std::string op;    // "copy", "all_gather", "all_reduce", ...
+  int group_size = 1;
+  int64_t bytes = 0;       // SPEC 10: collective bytes received per rank; local bytes read+written
+  int64_t coll_bytes = 0;  // nccl-tests size: all-gather output, all-reduce buffer
+  double bus_factor = 1;   // busbw = algbw * factor
+};
+
+// Records device marks (and NVTX ranges, CUPTI phase ids) around the phases of one iteration.
+class PhaseRecorder {
+ public:
+  PhaseRecorder(Device& dev, bool timing, bool nvtx, GpuActivity* cupti);
+  void begin_iteration();
+  void end_iteration();
+  void begin(Phase p);
+  void end();
+  // Milliseconds per phase (segments of a phase add up) and the iteration total; waits on marks.
+  std::array<double, kPhaseCount> phase_ms();
+  double total_ms();
+  std::array<PhaseWork, kPhaseCount>& work() { return work_; }
+  Phase current() const { return current_; }
+
+ private:
+  Device& dev_;
+  bool timing_, nvtx_;
+  GpuActivity* cupti_;
+  Phase current_ = Phase::fwd_local;
+  bool open_ = false;
+  int iter_begin_ = -1, iter_end_ = -1;
+  std::vector<std::pair<Phase, std::pair<int, int>>> spans_;
+  std::array<PhaseWork, kPhaseCount> work_{};
+};
+
+}  // namespace bb

@@ -1,0 +1,143 @@
+// bridge-plan: prints the bridge plan (SPEC section 8 JSON plus a layout audit) or a table for
+// people. Exit 0 on success, 2 on an invalid layout (`error: <rule-id>: <message>`) or bad flags.
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "core/error.hpp"
+#include "plan/audit.hpp"
+#include "plan/grid.hpp"
+#include "plan/layout_arg.hpp"
+#include "plan/plan.hpp"
+#include "plan/plan_json.hpp"
+
+namespace {
+
+const char* kUsage =
+    "usage: bridge-plan --world N [--offset K] --src tp=2,dp=4 --dest tp=2,cp=2,dp=2\n"
+    "                   [--src-order tp,cp,pp,dp] [--dest-order tp,cp,pp,dp] [--batch B]\n"
+    "                   [--format json|table]\n";
+
+struct Args {
+  int world = -1, offset = 0;
+  std::string src, dest, src_order = "tp,cp,pp,dp", dest_order = "tp,cp,pp,dp", format = "json";
+  std::optional<int64_t> batch;
+};
+
+int usage_error(const std::string& msg) {
+  std::cerr << "error: bad_flag: " << msg << "\n" << kUsage;
+  return 2;
+}
+
+bool parse_int(const std::string& s, long long* out) {
+  try {
+    size_t used = 0;
+    *out = std::stoll(s, &used);
+    return used == s.size();
+  } catch (...) {
+    return false;
+  }
+}
+
+std::string join(const std::vector<int>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? " " : "") + std::to_string(v[i]);
+  return s;
+}
+
+void print_table(const bb::Plan& p, std::optional<int64_t> batch, const bb::Audit& a) {
+  std::printf("direction %s, scale %d: src tp=%d dp=%d -> dest tp=%d cp=%d dp=%d, ranks %d..%d of %d\n",
+              bb::direction_name(p.direction), p.scale, p.src_tp, p.src_dp, p.dest_tp, p.dest_cp,
+              p.dest_dp, p.offset(), p.offset() + p.size() - 1, p.world);
+  std::printf("\n%6s  %-12s  %-16s  %-14s  %-10s  %s\n", "rank", "src (dp,tp)", "dest (dp,tp,cp)",
+              "gathers with", "cp group", batch ? "slice (batch rows)" : "");
+  for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
+    const auto* g = p.gather_group_of(r);
+    const auto* c = p.cp_group_of(r);
+    std::string sl;
+    if (batch) {
+      bb::Slice s = p.slice(r, *batch);
+      sl = "[" + std::to_string(s.start) + "," + std::to_string(s.start + s.size) + ")";
+    }
+    char src[32], dst[32];
+    std::snprintf(src, sizeof src, "(%d,%d)", p.src_of(r).dp, p.src_of(r).tp);
+    std::snprintf(dst, sizeof dst, "(%d,%d,%d)", p.dest_of(r).dp, p.dest_of(r).tp, p.dest_of(r).cp);
+    std::printf("%6d  %-12s  %-16s  %-14s  %-10s  %s\n", r, src, dst, g ? join(*g).c_str() : "-",
+                c ? join(*c).c_str() : "-", sl.c_str());
+  }
+  std::printf("\ngather groups (concatenation order):");
+  if (p.gather_groups.empty()) std::printf(" none (equal DP: identity)");
+  for (const auto& g : p.gather_groups) std::printf(" [%s]", join(g).c_str());
+  std::printf("\ncp groups:");
+  if (p.cp_groups.empty()) std::printf(" none (dest cp=1)");
+  for (const auto& g : p.cp_groups) std::printf(" [%s]", join(g).c_str());
+  std::printf("\naudit (src batch %lld): %s\n", (long long)a.src_batch, a.summary.c_str());
+  if (a.first) {
+    std::vector<int> rec(a.first->receives.begin(), a.first->receives.end());
+    std::vector<int> own(a.first->owns.begin(), a.first->owns.end());
+    std::printf("  first misrouted: rank %d receives samples [%s] but its replica owns [%s]\n",
+                a.first->rank, join(rec).c_str(), join(own).c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  std::map<std::string, std::string*> str_flags{{"--src", &a.src},
+                                                {"--dest", &a.dest},
+                                                {"--src-order", &a.src_order},
+                                                {"--dest-order", &a.dest_order},
+                                                {"--format", &a.format}};
+  for (int i = 1; i < argc; ++i) {
+    std::string f = argv[i], v;
+    if (f == "-h" || f == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    auto eq = f.find('=');
+    if (f.rfind("--", 0) == 0 && eq != std::string::npos) {
+      v = f.substr(eq + 1);
+      f = f.substr(0, eq);
+    } else {
+      if (i + 1 >= argc) return usage_error("flag '" + f + "' needs a value");
+      v = argv[++i];
+    }
+    long long n = 0;
+    if (str_flags.count(f)) {
+      *str_flags[f] = v;
+    } else if (f == "--world" || f == "--offset" || f == "--batch") {
+      if (!parse_int(v, &n)) return usage_error(f + " needs an integer, got '" + v + "'");
+      if (f == "--world") a.world = int(n);
+      else if (f == "--offset") a.offset = int(n);
+      else a.batch = n;
+    } else {
+      return usage_error("unknown flag '" + f + "'");
+    }
+  }
+  if (a.world < 1) return usage_error("--world N (N >= 1) is required");
+  if (a.src.empty() || a.dest.empty()) return usage_error("--src and --dest are required");
+  if (a.format != "json" && a.format != "table") return usage_error("--format is json or table");
+  try {
+    bb::Grid src = bb::make_grid(bb::parse_sizes(a.src), bb::parse_order(a.src_order), a.offset);
+    bb::Grid dest = bb::make_grid(bb::parse_sizes(a.dest), bb::parse_order(a.dest_order), a.offset);
+    bb::Plan p = bb::make_plan(a.world, src, dest);
+    if (a.batch) bb::check_batch(p, *a.batch);
+    int64_t b = a.batch ? bb::src_batch_for(p, *a.batch) : bb::unit_src_batch(p);
+    bb::Audit audit = bb::audit_plan(p, b);
+    if (a.format == "table") {
+      print_table(p, a.batch, audit);
+    } else {
+      auto j = bb::plan_to_json(p, a.batch);
+      j["audit"] = bb::audit_to_json(audit);
+      std::cout << j.dump(1) << "\n";
+    }
+  } catch (const bb::Error& e) {
+    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
