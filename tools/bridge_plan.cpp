@@ -17,12 +17,13 @@
 namespace {
 
 const char* kUsage =
-    "usage: bridge-plan --world N [--offset K] --src tp=2,dp=4 --dest tp=2,cp=2,dp=2\n"
+    "usage: bridge-plan --world N [--offset K] [--dest-offset K] --src tp=2,dp=4 --dest tp=2,cp=2,dp=2\n"
     "                   [--src-order tp,cp,pp,dp] [--dest-order tp,cp,pp,dp] [--batch B]\n"
     "                   [--format json|table]\n";
 
 struct Args {
   int world = -1, offset = 0;
+  std::optional<int> dest_offset;  // defaults to --offset
   std::string src, dest, src_order = "tp,cp,pp,dp", dest_order = "tp,cp,pp,dp", format = "json";
   std::optional<int64_t> batch;
 };
@@ -109,10 +110,11 @@ int main(int argc, char** argv) {
     long long n = 0;
     if (str_flags.count(f)) {
       *str_flags[f] = v;
-    } else if (f == "--world" || f == "--offset" || f == "--batch") {
+    } else if (f == "--world" || f == "--offset" || f == "--dest-offset" || f == "--batch") {
       if (!parse_int(v, &n)) return usage_error(f + " needs an integer, got '" + v + "'");
       if (f == "--world") a.world = int(n);
       else if (f == "--offset") a.offset = int(n);
+      else if (f == "--dest-offset") a.dest_offset = int(n);
       else a.batch = n;
     } else {
       return usage_error("unknown flag '" + f + "'");
@@ -123,7 +125,7 @@ int main(int argc, char** argv) {
   if (a.format != "json" && a.format != "table") return usage_error("--format is json or table");
   try {
     bb::Grid src = bb::make_grid(bb::parse_sizes(a.src), bb::parse_order(a.src_order), a.offset);
-    bb::Grid dest = bb::make_grid(bb::parse_sizes(a.dest), bb::parse_order(a.dest_order), a.offset);
+    bb::Grid dest = bb::make_grid(bb::parse_sizes(a.dest), bb::parse_order(a.dest_order), a.dest_offset.value_or(a.offset));
     bb::Plan p = bb::make_plan(a.world, src, dest);
     if (a.batch) bb::check_batch(p, *a.batch);
     int64_t b = a.batch ? bb::src_batch_for(p, *a.batch) : bb::unit_src_batch(p);
@@ -137,6 +139,7 @@ int main(int argc, char** argv) {
     }
   } catch (const bb::Error& e) {
     std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+    if (e.rule() == "bad_flag") std::cerr << kUsage;
     return 2;
   }
   return 0;

@@ -60,6 +60,9 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
                          CommCache& comms, Device& dev, const RunOptions& opts) {
   check_shape(plan, shape);
   Comm& world = comms.world();
+  if (world.size() != plan.world)
+    throw Error("world_mismatch", "the plan is for a world of " + std::to_string(plan.world) +
+                                      " ranks but " + std::to_string(world.size()) + " are running");
   RunResult res;
   const int rank = world.rank();
   const bool member = plan.in_grid(rank);

@@ -99,7 +99,8 @@ Grid make_grid(const std::map<std::string, int>& sizes, const std::vector<std::s
     if (!known.count(n))
       throw Error("bad_layout", "unknown dim '" + n + "' (expected tp, cp, pp, dp)");
     if (s < 1) throw Error("bad_layout", "dim '" + n + "' has size " + std::to_string(s) + " < 1");
-    if (!seen.count(n) && s != 1)
+    // A tp or dp left out of the order is the plan's `missing_dim`, reported there in order.
+    if (!seen.count(n) && s != 1 && n != "tp" && n != "dp")
       throw Error("bad_layout", "dim '" + n + "' has size " + std::to_string(s) +
                                     " but is not in the order");
   }

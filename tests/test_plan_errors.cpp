@@ -1,0 +1,178 @@
+// One negative test per rule id, through the library and through the bridge-plan CLI, and the
+// run-time bad inputs of a bridge run: each a clear error, never a crash.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge_util.hpp"
+#include "plan/layout_arg.hpp"
+
+namespace {
+
+struct RuleCase {
+  std::string rule;
+  std::string cli;  // arguments for bridge-plan
+};
+
+// Each case breaks exactly one rule (and no earlier one in SPEC's validation order).
+std::vector<RuleCase> rule_cases() {
+  return {
+      {"grid_exceeds_world", "--world 8 --offset 6 --src tp=2,dp=2 --dest tp=1,dp=4"},
+      {"missing_dim", "--world 8 --src tp=2,dp=4 --src-order tp,cp,pp --dest tp=2,dp=4"},
+      {"missing_dim", "--world 8 --src tp=2,dp=4 --dest dp=8 --dest-order cp,pp,dp"},
+      {"size_mismatch", "--world 8 --src tp=2,dp=4 --dest tp=2,dp=2"},
+      {"offset_mismatch", "--world 8 --src tp=2,dp=2 --dest tp=1,dp=4 --dest-offset 4"},
+      {"pp_not_one", "--world 8 --src tp=4,dp=2 --dest tp=2,pp=2,dp=2"},
+      {"pp_not_one", "--world 8 --src tp=2,pp=2,dp=2 --dest tp=2,dp=4"},
+      {"src_cp_not_one", "--world 8 --src tp=2,cp=2,dp=2 --dest tp=4,dp=2"},
+      {"cp_after_dp", "--world 8 --src tp=2,dp=4 --dest tp=1,dp=4,cp=2 --dest-order tp,dp,pp,cp"},
+      {"dp_not_divisible", "--world 6 --src tp=2,dp=3 --dest tp=3,dp=2"},
+      {"batch_not_divisible", "--world 8 --src tp=4,dp=2 --dest tp=2,dp=4 --batch 3"},
+  };
+}
+
+struct CliResult {
+  int code;
+  std::string out, err;
+};
+
+CliResult run_cli(const std::string& args) {
+  std::string cmd = std::string(BB_PLAN_CLI) + " " + args + " 2>/tmp/bb_cli_err_" + std::to_string(getpid());
+  CliResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+  int st = pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  FILE* e = fopen(("/tmp/bb_cli_err_" + std::to_string(getpid())).c_str(), "r");
+  while (size_t n = fread(buf.data(), 1, buf.size(), e)) r.err.append(buf.data(), n);
+  fclose(e);
+  return r;
+}
+
+// Parses the CLI arguments into grids and runs the library directly.
+std::string library_rule(const std::string& args) {
+  std::map<std::string, std::string> kv;
+  std::istringstream in(args);
+  std::string k, v;
+  while (in >> k >> v) kv[k] = v;
+  auto get = [&](const std::string& key, const std::string& def) { return kv.count(key) ? kv[key] : def; };
+  try {
+    int off = std::stoi(get("--offset", "0"));
+    bb::Grid src = bb::make_grid(bb::parse_sizes(kv["--src"]), bb::parse_order(get("--src-order", "tp,cp,pp,dp")), off);
+    bb::Grid dest = bb::make_grid(bb::parse_sizes(kv["--dest"]), bb::parse_order(get("--dest-order", "tp,cp,pp,dp")),
+                                  std::stoi(get("--dest-offset", std::to_string(off))));
+    bb::Plan p = bb::make_plan(std::stoi(kv["--world"]), src, dest);
+    if (kv.count("--batch")) bb::check_batch(p, std::stoll(kv["--batch"]));
+  } catch (const bb::Error& e) {
+    return e.rule();
+  }
+  return "";
+}
+
+class Rule : public ::testing::TestWithParam<RuleCase> {};
+
+TEST_P(Rule, LibraryNamesTheRule) { EXPECT_EQ(library_rule(GetParam().cli), GetParam().rule); }
+
+TEST_P(Rule, CliExits2WithTheRule) {
+  auto r = run_cli(GetParam().cli);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: " + GetParam().rule + ": ", 0), 0u) << r.err;
+  EXPECT_TRUE(r.out.empty()) << "nothing on stdout for an invalid layout";
+}
+
+INSTANTIATE_TEST_SUITE_P(Spec, Rule, ::testing::ValuesIn(rule_cases()), [](const auto& i) {
+  return i.param.rule + "_" + std::to_string(i.index);
+});
+
+TEST(Cli, ValidLayoutPrintsPlanJsonWithAudit) {
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 --batch 8");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["direction"], "fan_in");
+  EXPECT_EQ(j["slices"]["2"], nlohmann::json({4, 4}));
+  EXPECT_EQ(j["audit"]["ok"], true);
+}
+
+TEST(Cli, NonCanonicalOrderIsReportedAsMisrouted) {
+  // SPEC 7: src [dp, tp] with dest [tp, dp], TP2/DP4 -> TP4/DP2: rank 2 receives samples 8-15.
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=4,dp=2 --src-order dp,tp --dest-order tp,dp --batch 8");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto a = nlohmann::json::parse(r.out)["audit"];
+  EXPECT_EQ(a["ok"], false);
+  EXPECT_EQ(a["first_misrouted"]["rank"], 2);
+  EXPECT_EQ(a["first_misrouted"]["receives"], nlohmann::json({8, 9, 10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(a["first_misrouted"]["owns"], nlohmann::json({0, 1, 2, 3, 4, 5, 6, 7}));
+}
+
+TEST(Cli, TableFormatIsForPeople) {
+  auto r = run_cli("--world 8 --src tp=4,dp=2 --dest tp=1,cp=2,dp=4 --batch 8 --format table");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("direction fan_out, scale 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gather groups (concatenation order): [0 2] [1 3] [4 6] [5 7]"), std::string::npos) << r.out;
+}
+
+TEST(Cli, BadFlagsExit2WithUsage) {
+  for (const char* args : {"", "--world 8", "--world x --src tp=1,dp=8 --dest tp=1,dp=8",
+                           "--world 8 --src tp=1,dp=8 --dest tp=1,dp=8 --bogus 1",
+                           "--world 8 --src tp=1,dp=8 --dest tp=1,dp=8 --format xml",
+                           "--world 8 --src tp=one,dp=8 --dest tp=1,dp=8", "--world 8 --src tp=1,dp=8 --dest"}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_NE(r.err.find("usage: bridge-plan"), std::string::npos) << args << ": " << r.err;
+  }
+}
+
+// --- run-time bad input --------------------------------------------------------------------
+
+std::string run_rule(const bbtest::Layout& l, const bb::BridgeShape& sh, int world_override = 0) {
+  bb::Plan plan = bbtest::plan_of(l);
+  bb::LaunchOptions lo;
+  lo.backend = "host";
+  lo.world = world_override ? world_override : l.world;
+  lo.timeout_s = 10;
+  try {
+    bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
+      bb::CommCache comms(world);
+      bb::RunOptions ro;
+      ro.time = false;
+      bb::run_round_trip(plan, sh, *bb::make_strategy("reference"), comms, dev, ro);
+    });
+  } catch (const bb::Error& e) {
+    EXPECT_GT(std::string(e.what()).size(), 20u) << "messages say what is wrong";
+    return e.rule();
+  }
+  return "";
+}
+
+const bbtest::Layout kFanOut{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
+
+bb::BridgeShape small(int64_t b, int64_t s, int64_t h) {
+  bb::BridgeShape sh;
+  sh.b = b;
+  sh.s = s;
+  sh.h = h;
+  return sh;
+}
+
+TEST(RunTimeInput, BatchNotDivisibleByScale) { EXPECT_EQ(run_rule(kFanOut, small(3, 8, 4)), "batch_not_divisible"); }
+TEST(RunTimeInput, SequenceNotDivisibleBy2Cp) { EXPECT_EQ(run_rule(kFanOut, small(2, 6, 4)), "seq_not_divisible"); }
+TEST(RunTimeInput, WorldDoesNotMatchGrids) { EXPECT_EQ(run_rule(kFanOut, small(2, 8, 4), 4), "world_mismatch"); }
+TEST(RunTimeInput, BadShape) { EXPECT_EQ(run_rule(kFanOut, small(2, 8, 0), 0), "bad_shape"); }
+TEST(RunTimeInput, BuffersThatDoNotFitAreRefusedBeforeAllocating) {
+  // About 8 ranks x 6 buffers x 2 TiB: checked against available memory before any allocation.
+  EXPECT_EQ(run_rule(kFanOut, small(2, 1 << 20, 1 << 19)), "out_of_memory_budget");
+}
+TEST(RunTimeInput, UnknownStrategyDtypeLayout) {
+  EXPECT_THROW(bb::make_strategy("fastest"), bb::Error);
+  EXPECT_THROW(bb::parse_dtype("fp8"), bb::Error);
+  EXPECT_THROW(bb::parse_layout("hsb"), bb::Error);
+}
+
+}  // namespace
