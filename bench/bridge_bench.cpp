@@ -1,0 +1,296 @@
+// bridge_bench: the bridge sweep as Google Benchmark benchmarks. Each benchmark is one config
+// (layout x shape x memory layout x dtype x strategy): checked by the oracle first, then timed
+// (manual time = median round trip, max over ranks). Rank 0 drives Google Benchmark; the other
+// ranks (threads, or MPI processes) follow its choices over the world communicator. The results
+// JSON (docs/results-schema.md) is the source of truth; the console table is a view of it.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <regex>
+
+#include "bench_options.hpp"
+#include "bridge/round_trip.hpp"
+#include "comm/launch.hpp"
+#include "plan/audit.hpp"
+#include "results/results.hpp"
+#ifdef BB_HAVE_CUDA
+#include "measure/gpu_activity.hpp"
+#include "results/gpu_env.hpp"
+#endif
+#if __has_include("measure/nvtx.hpp")
+#include "measure/nvtx.hpp"
+#define BB_NVTX 1
+#endif
+
+namespace {
+
+using json = nlohmann::ordered_json;
+
+struct Point {
+  bb::SweepPoint pt;
+  bb::Plan plan;
+  bb::Audit audit;
+  std::unique_ptr<bb::Strategy> strategy;
+};
+
+// State shared by the rank threads of this process and the benchmark callbacks (rank 0).
+struct Sweep {
+  bb::BenchOptions opt;
+  std::string backend;
+  int world = 0;
+  std::vector<Point> points;
+  bb::Floors floors;
+  int64_t l2_bytes = 50ll << 20;
+  std::shared_ptr<bb::GpuActivity> cupti;
+  // Rank 0's handles while its launch runs.
+  bb::Comm* world0 = nullptr;
+  bb::Device* dev0 = nullptr;
+  bb::CommCache* cache0 = nullptr;
+  // Results.
+  std::map<std::string, json> configs;
+  std::vector<std::string> order;
+  json failures = json::array(), skipped = json::array();
+  int done = 0, total = 0;
+  std::chrono::steady_clock::time_point t0;
+};
+
+Sweep* g = nullptr;
+
+bb::RunResult run_point(int idx, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
+  const Point& p = g->points[size_t(idx)];
+  bb::RunOptions ro;
+  ro.warmup = g->opt.warmup;
+  ro.iterations = g->opt.iterations;
+  ro.nvtx = true;
+  ro.cupti = g->cupti.get();
+  ro.l2_bytes = g->l2_bytes;
+  (void)world;
+#ifdef BB_NVTX
+  bb::nvtx::Scoped range(p.pt.id());
+#endif
+  return bb::run_round_trip(p.plan, p.pt.shape, *p.strategy, cache, dev, ro);
+}
+
+void progress(const std::string& id) {
+  ++g->done;
+  const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - g->t0).count();
+  const double eta = g->done > 1 ? el / (g->done - 1) * (g->total - g->done + 1) : 0;
+  std::fprintf(stderr, "[%d/%d] %s  (elapsed %.0fs, eta %.0fs)\n", g->done, g->total, id.c_str(), el, eta);
+}
+
+void bench_point(benchmark::State& st, int idx) {
+  const Point& p = g->points[size_t(idx)];
+  for (auto _ : st) {
+    progress(p.pt.id());
+    g->world0->max_over_ranks(double(idx));  // tell the other ranks which config runs
+    bb::RunResult r;
+    try {
+      r = run_point(idx, *g->world0, *g->dev0, *g->cache0);
+    } catch (const bb::Error& e) {
+      if (dynamic_cast<const bb::CommError*>(&e)) throw;
+      g->failures.push_back({{"id", p.pt.id()}, {"rule", e.rule()}, {"error", e.what()}});
+      st.SkipWithError(e.what());
+      break;
+    }
+    if (!r.check.ok) {
+      std::string msg = "oracle mismatch on " + std::to_string(r.check.failing_ranks > 0 ? 1 : 0) +
+                        "+ rank(s): " + (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
+      g->failures.push_back({{"id", p.pt.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
+      st.SkipWithError(msg.c_str());
+      break;
+    }
+    json c = bb::config_json(p.pt, p.plan, p.audit, r, g->backend, g->opt.mode, g->opt.warmup, g->floors);
+    const double med = c["total"]["median_ms"].get<double>();
+    st.SetIterationTime(med / 1e3);
+    st.counters["bytes_per_rank"] = double(c["bytes_per_rank"].get<int64_t>());
+    st.counters["GBps"] = med > 0 ? double(c["bytes_per_rank"].get<int64_t>()) / (med * 1e6) : 0;
+    st.counters["floor_ratio"] = c["floor_ratio"].get<double>();
+    st.counters["wrong"] = 0;
+    auto it = g->configs.find(p.pt.id());
+    if (it == g->configs.end()) {
+      c["repetition_medians_ms"] = json::array({med});
+      g->configs[p.pt.id()] = c;
+      g->order.push_back(p.pt.id());
+    } else {  // --benchmark_repetitions: keep the first samples, track every repetition's median
+      auto& reps = it->second["repetition_medians_ms"];
+      reps.push_back(med);
+      double lo = 1e300, hi = 0;
+      for (const auto& v : reps) lo = std::min(lo, v.get<double>()), hi = std::max(hi, v.get<double>());
+      it->second["repetition_spread"] = lo > 0 ? hi / lo : 0.0;
+    }
+  }
+}
+
+
+// Google Benchmark's filter semantics: a regex searched in the name; a leading '-' negates.
+bool filter_matches(const std::string& name, const std::string& filter) {
+  if (filter.empty() || filter == "all" || filter == ".") return true;
+  const bool neg = filter[0] == '-';
+  const bool hit = std::regex_search(name, std::regex(neg ? filter.substr(1) : filter));
+  return neg ? !hit : hit;
+}
+
+std::string bench_name(const bb::SweepPoint& p) { return "bridge/" + p.id(); }
+
+void rank_main(bb::Comm& world, bb::Device& dev) {
+  bb::CommCache cache(world);
+  if (world.rank() == 0) {
+    g->world0 = &world;
+    g->dev0 = &dev;
+    g->cache0 = &cache;
+    benchmark::RunSpecifiedBenchmarks();
+    world.max_over_ranks(-1.0);  // done
+    g->world0 = nullptr;
+    return;
+  }
+  for (;;) {
+    const double id = world.max_over_ranks(-2.0);
+    if (id < 0) return;
+    try {
+      run_point(int(id), world, dev, cache);
+    } catch (const bb::Error& e) {
+      if (dynamic_cast<const bb::CommError*>(&e)) throw;  // rank 0 records config-level errors
+    }
+  }
+}
+
+void print_summary() {
+  std::printf("\n%-60s %10s %10s %12s %8s %7s\n", "config", "median_ms", "min_ms", "bytes/rank", "floor%", "#wrong");
+  for (const auto& id : g->order) {
+    const auto& c = g->configs[id];
+    std::printf("%-60s %10.3f %10.3f %12lld %7.1f%% %7d\n", id.c_str(), c["total"]["median_ms"].get<double>(),
+                c["total"]["min_ms"].get<double>(), (long long)c["bytes_per_rank"].get<int64_t>(),
+                100.0 * c["floor_ratio"].get<double>(), 0);
+  }
+  for (const auto& f : g->failures)
+    std::printf("%-60s %10s %10s %12s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-", "-", "-", "FAIL",
+                f["rule"].get<std::string>().c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bb::BenchOptions opt;
+  try {
+    opt = bb::parse_bench_options(&argc, argv);
+  } catch (const bb::Error& e) {
+    if (e.rule() == "help") {
+      std::cout << bb::kBenchUsage;
+      return 0;
+    }
+    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n" << bb::kBenchUsage;
+    return 2;
+  }
+  int reps = 1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--benchmark_repetitions=", 0) == 0) reps = std::max(1, std::atoi(a.c_str() + 24));
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+
+  Sweep sw;
+  g = &sw;
+  sw.opt = opt;
+  try {
+    sw.backend = bb::resolve_backend(opt.backend);
+    const bool gpu = sw.backend != "host";
+    if (bb::under_mpi()) {
+      sw.world = bb::mpi_world_size();
+    } else {
+      if (opt.worlds.size() != 1) throw bb::Error("bad_flag", "one --world per run");
+      sw.world = opt.worlds[0];
+    }
+    std::vector<bb::LayoutCase> layouts = bb::layouts_from_arg(opt.layouts, sw.world);
+    for (const auto& l : layouts)
+      if (l.world != sw.world)
+        throw bb::Error("world_mismatch", "layout '" + l.name + "' is for " + std::to_string(l.world) +
+                                              " ranks but this run has " + std::to_string(sw.world) +
+                                              " (set --world, or launch that many MPI processes)");
+    bb::SweepAxes axes;
+    axes.layouts = layouts;
+    axes.shapes = bb::parse_shapes(!opt.shapes.empty() ? opt.shapes
+                                   : gpu ? "1x1024x4096,2x4096x4096,4x8192x4096"
+                                         : "2x256x1024,4x1024x1024");
+    axes.mems = opt.mems;
+    axes.dtypes = opt.dtypes;
+    axes.strategies = opt.strategies;
+    for (auto& pt : bb::expand(axes)) {
+      try {
+        bb::Plan plan = pt.layout.plan();
+        bb::check_shape(plan, pt.shape);
+        bb::Audit audit = bb::audit_plan(plan, pt.shape.b);
+        sw.points.push_back({pt, plan, audit, bb::make_strategy(pt.strategy)});
+      } catch (const bb::Error& e) {
+        sw.skipped.push_back({{"id", pt.id()}, {"rule", e.rule()}, {"reason", e.what()}});
+        std::fprintf(stderr, "skip %s: %s: %s\n", pt.id().c_str(), e.rule().c_str(), e.what());
+      }
+    }
+    const std::string filter = benchmark::GetBenchmarkFilter();
+    for (size_t i = 0; i < sw.points.size(); ++i) {
+      const std::string name = bench_name(sw.points[i].pt);
+      if (filter_matches(name, filter)) sw.total += reps;
+      benchmark::RegisterBenchmark(name.c_str(), bench_point, int(i))
+          ->UseManualTime()
+          ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
+    }
+    sw.floors.collectives_over_links = sw.backend == "nccl";
+#ifdef BB_HAVE_CUDA
+    if (gpu) {
+      sw.floors.copy_GBps = bb::gpu_copy_bandwidth_GBps(0);
+      sw.l2_bytes = bb::gpu_l2_bytes(0);
+      if (opt.cupti != "off") {
+        std::string why;
+        sw.cupti = bb::start_gpu_activity(&why);
+        if (!sw.cupti) {
+          if (opt.cupti == "on") throw bb::Error("cupti_unavailable", why);
+          std::fprintf(stderr, "note: CUPTI per-phase GPU time off: %s\n", why.c_str());
+        }
+      }
+    }
+#endif
+    if (!gpu) {
+      sw.floors.copy_GBps = bb::host_copy_bandwidth_GBps();
+      sw.l2_bytes = 32ll << 20;
+    }
+    std::fprintf(stderr, "bridge_bench: backend %s, world %d, %zu configs (%zu skipped), copy bandwidth %.0f GB/s\n",
+                 sw.backend.c_str(), sw.world, sw.points.size(), sw.skipped.size(), sw.floors.copy_GBps);
+    sw.t0 = std::chrono::steady_clock::now();
+    bb::LaunchOptions lo;
+    lo.backend = sw.backend;
+    lo.world = sw.world;
+    lo.timeout_s = opt.timeout_s;
+    bool rank0_here = false;
+    bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
+      if (world.rank() == 0) rank0_here = true;
+      rank_main(world, dev);
+    });
+    benchmark::Shutdown();
+    if (!rank0_here) return 0;  // MPI ranks > 0: rank 0 writes the results
+    json out;
+    out["schema"] = "bridgebench/results";
+    out["schema_version"] = bb::kSchemaVersion;
+    json env = bb::environment_json(sw.backend, opt.command_line);
+    env["copy_bandwidth_GBps"] = sw.floors.copy_GBps;
+    env["cupti"] = {{"enabled", bool(sw.cupti)}, {"overhead_pct", nullptr}};
+    env["world"] = sw.world;
+    out["environment"] = env;
+    out["configs"] = json::array();
+    for (const auto& id : sw.order) out["configs"].push_back(sw.configs[id]);
+    out["failures"] = sw.failures;
+    out["skipped"] = sw.skipped;
+    bb::write_json_atomic(opt.json_out, out);
+    print_summary();
+    std::printf("\nresults: %s (%zu configs, %zu failed, %zu skipped)\n", opt.json_out.c_str(), sw.order.size(),
+                sw.failures.size(), sw.skipped.size());
+    return sw.failures.empty() ? 0 : 1;
+  } catch (const bb::Error& e) {
+    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+    return e.rule() == "bad_flag" || e.rule() == "bad_sweep_file" || e.rule() == "world_mismatch" ? 2 : 1;
+  }
+}

@@ -1,0 +1,283 @@
+// GpuActivity on the CUPTI activity API (see gpu_activity.hpp for the contract).
+//
+// How a GPU interval finds its phase: while a phase is pushed, CUPTI emits, for every CUDA
+// runtime/driver API call on that thread, an EXTERNAL_CORRELATION record (our phase id, the
+// call's correlation id); the kernel/memcpy/memset record of the work the call launched carries
+// the same correlation id. API records are only produced for enabled API kinds, so RUNTIME and
+// DRIVER are enabled too (NCCL launches through the driver API) and their records ignored.
+//
+// Records arrive in buffers, on CUPTI's worker thread or inside cuptiActivityFlushAll, in no
+// promised order across buffers: a kernel can be delivered before or after its correlation.
+// So both sides are kept for one extra take_busy_ms() round before being forgotten.
+#include <string>  // gpu_activity.hpp uses std::string without including it
+
+#include "measure/gpu_activity.hpp"
+
+#ifdef BB_HAVE_CUPTI
+
+#include <cuda_runtime_api.h>
+#include <cupti.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "core/error.hpp"
+#include "measure/interval_union.hpp"
+
+namespace bb {
+namespace {
+
+// Big enough that a timed loop of thousands of launches fills few buffers between flushes.
+constexpr size_t kBufferBytes = 8u << 20;
+constexpr CUpti_ExternalCorrelationKind kPhaseKind = CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0;
+
+const CUpti_ActivityKind kKinds[] = {
+    CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION,  // before the API kinds, so no API call is missed
+    CUPTI_ACTIVITY_KIND_RUNTIME,
+    CUPTI_ACTIVITY_KIND_DRIVER,
+    CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL,  // not KIND_KERNEL: that one serializes kernels
+    CUPTI_ACTIVITY_KIND_MEMCPY,
+    CUPTI_ACTIVITY_KIND_MEMCPY2,  // peer-to-peer copies
+    CUPTI_ACTIVITY_KIND_MEMSET,
+};
+
+std::string cupti_message(const char* what, CUptiResult r) {
+  const char* s = nullptr;
+  if (cuptiGetResultString(r, &s) != CUPTI_SUCCESS || !s) s = "unknown CUPTI error";
+  return std::string(what) + ": " + s + " (" + std::to_string(static_cast<int>(r)) + ")";
+}
+
+class CuptiActivity;
+
+// CUPTI's buffer callbacks are plain functions: they reach the live instance through this.
+std::mutex g_live_mu;
+CuptiActivity* g_live = nullptr;
+
+class CuptiActivity final : public GpuActivity {
+ public:
+  CuptiActivity() = default;
+  ~CuptiActivity() override;
+
+  void push_phase(uint64_t id) override {
+    CUptiResult r = cuptiActivityPushExternalCorrelationId(kPhaseKind, id);
+    if (r != CUPTI_SUCCESS) throw Error("cupti", cupti_message("push_phase", r));
+  }
+
+  void pop_phase() override {
+    uint64_t last = 0;
+    CUptiResult r = cuptiActivityPopExternalCorrelationId(kPhaseKind, &last);
+    // QUEUE_EMPTY: a pop without a push on this thread, a harness bug worth stopping for.
+    if (r != CUPTI_SUCCESS) throw Error("cupti", cupti_message("pop_phase", r));
+  }
+
+  std::map<std::pair<uint64_t, int>, double> take_busy_ms() override;
+
+  void consume(uint8_t* buffer, size_t valid, uint64_t dropped);
+
+  size_t enabled = 0;  // leading entries of kKinds enabled so far
+
+ private:
+  struct Work {
+    uint32_t correlation;
+    int device;
+    Interval span;
+  };
+
+  void add_work(uint32_t correlation, uint32_t device, uint64_t start, uint64_t end) {
+    work_.push_back({correlation, static_cast<int>(device), {start, end}});
+  }
+
+  std::mutex mu_;
+  std::vector<Work> work_;                      // delivered since the last take
+  std::vector<Work> unresolved_;                // last round's work with no correlation yet
+  std::unordered_map<uint32_t, uint64_t> ext_;  // correlation id -> phase id, this round
+  std::unordered_map<uint32_t, uint64_t> ext_prev_;
+  uint64_t dropped_ = 0;
+  std::string parse_error_;
+};
+
+void CuptiActivity::consume(uint8_t* buffer, size_t valid, uint64_t dropped) {
+  std::lock_guard<std::mutex> lock(mu_);
+  dropped_ += dropped;
+  CUpti_Activity* rec = nullptr;
+  for (;;) {
+    CUptiResult r = cuptiActivityGetNextRecord(buffer, valid, &rec);
+    if (r == CUPTI_ERROR_MAX_LIMIT_REACHED) break;  // end of the buffer
+    if (r != CUPTI_SUCCESS) {
+      parse_error_ = cupti_message("cuptiActivityGetNextRecord", r);
+      break;
+    }
+    switch (rec->kind) {
+      case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL:
+      case CUPTI_ACTIVITY_KIND_KERNEL: {
+        auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(rec);
+        add_work(k->correlationId, k->deviceId, k->start, k->end);
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_MEMCPY: {
+        auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(rec);
+        add_work(m->correlationId, m->deviceId, m->start, m->end);
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_MEMCPY2: {
+        auto* m = reinterpret_cast<const CUpti_ActivityMemcpyPtoP4*>(rec);
+        add_work(m->correlationId, m->deviceId, m->start, m->end);
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_MEMSET: {
+        auto* m = reinterpret_cast<const CUpti_ActivityMemset4*>(rec);
+        add_work(m->correlationId, m->deviceId, m->start, m->end);
+        break;
+      }
+      case CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION: {
+        auto* e = reinterpret_cast<const CUpti_ActivityExternalCorrelation*>(rec);
+        if (e->externalKind == kPhaseKind) ext_[e->correlationId] = e->externalId;
+        break;
+      }
+      default:  // API records: only needed so that correlations are emitted
+        break;
+    }
+  }
+}
+
+std::map<std::pair<uint64_t, int>, double> CuptiActivity::take_busy_ms() {
+  // Outside mu_: the flush may deliver buffers on this thread, through consume().
+  CUptiResult r = cuptiActivityFlushAll(0);
+  if (r != CUPTI_SUCCESS) throw Error("cupti", cupti_message("cuptiActivityFlushAll", r));
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!parse_error_.empty()) {
+    std::string e = std::move(parse_error_);
+    parse_error_.clear();
+    throw Error("cupti", e);
+  }
+  if (dropped_ != 0) {
+    // Busy times would silently read low: refuse them rather than report wrong numbers.
+    std::string e = "CUPTI dropped " + std::to_string(dropped_) + " activity records";
+    dropped_ = 0;
+    throw Error("cupti_records_dropped", e);
+  }
+
+  auto phase_of = [&](uint32_t correlation, uint64_t* phase) {
+    auto it = ext_.find(correlation);
+    if (it == ext_.end()) {
+      it = ext_prev_.find(correlation);
+      if (it == ext_prev_.end()) return false;
+    }
+    *phase = it->second;
+    return true;
+  };
+
+  std::map<std::pair<uint64_t, int>, std::vector<Interval>> groups;
+  std::vector<Work> still_unresolved;
+  uint64_t phase = 0;
+  for (const Work& w : unresolved_)  // second chance over: work outside any phase
+    if (phase_of(w.correlation, &phase)) groups[{phase, w.device}].push_back(w.span);
+  for (const Work& w : work_) {
+    if (phase_of(w.correlation, &phase))
+      groups[{phase, w.device}].push_back(w.span);
+    else
+      still_unresolved.push_back(w);
+  }
+  work_.clear();
+  unresolved_ = std::move(still_unresolved);
+  ext_prev_ = std::move(ext_);
+  ext_.clear();
+
+  std::map<std::pair<uint64_t, int>, double> busy;
+  for (auto& [key, spans] : groups) busy[key] = union_length(std::move(spans)) * 1e-6;  // ns
+  return busy;
+}
+
+void CUPTIAPI buffer_requested(uint8_t** buffer, size_t* size, size_t* max_records) {
+  // CUPTI wants 8-byte aligned buffers; a null buffer makes it drop records (counted).
+  *buffer = static_cast<uint8_t*>(std::aligned_alloc(8, kBufferBytes));
+  *size = *buffer ? kBufferBytes : 0;
+  *max_records = 0;
+}
+
+void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t* buffer, size_t,
+                               size_t valid) {
+  size_t dropped = 0;
+  if (cuptiActivityGetNumDroppedRecords(ctx, stream, &dropped) != CUPTI_SUCCESS) dropped = 0;
+  {
+    std::lock_guard<std::mutex> lock(g_live_mu);
+    if (g_live && buffer) g_live->consume(buffer, valid, dropped);
+  }
+  std::free(buffer);
+}
+
+CuptiActivity::~CuptiActivity() {
+  // Tracing off first so the final flush is the last delivery; errors can only be reported.
+  for (size_t i = 0; i < enabled; ++i) {
+    CUptiResult r = cuptiActivityDisable(kKinds[i]);
+    if (r != CUPTI_SUCCESS)
+      std::fprintf(stderr, "bridgebench: %s\n", cupti_message("cuptiActivityDisable", r).c_str());
+  }
+  CUptiResult r = cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+  if (r != CUPTI_SUCCESS)
+    std::fprintf(stderr, "bridgebench: %s\n", cupti_message("cuptiActivityFlushAll", r).c_str());
+  std::lock_guard<std::mutex> lock(g_live_mu);
+  if (g_live == this) g_live = nullptr;
+}
+
+}  // namespace
+
+std::shared_ptr<GpuActivity> start_gpu_activity(std::string* why) {
+  static std::mutex start_mu;
+  static std::weak_ptr<CuptiActivity> current;
+  static bool callbacks_registered = false;
+  std::lock_guard<std::mutex> lock(start_mu);
+  if (auto live = current.lock()) return live;  // one CUPTI client per process
+
+  auto fail = [&](std::string reason) -> std::shared_ptr<GpuActivity> {
+    if (why) *why = std::move(reason);
+    return nullptr;
+  };
+  int devices = 0;
+  cudaError_t ce = cudaGetDeviceCount(&devices);
+  if (ce != cudaSuccess) return fail(std::string("no CUDA device: ") + cudaGetErrorString(ce));
+  if (devices == 0) return fail("no CUDA device");
+
+  if (!callbacks_registered) {
+    // Fails with MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED when another CUPTI client (nsys, ncu,
+    // a framework profiler) already holds the activity API.
+    CUptiResult r = cuptiActivityRegisterCallbacks(buffer_requested, buffer_completed);
+    if (r != CUPTI_SUCCESS) return fail(cupti_message("cuptiActivityRegisterCallbacks", r));
+    callbacks_registered = true;
+  }
+
+  auto activity = std::make_shared<CuptiActivity>();
+  {
+    std::lock_guard<std::mutex> live(g_live_mu);
+    g_live = activity.get();
+  }
+  for (CUpti_ActivityKind k : kKinds) {
+    CUptiResult r = cuptiActivityEnable(k);
+    if (r != CUPTI_SUCCESS) {
+      std::string reason = cupti_message("cuptiActivityEnable", r) + " for activity kind " +
+                           std::to_string(static_cast<int>(k));
+      activity.reset();  // the destructor disables what was enabled
+      return fail(reason);
+    }
+    ++activity->enabled;
+  }
+  current = activity;
+  return activity;
+}
+
+}  // namespace bb
+
+#else  // built without CUPTI: callers get the documented nullptr
+
+namespace bb {
+std::shared_ptr<GpuActivity> start_gpu_activity(std::string* why) {
+  if (why) *why = "built without CUPTI (libcupti not found next to the CUDA toolkit)";
+  return nullptr;
+}
+}  // namespace bb
+
+#endif

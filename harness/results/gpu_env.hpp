@@ -1,0 +1,14 @@
+#pragma once
+// GPU part of the environment capture (built with CUDA only).
+#include <nlohmann/json.hpp>
+
+namespace bb {
+
+// gpus[], gpu_count, driver_version, cuda_runtime, nccl_version, topology.
+nlohmann::ordered_json gpu_environment_json();
+// cudaMemcpy device-to-device bandwidth on GPU `ordinal`, bytes read + written, GB/s (median).
+double gpu_copy_bandwidth_GBps(int ordinal);
+// Size of the L2 cache of GPU `ordinal` (bytes), for buffer rotation.
+int64_t gpu_l2_bytes(int ordinal);
+
+}  // namespace bb

@@ -1,0 +1,40 @@
+#pragma once
+// The results JSON (docs/results-schema.md): the schema version, the environment, and one
+// object per config. Measurement and summary live here; printing lives in the binaries.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/round_trip.hpp"
+#include "plan/audit.hpp"
+#include "results/sweep.hpp"
+
+namespace bb {
+
+constexpr int kSchemaVersion = 1;
+constexpr double kNvlinkGBps = 450.0;  // NVLink 4, per direction per GPU (SPEC 10)
+
+struct Stats {
+  double median = 0, min = 0, max = 0, mean = 0;
+};
+Stats stats_of(std::vector<double> v);
+
+struct Floors {
+  double copy_GBps = 0;  // measured local copy bandwidth (read + written bytes)
+  double link_GBps = kNvlinkGBps;
+  bool collectives_over_links = true;  // false in host/emulation: collectives are memory copies
+};
+
+nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit,
+                                   const RunResult& r, const std::string& backend, const std::string& mode,
+                                   int warmup, const Floors& floors);
+
+// Environment capture: host, time, git commit, command line, GPUs, versions, topology.
+nlohmann::ordered_json environment_json(const std::string& backend, const std::string& command_line);
+double host_copy_bandwidth_GBps();
+
+// Writes to a temp file beside `path`, then renames: readers never see half a file.
+void write_json_atomic(const std::string& path, const nlohmann::ordered_json& j);
+
+}  // namespace bb

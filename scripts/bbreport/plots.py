@@ -1,0 +1,228 @@
+"""matplotlib figures (Agg: no display, no network) returned as PNG bytes wrapped in doc.Image."""
+import io
+import math
+from collections import OrderedDict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
+import numpy as np  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
+
+from .doc import Image  # noqa: E402
+from .schema import PHASES, grid_label, is_num, total_floor_ratio  # noqa: E402
+
+DPI = 110
+# Fixed colour per phase so every figure in a report (and across reports) reads the same way.
+PHASE_COLORS = dict(zip(PHASES, plt.get_cmap("tab10").colors))
+STRATEGY_STYLES = ["-", "--", ":", "-."]
+
+
+def _png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _short_bytes(n, _pos=None):
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:g} {unit}"
+        n /= 1024
+    return ""
+
+
+def bandwidth_vs_size(labelled):
+    """Round-trip throughput (src bytes per rank / total median) against src bytes per rank,
+    one panel per strategy. src bytes rather than moved bytes, so strategies that move fewer
+    bytes for the same result compare fairly."""
+    series = OrderedDict()
+    for _label, cfg in labelled:
+        shape, total = cfg.get("shape", {}), cfg.get("total", {})
+        x, t = shape.get("src_bytes_per_rank"), total.get("median_ms")
+        if not (is_num(x) and is_num(t) and t > 0 and x > 0):
+            continue
+        key = (cfg.get("strategy"), cfg.get("layout_name"), shape.get("dtype"), shape.get("layout"))
+        series.setdefault(key, []).append((x, x / (t * 1e6)))
+    if not series:
+        return None
+    strategies = list(OrderedDict.fromkeys(k[0] for k in series))
+    lines = list(OrderedDict.fromkeys(k[1:] for k in series))
+    colors = plt.get_cmap("tab10").colors
+    markers = "osD^v<>p*h"
+    xs_all = sorted({p[0] for pts in series.values() for p in pts})
+    fig, axes = plt.subplots(1, len(strategies), squeeze=False, sharey=True,
+                             figsize=(1 + 5.5 * len(strategies), 4.6))
+    handles = {}
+    for (strategy, *rest), pts in series.items():
+        i = lines.index(tuple(rest))
+        ax = axes[0][strategies.index(strategy)]
+        pts.sort()
+        (h,) = ax.plot([p[0] for p in pts], [p[1] for p in pts], color=colors[i % 10],
+                       marker=markers[i // 10 % len(markers)], ms=5)
+        handles.setdefault(tuple(rest), h)
+    for ax, strategy in zip(axes[0], strategies):
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_locator(FixedLocator(xs_all))
+        ax.xaxis.set_major_formatter(FuncFormatter(_short_bytes))
+        ax.xaxis.set_minor_locator(FixedLocator([]))
+        ax.set_xlabel("src bytes per rank (log2)")
+        ax.set_ylim(bottom=0)
+        ax.set_title(f"strategy: {strategy}", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("src bytes per rank / round-trip median (GB/s)")
+    fig.legend(list(handles.values()), [f"{l} · {d}/{m}" for l, d, m in handles],
+               loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(handles)),
+               fontsize=8, frameon=False)
+    fig.tight_layout()
+    return Image("bandwidth_vs_size", _png(fig), "bandwidth vs size per strategy")
+
+
+def phase_breakdown(labelled):
+    """Stacked per-phase medians per config; the black tick is the measured round-trip median."""
+    rows = [(label, cfg) for label, cfg in labelled if cfg.get("phases")]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(11, 1.4 + 0.3 * len(rows)))
+    y = np.arange(len(rows))
+    left = np.zeros(len(rows))
+    names = PHASES + sorted({p["name"] for _, c in rows for p in c["phases"]} - set(PHASES))
+    for name in names:
+        vals = np.array([sum(p.get("median_ms") or 0 for p in c["phases"] if p.get("name") == name)
+                         for _, c in rows])
+        if not vals.any():
+            continue
+        ax.barh(y, vals, left=left, height=0.7, label=name, color=PHASE_COLORS.get(name))
+        left += vals
+    totals = [c.get("total", {}).get("median_ms") for _, c in rows]
+    ax.scatter([t if is_num(t) else np.nan for t in totals], y, marker="|", s=180, c="black",
+               label="total median", zorder=3)
+    ax.set_yticks(y, [label for label, _ in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("median ms per phase (stacked)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=8, fontsize=8, frameon=False)
+    fig.tight_layout()
+    return Image("phase_breakdown", _png(fig), "per-phase breakdown per config")
+
+
+def _annotated_heatmap(ax, data, fmt, cmap, vmin=None, vmax=None):
+    cm = plt.get_cmap(cmap).with_extremes(bad="#eeeeee")
+    finite = data[np.isfinite(data)]
+    lo = vmin if vmin is not None else (finite.min() if finite.size else 0.0)
+    hi = vmax if vmax is not None else (finite.max() if finite.size else 1.0)
+    im = ax.imshow(np.ma.masked_invalid(data), cmap=cm, vmin=lo, vmax=hi, aspect="auto")
+    for (i, j), v in np.ndenumerate(data):
+        if math.isnan(v):
+            ax.text(j, i, "—", ha="center", va="center", fontsize=8, color="#888888")
+            continue
+        r, g, b, _ = cm(im.norm(v))
+        # black on light cells, white on dark ones (relative luminance)
+        light = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45
+        ax.text(j, i, fmt(v), ha="center", va="center", fontsize=8,
+                color="black" if light else "white")
+    return im
+
+
+def layout_heatmap(labelled):
+    """src layout x dest layout for the largest shape: total median ms and total floor ratio."""
+    cands = [c for _, c in labelled if is_num(c.get("shape", {}).get("src_bytes_per_rank"))
+             and is_num(c.get("total", {}).get("median_ms"))]
+    if not cands:
+        return None
+
+    def shape_key(c):
+        s = c["shape"]
+        return (s["src_bytes_per_rank"], s.get("b"), s.get("s"), s.get("h"), s.get("layout"),
+                s.get("dtype"))
+    big = max(shape_key(c) for c in cands)
+    cands = [c for c in cands if shape_key(c) == big]
+    srcs = sorted({grid_label(c["src"], c.get("src_order")) for c in cands})
+    dests = sorted({grid_label(c["dest"], c.get("dest_order")) for c in cands})
+    strategies = list(OrderedDict.fromkeys(c.get("strategy") for c in cands))
+    height = 0.6 + (1 + 0.5 * len(srcs)) * len(strategies)
+    fig, axes = plt.subplots(len(strategies), 2, squeeze=False,
+                             figsize=(4 + 1.6 * len(dests), height))
+    for row, strategy in enumerate(strategies):
+        ms = np.full((len(srcs), len(dests)), np.nan)
+        ratio = np.full_like(ms, np.nan)
+        for c in cands:
+            if c.get("strategy") != strategy:
+                continue
+            i = srcs.index(grid_label(c["src"], c.get("src_order")))
+            j = dests.index(grid_label(c["dest"], c.get("dest_order")))
+            t = c["total"]["median_ms"]
+            # several configs can share a cell (e.g. two modes): keep the fastest
+            if math.isnan(ms[i, j]) or t < ms[i, j]:
+                ms[i, j] = t
+                r = total_floor_ratio(c)
+                ratio[i, j] = r if r is not None else np.nan
+        for col, (data, fmt, cmap, vmin, vmax, what) in enumerate((
+                (ms, lambda v: f"{v:.3g}", "viridis_r", None, None, "total median ms"),
+                (ratio, lambda v: f"{v:.2f}", "RdYlGn", 0.0, 1.0,
+                 "floor ratio (1 = at the limit)"))):
+            ax = axes[row][col]
+            im = _annotated_heatmap(ax, data, fmt, cmap, vmin, vmax)
+            ax.set_xticks(range(len(dests)), dests, fontsize=8, rotation=20, ha="right")
+            ax.set_yticks(range(len(srcs)), srcs, fontsize=8)
+            ax.set_title(f"{strategy}: {what}", fontsize=9)
+            if col == 0:
+                ax.set_ylabel("src (encoder)", fontsize=8)
+            if row == len(strategies) - 1:
+                ax.set_xlabel("dest (LLM)", fontsize=8)
+            fig.colorbar(im, ax=ax, fraction=0.05)
+    b, s, h, mem, dtype = big[1:]
+    fig.suptitle(f"Layout heat map, largest shape b{b}·s{s}·h{h} {mem} {dtype}", fontsize=10)
+    fig.tight_layout()
+    return Image("layout_heatmap", _png(fig), "layout heat map for the largest shape")
+
+
+def floor_ratio_per_phase(labelled):
+    """Configs x phases, floor_ms / median_ms; the last column is the whole round trip."""
+    rows = [(label, cfg) for label, cfg in labelled if cfg.get("phases")]
+    if not rows:
+        return None
+    present = {p.get("name") for _, c in rows for p in c["phases"]}
+    cols = [p for p in PHASES if p in present] + sorted(present - set(PHASES))
+    data = np.full((len(rows), len(cols) + 1), np.nan)
+    for i, (_, c) in enumerate(rows):
+        for p in c["phases"]:
+            if p.get("name") in cols and is_num(p.get("floor_ratio")):
+                data[i, cols.index(p["name"])] = p["floor_ratio"]
+        r = total_floor_ratio(c)
+        if r is not None:
+            data[i, -1] = r
+    fig, ax = plt.subplots(figsize=(3.5 + 0.95 * len(cols), 1.2 + 0.3 * len(rows)))
+    im = _annotated_heatmap(ax, data, lambda v: f"{v:.2f}", "RdYlGn", 0.0, 1.0)
+    ax.set_xticks(range(len(cols) + 1), cols + ["TOTAL"], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize=8)
+    ax.axvline(len(cols) - 0.5, color="black", lw=1.5)
+    fig.colorbar(im, ax=ax, fraction=0.03, label="floor ratio (floor_ms / median_ms)")
+    fig.tight_layout()
+    return Image("floor_ratio", _png(fig), "floor ratio per phase")
+
+
+def trend(entries_for_config, title):
+    """History: median ms (left axis) and floor ratio (right axis) over runs."""
+    xs = list(range(len(entries_for_config)))
+    med = [e["median_ms"] if is_num(e.get("median_ms")) else np.nan for e in entries_for_config]
+    ratio = [e["floor_ratio"] if is_num(e.get("floor_ratio")) else np.nan
+             for e in entries_for_config]
+    labels = [e["label"] for e in entries_for_config]
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.plot(xs, med, marker="o", color="#3b6ea5", label="total median ms")
+    ax.set_ylabel("total median ms", color="#3b6ea5")
+    ax.set_ylim(bottom=0, top=max([m for m in med if not math.isnan(m)], default=1) * 1.15)
+    ax2 = ax.twinx()
+    ax2.plot(xs, ratio, marker="s", ms=3, color="#c06020", linestyle="--", label="floor ratio")
+    ax2.set_ylabel("floor ratio", color="#c06020")
+    ax2.set_ylim(0, 1.05)
+    step = max(1, len(xs) // 12)  # keep tick labels legible on long histories
+    ax.set_xticks(xs[::step], labels[::step], rotation=30, ha="right", fontsize=7)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)

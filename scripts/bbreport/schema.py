@@ -1,0 +1,113 @@
+"""Loading results JSON (docs/results-schema.md) and the small helpers every script shares."""
+import json
+import math
+
+SCHEMA = "bridgebench/results"
+SUPPORTED_VERSIONS = (1,)
+
+# Execution order; the same strings name NVTX ranges, CUPTI buckets and report columns.
+PHASES = ["fwd_local", "fwd_comm", "cp_shard", "cp_adjoint", "bwd_cp", "bwd_comm", "bwd_local"]
+
+DASH = "—"
+
+
+class SchemaError(Exception):
+    """The file is not a results document these scripts understand."""
+
+
+def check_results(doc, where="results"):
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise SchemaError(f"{where}: not a {SCHEMA} document (schema={got!r})")
+    version = doc.get("schema_version")
+    # bool is an int in Python; a JSON `true` must not pass as version 1.
+    if type(version) is not int or version not in SUPPORTED_VERSIONS:
+        known = ", ".join(map(str, SUPPORTED_VERSIONS))
+        raise SchemaError(f"{where}: schema_version {version!r} is not supported "
+                          f"(these scripts know version {known}); update scripts/bbreport")
+    if not isinstance(doc.get("environment"), dict) or not isinstance(doc.get("configs"), list):
+        raise SchemaError(f"{where}: missing 'environment' object or 'configs' list")
+    doc.setdefault("failures", [])
+    doc.setdefault("skipped", [])
+    return doc
+
+
+def load_results(path):
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SchemaError(f"{path}: cannot read results JSON: {e}") from None
+    return check_results(doc, str(path))
+
+
+# ---- derived values -------------------------------------------------------------------------
+
+def total_floor_ratio(cfg):
+    """Sum of the phase floors over the measured round trip; None when nothing to divide.
+    The writer may store it as the config's own floor_ratio (not in schema v1's text): that
+    value wins, the computation is the fallback."""
+    if is_num(cfg.get("floor_ratio")):
+        return cfg["floor_ratio"]
+    floors = [p.get("floor_ms") for p in cfg.get("phases", [])]
+    median = (cfg.get("total") or {}).get("median_ms")
+    if not floors or any(f is None for f in floors) or not median:
+        return None
+    return sum(floors) / median
+
+
+def grid_label(grid, order=None):
+    """{"tp":2,"dp":4} -> "TP2·DP4"; cp/pp only when > 1, non-canonical order appended."""
+    parts = [f"{d.upper()}{grid[d]}" for d in ("tp", "cp", "pp", "dp")
+             if d in grid and (grid[d] != 1 or d in ("tp", "dp"))]
+    label = "·".join(parts)
+    canonical = ["tp", "cp", "pp", "dp"]
+    if order and [d for d in order if d in canonical] != [d for d in canonical if d in order]:
+        label += f" [{','.join(order)}]"
+    return label
+
+
+def layout_label(cfg):
+    return (f"{grid_label(cfg.get('src', {}), cfg.get('src_order'))} → "
+            f"{grid_label(cfg.get('dest', {}), cfg.get('dest_order'))}")
+
+
+def shape_label(cfg):
+    s = cfg.get("shape", {})
+    return f"b{s.get('b')}·s{s.get('s')}·h{s.get('h')} {s.get('layout', '?')}"
+
+
+# ---- formatting -----------------------------------------------------------------------------
+
+def is_num(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def fmt_num(x, digits=3):
+    if not is_num(x):
+        return DASH
+    if x != 0 and abs(x) < 10 ** -digits:
+        return f"{x:.{digits}g}"
+    return f"{x:.{digits}f}"
+
+
+def fmt_ms(x):
+    return fmt_num(x, 4 if is_num(x) and abs(x) < 1 else 3)
+
+
+def fmt_bytes(n):
+    if not is_num(n):
+        return DASH
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return DASH
+
+
+def fmt_pct(x):
+    return f"{x:+.1f}%" if is_num(x) else DASH
+
+
+def fmt_bool(x):
+    return {True: "yes", False: "NO"}.get(x, DASH)

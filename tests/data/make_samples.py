@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Regenerates the sample results files used by tests/python (schema bridgebench/results v1).
+
+The numbers are invented but self-consistent (stats from samples, algbw/busbw/floors from bytes),
+so the report scripts see what the C++ side writes. What b plants relative to a:
+  * REGRESSED: fwd_comm of one config is 40% slower (so its total regresses too);
+  * IMPROVED:  bwd_comm of one config is 30% faster;
+  * NOISY:     one config has a wide sample spread on both sides and a 7% median shift,
+               above the 5% threshold but inside the noise;
+  * every other median moves by under 1.5%;
+  * one config only in a, one only in b.
+Run: python3 tests/data/make_samples.py   (writes the three JSON files next to it)
+"""
+import copy
+import json
+import os
+import random
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LINK_GBPS, COPY_GBPS = 450.0, 3000.0
+DTYPE_BYTES = {"bf16": 2, "fp16": 2, "fp32": 4}
+
+REGRESSED = "seed_fan_in_cp2/sbh/bf16/b2.s4096.h4096/reference"
+IMPROVED = "seed_fan_out_cp2/sbh/bf16/b4.s4096.h4096/fused"
+NOISY = "seed_fan_in_cp1/sbh/bf16/b2.s1024.h4096/reference"
+ONLY_A = "seed_fan_in_cp1/bsh/fp32/b2.s1024.h4096/reference"
+ONLY_B = "seed_fan_in_cp1/bsh/fp32/b2.s2048.h4096/reference"
+
+LAYOUTS = {
+    # name: (src, dest, direction, scale, cp)
+    "seed_fan_in_cp2": ({"tp": 2, "dp": 4}, {"tp": 2, "cp": 2, "dp": 2}, "fan_in", 2, 2),
+    "seed_fan_out_cp2": ({"tp": 4, "dp": 2}, {"tp": 1, "cp": 2, "dp": 4}, "fan_out", 2, 2),
+    "seed_fan_in_cp1": ({"tp": 2, "dp": 4}, {"tp": 4, "dp": 2}, "fan_in", 2, 1),
+    "dp_tp_order": ({"tp": 2, "dp": 4}, {"tp": 4, "dp": 2}, "fan_in", 2, 1),
+}
+
+
+def stats(samples):
+    s = sorted(samples)
+    n = len(s)
+    med = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    return {"median_ms": round(med, 6), "min_ms": round(s[0], 6), "max_ms": round(s[-1], 6),
+            "mean_ms": round(sum(s) / n, 6), "samples_ms": [round(x, 6) for x in samples]}
+
+
+def phase(rng, name, op, group, nbytes, efficiency, busy, spread):
+    kind = "local" if op == "copy" else "collective"
+    floor = nbytes / ((COPY_GBPS if kind == "local" else LINK_GBPS) * 1e6)
+    med = floor / efficiency
+    samples = [med * (1 + rng.uniform(-spread, spread)) for _ in range(20)]
+    p = stats(samples)
+    m = p["median_ms"]
+    algbw = nbytes / (m * 1e6)
+    factor = {"all_gather": (group - 1) / group, "all_reduce": 2 * (group - 1) / group}.get(op, 1.0)
+    p.update({"name": name, "kind": kind, "op": op, "group_size": group, "bytes_per_rank": nbytes,
+              "algbw_GBps": round(algbw, 3), "busbw_GBps": round(algbw * factor, 3),
+              "floor_ms": round(floor, 6), "floor_ratio": round(floor / m, 4),
+              "gpu_busy_ms": None if busy is None else round(m * busy, 6)})
+    return p
+
+
+def make_config(rng, layout, mem, dtype, b, s, h, strategy, spread=0.02, audit_bad=False):
+    src, dest, direction, k, c = LAYOUTS[layout]
+    S = b * s * h * DTYPE_BYTES[dtype]
+    D = k * S if direction == "fan_in" else S // k
+    fused = strategy == "fused"
+    ph = []
+    # The reference strategy moves the batch dim around the gather for sbh: two extra copies.
+    relayout = 2 * 2 * S if (mem == "sbh" and not fused) else 0
+    if direction == "fan_in":
+        ph.append(phase(rng, "fwd_local", "copy", 1, relayout or 2 * S, 0.8, 0.95, spread))
+        ph.append(phase(rng, "fwd_comm", "all_gather", k, (k - 1) * S, 0.6, 0.9, spread))
+    else:
+        ph.append(phase(rng, "fwd_local", "copy", 1, 2 * S // k, 0.7, 0.9, spread))
+    if c > 1:
+        ph.append(phase(rng, "cp_shard", "copy", 1, 2 * D // c, 0.8, None, spread))
+        ph.append(phase(rng, "cp_adjoint", "copy", 1, 2 * D, 0.8, None, spread))
+        cp_bytes = (c - 1) * D // c if fused else 2 * (c - 1) * D // c
+        ph.append(phase(rng, "bwd_cp", "all_gather" if fused else "all_reduce", c, cp_bytes, 0.55,
+                        0.92, spread))
+    if direction == "fan_out":
+        ph.append(phase(rng, "bwd_comm", "all_gather", k, (k - 1) * D, 0.6, 0.9, spread))
+        ph.append(phase(rng, "bwd_local", "copy", 1, relayout or 2 * D, 0.8, 0.95, spread))
+    else:
+        ph.append(phase(rng, "bwd_local", "copy", 1, (relayout or 0) + 2 * D // k, 0.8, 0.95,
+                        spread))
+    total = [sum(p["samples_ms"][i] for p in ph) * 1.04 for i in range(20)]
+    return {
+        "id": f"{layout}/{mem}/{dtype}/b{b}.s{s}.h{h}/{strategy}",
+        "layout_name": layout, "world": 8, "backend": "emulate", "emulated": True,
+        "src": src, "dest": dest,
+        "src_order": ["dp", "tp"] if audit_bad else ["tp", "cp", "pp", "dp"],
+        "dest_order": ["tp", "dp"] if audit_bad else ["tp", "cp", "pp", "dp"],
+        "direction": direction, "scale": k, "cp": c,
+        "shape": {"b": b, "s": s, "h": h, "layout": mem, "dtype": dtype,
+                  "src_bytes_per_rank": S, "dest_bytes_per_rank": D},
+        "strategy": strategy, "mode": "timed", "correct": True,
+        "audit": {"ok": not audit_bad, "first_misrouted":
+                  {"rank": 2, "receives": [8, 9, 10, 11, 12, 13, 14, 15],
+                   "owns": [0, 1, 2, 3, 4, 5, 6, 7]} if audit_bad else None},
+        "iterations": 20, "warmup": 5, "total": stats(total), "phases": ph,
+        "bytes_per_rank": sum(p["bytes_per_rank"] for p in ph),
+        "peak_device_bytes": 3 * max(S, D),
+    }
+
+
+def environment(backend, gpus):
+    return {
+        "host": "node17", "time_utc": "2026-11-24T03:20:00Z", "git_commit": "0837878",
+        "command_line": "bridge_bench --layouts seeds --shapes small --out results.json",
+        "backend": backend, "gpus": gpus, "gpu_count": len(gpus),
+        "driver_version": "580.159.04" if gpus else None,
+        "cuda_runtime": "13.0" if gpus else None,
+        "nccl_version": "2.28.9" if backend == "nccl" else None,
+        "topology": None, "copy_bandwidth_GBps": COPY_GBPS if gpus else None,
+        "link_bandwidth_GBps": LINK_GBPS,
+        "cupti": {"enabled": bool(gpus), "overhead_pct": 1.2 if gpus else None},
+    }
+
+
+def build_a():
+    rng = random.Random(1)
+    configs = []
+    for layout in ("seed_fan_in_cp2", "seed_fan_out_cp2", "seed_fan_in_cp1"):
+        for b, s in ((2, 1024), (2, 4096), (4, 4096)):
+            for strategy in ("reference", "fused"):
+                spread = 0.12 if f"{layout}/sbh/bf16/b{b}.s{s}.h4096/{strategy}" == NOISY else 0.02
+                configs.append(make_config(rng, layout, "sbh", "bf16", b, s, 4096, strategy,
+                                           spread))
+    configs.append(make_config(rng, "seed_fan_in_cp1", "bsh", "fp32", 2, 1024, 4096, "reference"))
+    configs.append(make_config(rng, "dp_tp_order", "bsh", "bf16", 2, 1024, 4096, "reference",
+                               audit_bad=True))
+    gpus = [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_bytes": 85520809984,
+             "sm_count": 132, "pci_bus_id": "0000:00:06.0"}]
+    return {
+        "schema": "bridgebench/results", "schema_version": 1,
+        "environment": environment("emulate", gpus),
+        "configs": configs,
+        "failures": [{"id": "seed_fan_out_cp2/bsh/bf16/b2.s1024.h4096/fused",
+                      "rule": "oracle_mismatch",
+                      "error": "rank 3 backward: first mismatch at (sample 2, seq 17, hidden 0)"}],
+        "skipped": [{"id": "seed_fan_in_cp2/sbh/bf16/b1.s1024.h4096/reference",
+                     "rule": "batch_not_divisible",
+                     "reason": "batch 1 is not divisible by scale 2"}],
+    }
+
+
+def scale_phase(p, f, rng=None, jitter=0.0):
+    p["samples_ms"] = [x * f * (1 + (rng.uniform(-jitter, jitter) if rng else 0))
+                       for x in p["samples_ms"]]
+    p.update(stats(p["samples_ms"]))
+    if "bytes_per_rank" in p:
+        m = p["median_ms"]
+        algbw = p["bytes_per_rank"] / (m * 1e6)
+        ratio = p["busbw_GBps"] / p["algbw_GBps"]
+        p["algbw_GBps"], p["busbw_GBps"] = round(algbw, 3), round(algbw * ratio, 3)
+        p["floor_ratio"] = round(p["floor_ms"] / m, 4)
+        if p["gpu_busy_ms"] is not None:
+            p["gpu_busy_ms"] = round(p["gpu_busy_ms"] * f, 6)
+
+
+def build_b(a):
+    rng = random.Random(2)
+    b = copy.deepcopy(a)
+    b["environment"]["git_commit"] = "1a2b3c4"
+    b["environment"]["time_utc"] = "2026-11-25T03:20:00Z"
+    for cfg in b["configs"]:
+        drift = {NOISY: 1.07}.get(cfg["id"], 1 + rng.uniform(-0.015, 0.015))
+        for p in cfg["phases"]:
+            f = drift
+            if cfg["id"] == REGRESSED and p["name"] == "fwd_comm":
+                f = 1.40
+            if cfg["id"] == IMPROVED and p["name"] == "bwd_comm":
+                f = 0.70
+            scale_phase(p, f, rng, 0.003)
+        cfg["total"]["samples_ms"] = [sum(p["samples_ms"][i] for p in cfg["phases"]) * 1.04
+                                      for i in range(20)]
+        cfg["total"].update(stats(cfg["total"]["samples_ms"]))
+    b["configs"] = [c for c in b["configs"] if c["id"] != ONLY_A]
+    b["configs"].append(make_config(rng, "seed_fan_in_cp1", "bsh", "fp32", 2, 2048, 4096,
+                                    "reference"))
+    return b
+
+
+def build_host():
+    rng = random.Random(3)
+    cfg = make_config(rng, "seed_fan_in_cp2", "bsh", "fp32", 2, 256, 1024, "reference")
+    cfg["backend"], cfg["emulated"] = "host", False
+    for p in cfg["phases"]:
+        p["gpu_busy_ms"] = None
+    return {"schema": "bridgebench/results", "schema_version": 1,
+            "environment": environment("host", []), "configs": [cfg],
+            "failures": [], "skipped": []}
+
+
+def write(name, doc):
+    with open(os.path.join(HERE, name), "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    a = build_a()
+    write("sample_results_a.json", a)
+    write("sample_results_b.json", build_b(a))
+    write("sample_results_host.json", build_host())
