@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what bridgebench needs (Debian/Ubuntu packages, pinned Python packages) and builds it.
+# Used by run.sh, test.sh and CI. Idempotent: installs only what is missing.
+#   BUILD_DIR (default build), BB_SKIP_INSTALL=1 to skip installs, CMAKE_ARGS for extra flags.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+
+need_pkgs=()
+if [ "${BB_SKIP_INSTALL:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
+  for p in cmake g++ make libbenchmark-dev libgtest-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin python3-pip; do
+    dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
+  done
+  if [ ${#need_pkgs[@]} -gt 0 ]; then
+    echo "setup: installing ${need_pkgs[*]}" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+  fi
+fi
+if [ "${BB_SKIP_INSTALL:-0}" != 1 ]; then
+  if ! python3 -c "import matplotlib, numpy, pytest" >/dev/null 2>&1; then
+    echo "setup: installing scripts/requirements.txt" >&2
+    python3 -m pip install -q -r "$root/scripts/requirements.txt" 2>&1 | grep -v "Running pip as the 'root'" >&2 || true
+  fi
+fi
+
+# nvcc is found on PATH or in /usr/local/cuda; without it the host path still builds.
+if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then
+  export PATH="/usr/local/cuda/bin:$PATH"
+fi
+mkdir -p "$build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >"$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log" >&2; exit 1; }
+echo "setup: building in $build (log: $build/build.log)" >&2
+cmake --build "$build" -j"$(nproc)" >"$build/build.log" 2>&1 ||
+  { grep -E "error|Error" -A5 "$build/build.log" | head -60 >&2; exit 1; }
+echo "setup: built in $build" >&2
