@@ -36,6 +36,12 @@ static int to_int(const std::string& flag, const std::string& v, int lo) {
   throw Error("bad_flag", flag + " needs an integer >= " + std::to_string(lo) + ", got '" + v + "'");
 }
 
+bool BenchOptions::given(const std::string& f) const {
+  for (const auto& e : explicit_flags)
+    if (e == f) return true;
+  return false;
+}
+
 BenchOptions parse_bench_options(int* argc, char** argv) {
   BenchOptions o;
   for (int i = 0; i < *argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
@@ -56,6 +62,7 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
     } else {
       throw Error("bad_flag", "flag '" + f + "' needs a value");
     }
+    o.explicit_flags.push_back(f);
     if (f == "--backend") {
       if (v != "auto" && v != "host" && v != "emulate" && v != "nccl")
         throw Error("bad_flag", "--backend is auto, host, emulate or nccl");

@@ -22,6 +22,8 @@ struct BenchOptions {
   double timeout_s = 120;
   bool collectives = true;     // also time the bare collectives of each layout
   std::string command_line;
+  std::vector<std::string> explicit_flags;  // flags given on the command line
+  bool given(const std::string& f) const;
 };
 
 extern const char* kBenchUsage;

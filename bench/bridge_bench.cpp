@@ -205,7 +205,10 @@ int main(int argc, char** argv) {
       if (opt.worlds.size() != 1) throw bb::Error("bad_flag", "one --world per run");
       sw.world = opt.worlds[0];
     }
-    std::vector<bb::LayoutCase> layouts = bb::layouts_from_arg(opt.layouts, sw.world);
+    const bool file = opt.layouts.size() > 5 && opt.layouts.substr(opt.layouts.size() - 5) == ".json";
+    bb::SweepAxes from_file;
+    if (file) from_file = bb::load_sweep_file(opt.layouts);
+    std::vector<bb::LayoutCase> layouts = file ? from_file.layouts : bb::layouts_from_arg(opt.layouts, sw.world);
     for (const auto& l : layouts)
       if (l.world != sw.world)
         throw bb::Error("world_mismatch", "layout '" + l.name + "' is for " + std::to_string(l.world) +
@@ -219,6 +222,12 @@ int main(int argc, char** argv) {
     axes.mems = opt.mems;
     axes.dtypes = opt.dtypes;
     axes.strategies = opt.strategies;
+    if (file) {  // the file's axes, unless a flag says otherwise
+      if (!opt.given("--shapes")) axes.shapes = from_file.shapes;
+      if (!opt.given("--mem")) axes.mems = from_file.mems;
+      if (!opt.given("--dtypes")) axes.dtypes = from_file.dtypes;
+      if (!opt.given("--strategies")) axes.strategies = from_file.strategies;
+    }
     for (auto& pt : bb::expand(axes)) {
       try {
         bb::Plan plan = pt.layout.plan();
