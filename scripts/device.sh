@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# On a GPU machine, from the repository root, in one call: build, every test (GPU ones
+# included), compute-sanitizer on the kernel tests, the kernel benchmark against cudaMemcpy and
+# PyTorch, and the bridge sweep (seed layouts, realistic shapes) with CUPTI on and off.
+# Everything lands in OUTDIR (default $OUT): a summary, the results JSON, and a log bundle.
+#   scripts/device.sh [OUTDIR]         env: BB_SHAPES, BB_ITERS, BB_STEPS (space-separated subset)
+set -u
+out=${1:-${OUT:?give an output folder}}
+mkdir -p "$out"
+logs=$(mktemp -d)
+export PATH=/opt/torch/.venv/bin:/usr/local/cuda/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
+steps=${BB_STEPS:-"build test sanitize kernels bridge"}
+shapes=${BB_SHAPES:-1x1024x4096,2x2048x4096,2x4096x4096,4x4096x4096,4x8192x4096,8x8192x4096}
+iters=${BB_ITERS:-20}
+status=0
+summary="$out/summary.txt"
+: > "$summary"
+note() { echo "$*" | tee -a "$summary"; }
+step() {
+  local name=$1; shift
+  local t0=$(date +%s)
+  "$@" > "$logs/$name.log" 2>&1
+  local rc=$?
+  note "== $name: rc=$rc ($(( $(date +%s) - t0 ))s)"
+  [ $rc -eq 0 ] || status=1
+  return $rc
+}
+has() { [[ " $steps " == *" $1 "* ]]; }
+
+note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)"
+note "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if has build; then
+  step configure cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+  step build cmake --build build -j"$(nproc)" || { tail -40 "$logs/build.log" | tee -a "$summary"; }
+fi
+if has test; then
+  step ctest bash -c "cd build && ctest --output-on-failure -j4 --timeout 300"
+  grep -E "tests passed|tests failed|Total Test" "$logs/ctest.log" | tee -a "$summary"
+  grep -E "\(Failed\)|\*\*\*Failed|Exception" "$logs/ctest.log" | head -20 | tee -a "$summary"
+  # Skipped GPU tests on a GPU machine would mean they never ran: list them.
+  note "gpu-labelled tests skipped: $(grep -E 'Skipped' "$logs/ctest.log" | grep -ciE 'gpu|cuda|nccl|emulat|kernel|cupti')"
+fi
+if has sanitize; then
+  san() { timeout 240 compute-sanitizer --tool "$1" --error-exitcode 9 ./build/tests/test_kernels --gtest_brief=1 --gtest_filter="$2"; }
+  step memcheck san memcheck '-*Large*'
+  step racecheck san racecheck '*bf16*:*Random*:*Device*'
+  grep -hE "ERROR SUMMARY|RACECHECK SUMMARY" "$logs/memcheck.log" "$logs/racecheck.log" | tee -a "$summary"
+fi
+if has kernels; then
+  step bench_kernels ./build/bench/bench_kernels --benchmark_out="$out/kernels_gbench.json" --benchmark_out_format=json
+  step torch python3 scripts/torch_compare.py run --out "$logs/torch.json"
+  step combine python3 scripts/torch_compare.py combine --kernels "$out/kernels_gbench.json" --torch "$logs/torch.json" --out "$out/kernels.md"
+  cat "$out/kernels.md" >> "$summary" 2>/dev/null
+fi
+if has bridge; then
+  common=(--backend=emulate --layouts=seeds --shapes="$shapes" --mem=bsh,sbh --dtypes=bf16 --iters="$iters" --warmup=5)
+  step bridge_cupti ./build/bench/bridge_bench "${common[@]}" --cupti=on --json "$out/bridge_emulate.json" \
+    --benchmark_repetitions=3
+  tail -60 "$logs/bridge_cupti.log" | grep -E "^seed|results:" | tee -a "$summary"
+  step bridge_nocupti ./build/bench/bridge_bench "${common[@]}" --cupti=off --json "$out/bridge_emulate_nocupti.json"
+  step bridge_nccl1 ./build/bench/bridge_bench --backend=nccl --world=1 --layouts=all --shapes=2x4096x4096 \
+    --mem=bsh,sbh --cupti=on --json "$out/bridge_nccl_world1.json"
+  if command -v mpirun >/dev/null; then
+    step bridge_mpi1 mpirun -np 1 --allow-run-as-root ./build/bench/bridge_bench --backend=nccl --layouts=all \
+      --shapes=2x4096x4096 --mem=sbh --json "$logs/bridge_mpi1.json"
+  fi
+fi
+tar -C "$logs" -czf "$out/logs.tgz" .
+note "status: $status"
+exit $status
