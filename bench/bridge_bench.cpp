@@ -11,10 +11,12 @@
 #include <iostream>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "bench_options.hpp"
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
+#include "measure/bare_collective.hpp"
 #include "plan/audit.hpp"
 #include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
@@ -37,12 +39,20 @@ struct Point {
   std::unique_ptr<bb::Strategy> strategy;
 };
 
+// A bridge collective timed alone at a layout's group shape and message size.
+struct Bare {
+  std::string id, layout_name, phase, strategies;
+  bb::BareSpec spec;
+};
+
 // State shared by the rank threads of this process and the benchmark callbacks (rank 0).
 struct Sweep {
   bb::BenchOptions opt;
   std::string backend;
   int world = 0;
   std::vector<Point> points;
+  std::vector<Bare> bares;
+  json collectives = json::array();
   bb::Floors floors;
   int64_t l2_bytes = 50ll << 20;
   std::shared_ptr<bb::GpuActivity> cupti;
@@ -59,6 +69,7 @@ struct Sweep {
 };
 
 Sweep* g = nullptr;
+void progress(const std::string& id);
 
 bb::RunResult run_point(int idx, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
   const Point& p = g->points[size_t(idx)];
@@ -73,6 +84,98 @@ bb::RunResult run_point(int idx, bb::Comm& world, bb::Device& dev, bb::CommCache
   bb::nvtx::Scoped range(p.pt.id());
 #endif
   return bb::run_round_trip(p.plan, p.pt.shape, *p.strategy, cache, dev, ro);
+}
+
+bb::BareResult run_bare(int j, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
+  const Bare& b = g->bares[size_t(j)];
+  bb::BareSpec spec = b.spec;
+  spec.warmup = g->opt.warmup;
+  spec.iterations = g->opt.iterations;
+  return bb::time_bare_collective(world, cache.get(spec.groups), dev, spec);
+}
+
+// Runs config `id` (a sweep point, or a bare collective after the points) on this rank.
+void run_any(int id, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
+  if (id < int(g->points.size())) run_point(id, world, dev, cache);
+  else run_bare(id - int(g->points.size()), world, dev, cache);
+}
+
+// The distinct collectives of the sweep's layouts and sizes, each with the phase it serves.
+std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
+  std::vector<Bare> out;
+  std::set<std::string> seen;
+  for (const auto& p : pts) {
+    const auto& sh = p.pt.shape;
+    const int64_t es = int64_t(bb::dtype_size(sh.dtype));
+    const int64_t src = sh.b * sh.s * sh.h * es, dest = bb::dest_batch_for(p.plan, sh.b) * sh.s * sh.h * es;
+    char size[96];
+    std::snprintf(size, sizeof size, "%s/b%lld.s%lld.h%lld", bb::dtype_name(sh.dtype), (long long)sh.b,
+                  (long long)sh.s, (long long)sh.h);
+    auto add = [&](const char* op, const char* phase, const std::vector<std::vector<int>>& groups, int64_t bytes,
+                   const char* strategies) {
+      Bare b;
+      b.id = p.pt.layout.name + "/" + size + "/" + op + "." + phase;
+      if (!seen.insert(b.id).second) return;
+      b.layout_name = p.pt.layout.name;
+      b.phase = phase;
+      b.strategies = strategies;
+      b.spec.op = op;
+      b.spec.groups = groups;
+      b.spec.bytes = bytes;
+      b.spec.dtype = sh.dtype;
+      out.push_back(b);
+    };
+    if (p.plan.direction == bb::Direction::fan_in) add("all_gather", "fwd_comm", p.plan.gather_groups, src, "reference,fused");
+    if (p.plan.direction == bb::Direction::fan_out) add("all_gather", "bwd_comm", p.plan.gather_groups, dest, "reference,fused");
+    if (p.plan.dest_cp > 1) {
+      add("all_reduce", "bwd_cp", p.plan.cp_groups, dest, "reference");
+      add("all_gather", "bwd_cp", p.plan.cp_groups, dest / p.plan.dest_cp, "fused");
+    }
+  }
+  return out;
+}
+
+void bench_bare(benchmark::State& st, int j) {
+  const Bare& b = g->bares[size_t(j)];
+  for (auto _ : st) {
+    progress(b.id);
+    g->world0->max_over_ranks(double(g->points.size() + size_t(j)));
+    bb::BareResult r = run_bare(j, *g->world0, *g->dev0, *g->cache0);
+    if (!r.ok) {
+      g->failures.push_back({{"id", b.id}, {"rule", "oracle_mismatch"}, {"error", r.first_mismatch}});
+      st.SkipWithError(r.first_mismatch.c_str());
+      break;
+    }
+    bb::Stats s = bb::stats_of(r.ms);
+    json c;
+    c["id"] = b.id;
+    c["layout_name"] = b.layout_name;
+    c["phase"] = b.phase;
+    c["strategies"] = b.strategies;
+    c["op"] = b.spec.op;
+    c["dtype"] = bb::dtype_name(b.spec.dtype);
+    c["group_size"] = r.group_size;
+    c["groups"] = b.spec.groups.size();
+    c["bytes_per_rank"] = r.bytes_per_rank;
+    c["coll_bytes"] = r.coll_bytes;
+    c["median_ms"] = s.median;
+    c["min_ms"] = s.min;
+    c["max_ms"] = s.max;
+    c["samples_ms"] = r.ms;
+    const double algbw = s.median > 0 ? double(r.coll_bytes) / (s.median * 1e6) : 0;
+    c["algbw_GBps"] = algbw;
+    c["busbw_GBps"] = algbw * r.bus_factor;
+    const double floor_ms = g->floors.collectives_over_links ? double(r.bytes_per_rank) / (g->floors.link_GBps * 1e6)
+                                                            : 2.0 * double(r.bytes_per_rank) / (g->floors.copy_GBps * 1e6);
+    c["floor_basis"] = g->floors.collectives_over_links ? "nvlink" : "memcpy";
+    c["floor_ms"] = floor_ms;
+    c["floor_ratio"] = s.median > 0 ? floor_ms / s.median : 0;
+    c["correct"] = true;
+    st.SetIterationTime(s.median / 1e3);
+    st.counters["busbw_GBps"] = algbw * r.bus_factor;
+    st.counters["wrong"] = 0;
+    g->collectives.push_back(c);
+  }
 }
 
 void progress(const std::string& id) {
@@ -151,7 +254,7 @@ void rank_main(bb::Comm& world, bb::Device& dev) {
     const double id = world.max_over_ranks(-2.0);
     if (id < 0) return;
     try {
-      run_point(int(id), world, dev, cache);
+      run_any(int(id), world, dev, cache);
     } catch (const bb::Error& e) {
       if (dynamic_cast<const bb::CommError*>(&e)) throw;  // rank 0 records config-level errors
     }
@@ -248,6 +351,15 @@ int main(int argc, char** argv) {
           ->Iterations(1)
           ->Unit(benchmark::kMillisecond);
     }
+    if (opt.collectives) sw.bares = bare_collectives(sw.points);
+    for (size_t j = 0; j < sw.bares.size(); ++j) {
+      const std::string name = "coll/" + sw.bares[j].id;
+      if (filter_matches(name, filter)) sw.total += reps;
+      benchmark::RegisterBenchmark(name.c_str(), bench_bare, int(j))
+          ->UseManualTime()
+          ->Iterations(1)
+          ->Unit(benchmark::kMillisecond);
+    }
     sw.floors.collectives_over_links = sw.backend == "nccl";
 #ifdef BB_HAVE_CUDA
     if (gpu) {
@@ -291,6 +403,7 @@ int main(int argc, char** argv) {
     out["environment"] = env;
     out["configs"] = json::array();
     for (const auto& id : sw.order) out["configs"].push_back(sw.configs[id]);
+    out["collectives"] = sw.collectives;
     out["failures"] = sw.failures;
     out["skipped"] = sw.skipped;
     bb::write_json_atomic(opt.json_out, out);
