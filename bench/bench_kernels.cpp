@@ -25,6 +25,7 @@ namespace {
 constexpr int64_t kMiB = 1 << 20;
 constexpr int64_t kS = 4096, kH = 4096, kEs = 2;  // bf16
 constexpr int kReps = 8;                          // launches per timed iteration
+constexpr int kIters = 25;                        // timed iterations per repetition
 
 std::unique_ptr<Device> g_dev;
 bool g_failed = false;
@@ -233,7 +234,7 @@ int main(int argc, char** argv) {
     auto* b = benchmark::RegisterBenchmark(name.c_str(), [name = name, make = make](benchmark::State& st) {
       bm_op(st, name, make);
     });
-    b->ArgName("MiB")->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.25)->Repetitions(3);
+    b->ArgName("MiB")->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(kIters)->Repetitions(3);
     for (int64_t mib = 64; mib <= 1024; mib *= 2) b->Arg(mib);
   }
   benchmark::RunSpecifiedBenchmarks();

@@ -96,14 +96,19 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
   sets = int(world.max_over_ranks(double(sets)));  // same count on every rank
   if (!opts.time) sets = 1;
   res.buffer_sets = sets;
+  // Checked by every rank before any allocates, and agreed, so all refuse the config together.
+  std::string oom;
   if (member) {
     const int64_t budget = dev.memory_budget_bytes();
     const double total = double(per_set) * sets * sharing;
     if (budget >= 0 && total > 0.9 * double(budget))
-      throw Error("out_of_memory_budget",
-                  "config needs " + std::to_string(int64_t(total) >> 20) + " MiB (" + std::to_string(sets) +
-                      " buffer set(s) x " + std::to_string(sharing) + " rank(s) sharing memory) but only " +
-                      std::to_string(budget >> 20) + " MiB are available on " + dev.kind());
+      oom = "config needs " + std::to_string(int64_t(total) >> 20) + " MiB (" + std::to_string(sets) +
+            " buffer set(s) x " + std::to_string(sharing) + " rank(s) sharing memory) but only " +
+            std::to_string(budget >> 20) + " MiB are available on " + dev.kind();
+  }
+  if (world.max_over_ranks(oom.empty() ? 0.0 : 1.0) > 0)
+    throw Error("out_of_memory_budget", oom.empty() ? "a peer rank does not have the memory for this config" : oom);
+  if (member) {
     auto alloc = [&](int64_t bytes) {
       owned.emplace_back(dev, size_t(bytes));
       return owned.back().get();

@@ -1,0 +1,159 @@
+// The CUDA Device: one rank's view of a GPU, with its own non-blocking stream (several Devices
+// may share a GPU). Everything is stream-ordered; only verify, elapsed_ms and synchronize wait.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "check.cuh"
+#include "comm/gpu_launch.hpp"
+#include "cuda_kernels.cuh"
+#include "device/cuda_device.hpp"
+
+namespace bb {
+
+int gpu_count_impl() {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();  // no driver or no GPU: clear the error so later calls do not see it
+    return 0;
+  }
+  return n;
+}
+
+namespace {
+
+class CudaDevice final : public Device {
+ public:
+  explicit CudaDevice(int ordinal) : ordinal_(ordinal) {
+    const int n = gpu_count_impl();
+    if (ordinal < 0 || ordinal >= n)
+      throw Error("no_gpu", "CUDA device " + std::to_string(ordinal) + " requested, " + std::to_string(n) + " present");
+    BB_CUDA(cudaSetDevice(ordinal_));
+    BB_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    BB_CUDA(cudaMalloc(&record_, sizeof(CudaVerifyRecord)));
+    BB_CUDA(cudaMallocHost(&host_record_, sizeof(CudaVerifyRecord)));
+  }
+  ~CudaDevice() override {
+    // No throwing from a destructor: errors here are dropped on purpose.
+    cudaSetDevice(ordinal_);
+    cudaStreamSynchronize(stream_);
+    for (cudaEvent_t e : events_) cudaEventDestroy(e);
+    cudaFree(record_);
+    cudaFreeHost(host_record_);
+    cudaStreamDestroy(stream_);
+  }
+
+  std::string kind() const override { return "cuda"; }
+  int ordinal() const override { return ordinal_; }
+  void* native_stream() override { return stream_; }
+  int64_t memory_budget_bytes() const override {
+    size_t free_b = 0, total_b = 0;
+    cudaSetDevice(ordinal_);
+    if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {
+      cudaGetLastError();
+      return -1;
+    }
+    return int64_t(free_b);
+  }
+
+  void* alloc(size_t bytes) override {
+    use();
+    void* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, bytes);
+    if (e != cudaSuccess) {
+      cudaGetLastError();
+      throw Error("out_of_memory", "cudaMalloc of " + std::to_string(bytes) + " bytes on GPU " +
+                                       std::to_string(ordinal_) + " failed: " + cudaGetErrorString(e));
+    }
+    return p;
+  }
+  void release(void* p) override {
+    use();
+    BB_CUDA(cudaFree(p));
+  }
+
+  void copy(const std::vector<CopySegment>& segs) override {
+    use();
+    cuda_copy_segments(segs, stream_);
+  }
+  void fill(void* t, const PatternGeom& g, const std::vector<int64_t>& table) override {
+    use();
+    const int64_t* dt = upload(table);
+    cuda_fill_pattern(t, g, dt, stream_);
+    BB_CUDA(cudaFreeAsync(const_cast<int64_t*>(dt), stream_));
+  }
+  void poison(void* t, size_t bytes) override {
+    use();
+    BB_CUDA(cudaMemsetAsync(t, 0xff, bytes, stream_));
+  }
+  VerifyResult verify(const void* t, const PatternGeom& g, const std::vector<int64_t>& table) override {
+    use();
+    const int64_t* dt = upload(table);
+    cuda_verify_pattern(t, g, dt, record_, stream_);
+    BB_CUDA(cudaFreeAsync(const_cast<int64_t*>(dt), stream_));
+    BB_CUDA(cudaMemcpyAsync(host_record_, record_, sizeof(CudaVerifyRecord), cudaMemcpyDeviceToHost, stream_));
+    BB_CUDA(cudaStreamSynchronize(stream_));
+    return to_verify_result(*host_record_);
+  }
+  void sum(void* dst, const std::vector<const void*>& srcs, int64_t count, DType t) override {
+    use();
+    cuda_sum(dst, srcs.data(), int(srcs.size()), count, int(t), stream_);
+  }
+
+  int mark() override {
+    use();
+    if (next_mark_ == events_.size()) {
+      cudaEvent_t e;
+      BB_CUDA(cudaEventCreate(&e));
+      events_.push_back(e);
+    }
+    BB_CUDA(cudaEventRecord(events_[next_mark_], stream_));
+    return int(next_mark_++);
+  }
+  double elapsed_ms(int from, int to) override {
+    use();
+    if (from < 0 || to < 0 || size_t(from) >= next_mark_ || size_t(to) >= next_mark_)
+      throw Error("bad_mark", "elapsed_ms(" + std::to_string(from) + ", " + std::to_string(to) + ") of " +
+                                  std::to_string(next_mark_) + " marks");
+    BB_CUDA(cudaEventSynchronize(events_[size_t(from)]));
+    BB_CUDA(cudaEventSynchronize(events_[size_t(to)]));
+    float ms = 0.f;
+    BB_CUDA(cudaEventElapsedTime(&ms, events_[size_t(from)], events_[size_t(to)]));
+    return ms;
+  }
+  void reset_marks() override { next_mark_ = 0; }  // the events are reused, not destroyed
+  void synchronize() override {
+    use();
+    BB_CUDA(cudaStreamSynchronize(stream_));
+  }
+
+ private:
+  // The calling thread may have another GPU current (one thread per rank, or a shared pool).
+  void use() { BB_CUDA(cudaSetDevice(ordinal_)); }
+
+  // The table lives in stream-ordered memory freed after its kernel: the caller's vector may die
+  // as soon as we return, and a pageable cudaMemcpyAsync stages the bytes before returning.
+  const int64_t* upload(const std::vector<int64_t>& table) {
+    void* p = nullptr;
+    const size_t bytes = std::max<size_t>(table.size(), 1) * sizeof(int64_t);
+    BB_CUDA(cudaMallocAsync(&p, bytes, stream_));
+    if (!table.empty())
+      BB_CUDA(cudaMemcpyAsync(p, table.data(), table.size() * sizeof(int64_t), cudaMemcpyHostToDevice, stream_));
+    return static_cast<const int64_t*>(p);
+  }
+
+  int ordinal_;
+  cudaStream_t stream_ = nullptr;
+  CudaVerifyRecord* record_ = nullptr;
+  CudaVerifyRecord* host_record_ = nullptr;
+  std::vector<cudaEvent_t> events_;
+  size_t next_mark_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Device> make_cuda_device(int ordinal) { return std::make_unique<CudaDevice>(ordinal); }
+
+}  // namespace bb
