@@ -118,8 +118,9 @@ _BAD = {"NO", "regressed", "misrouted"}
 
 
 def _inline(text):
-    """Escape, then turn `code` spans into <code>: the only inline markup paragraphs use."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(text)))
+    """Escape, then turn `code` and **bold** spans into tags: the only inline markup used."""
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(str(text)))
+    return re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", text)
 
 
 def _cell(i, text, t):

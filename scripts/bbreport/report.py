@@ -1,7 +1,8 @@
-"""Builds the run report (environment, configs, phases, plots, failures) as a doc.Document."""
+"""Builds the run report (headline, strategy comparison, environment, configs, bare collectives
+and suite overhead, repetition spread, plots, failures, phases) as a doc.Document."""
 import os
 
-from . import plots
+from . import overview, plots
 from .doc import Document, Table
 from .schema import (DASH, PHASES, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      shape_label, total_floor_ratio)
@@ -83,8 +84,7 @@ def environment_table(runs):
         ("time (UTC)", lambda l, d: d["environment"].get("time_utc")),
         ("git commit", lambda l, d: d["environment"].get("git_commit")),
         ("backend", lambda l, d: d["environment"].get("backend")),
-        ("emulated", lambda l, d: fmt_bool(d["environment"].get("backend") == "emulate"
-                                           or any(c.get("emulated") for c in d["configs"]))),
+        ("emulated", lambda l, d: fmt_bool(overview.is_emulated(d))),
         ("GPUs", lambda l, d: _gpu_summary(d["environment"])),
         ("driver", lambda l, d: d["environment"].get("driver_version")),
         ("CUDA runtime", lambda l, d: d["environment"].get("cuda_runtime")),
@@ -158,12 +158,14 @@ def build(runs, title):
     """runs: [(path, results doc)], already schema-checked."""
     doc = Document(title)
     labelled = _labelled(runs)
+    doc.para(overview.headline(runs))
     n_fail = sum(len(d["failures"]) for _, d in runs)
     n_skip = sum(len(d["skipped"]) for _, d in runs)
     n_wrong = sum(1 for _, c in labelled if (c.get("audit") or {}).get("ok") is False
                   or c.get("correct") is False)
     doc.para(f"{len(labelled)} configs measured, {n_fail} failed, {n_skip} skipped, "
              f"{n_wrong} with correctness or routing problems; from {len(runs)} results file(s).")
+    overview.add_strategy_section(doc, runs)
 
     doc.heading("Environment")
     doc.table(environment_table(runs))
@@ -179,6 +181,7 @@ def build(runs, title):
     else:
         doc.para("No configs were measured.")
     doc.para(BUSBW_NOTE)
+    overview.add_collective_sections(doc, runs, labelled)
 
     doc.heading("Plots")
     if not labelled:

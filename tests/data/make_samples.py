@@ -9,6 +9,10 @@ so the report scripts see what the C++ side writes. What b plants relative to a:
                above the 5% threshold but inside the noise;
   * every other median moves by under 1.5%;
   * one config only in a, one only in b.
+Bare collectives (a, inherited by b; host): each is timed at its first user's phase median / 1.04,
+so that phase shows a +4.0% suite overhead, except OVERHEAD's bwd_cp all_reduce at +25.0%.
+Repetition spreads: 1.0140 everywhere, SPREAD_BAD (16 MiB/rank, so it has a target) 1.0800,
+the host config 1.1000 (2 MiB/rank: no target).
 Run: python3 tests/data/make_samples.py   (writes the three JSON files next to it)
 """
 import copy
@@ -25,6 +29,8 @@ IMPROVED = "seed_fan_out_cp2/sbh/bf16/b4.s4096.h4096/fused"
 NOISY = "seed_fan_in_cp1/sbh/bf16/b2.s1024.h4096/reference"
 ONLY_A = "seed_fan_in_cp1/bsh/fp32/b2.s1024.h4096/reference"
 ONLY_B = "seed_fan_in_cp1/bsh/fp32/b2.s2048.h4096/reference"
+OVERHEAD = "seed_fan_out_cp2/sbh/bf16/b2.s4096.h4096/reference"
+SPREAD_BAD = NOISY
 
 LAYOUTS = {
     # name: (src, dest, direction, scale, cp)
@@ -104,6 +110,46 @@ def make_config(rng, layout, mem, dtype, b, s, h, strategy, spread=0.02, audit_b
     }
 
 
+def add_collectives(doc):
+    """One bare collective per (layout, dtype, shape, op, phase), as bridge_bench writes them."""
+    out = {}
+    for cfg in doc["configs"]:
+        sh = cfg["shape"]
+        for p in cfg["phases"]:
+            key = (cfg["layout_name"], sh["dtype"], sh["b"], sh["s"], sh["h"], p["op"], p["name"])
+            if p["name"] not in ("fwd_comm", "bwd_cp", "bwd_comm") or key in out:
+                continue
+            over = 1.25 if (cfg["id"], p["name"]) == (OVERHEAD, "bwd_cp") else 1.04
+            c = stats([x / over for x in p["samples_ms"]])
+            n, nbytes = p["group_size"], p["bytes_per_rank"]
+            bus = (n - 1) / n if p["op"] == "all_gather" else 2 * (n - 1) / n
+            # nccl-tests size from bytes received: all-gather output, all-reduce buffer
+            coll_bytes = nbytes * n // (n - 1) if p["op"] == "all_gather" else \
+                nbytes * n // (2 * (n - 1))
+            algbw = coll_bytes / (c["median_ms"] * 1e6)
+            c.update({
+                "id": f"{key[0]}/{key[1]}/b{key[2]}.s{key[3]}.h{key[4]}/{p['op']}.{p['name']}",
+                "layout_name": key[0], "phase": p["name"],
+                "strategies": cfg["strategy"] if p["name"] == "bwd_cp" else "reference,fused",
+                "op": p["op"], "dtype": key[1], "group_size": n, "groups": cfg["world"] // n,
+                "bytes_per_rank": nbytes, "coll_bytes": coll_bytes,
+                "algbw_GBps": round(algbw, 3), "busbw_GBps": round(algbw * bus, 3),
+                "floor_basis": "memcpy", "floor_ms": p["floor_ms"],
+                "floor_ratio": round(p["floor_ms"] / c["median_ms"], 4), "correct": True})
+            c.pop("mean_ms")
+            out[key] = c
+    doc["collectives"] = list(out.values())
+
+
+def add_repetitions(doc, spreads):
+    """Three --benchmark_repetitions medians per config around the total median."""
+    for cfg in doc["configs"]:
+        m, spread = cfg["total"]["median_ms"], spreads.get(cfg["id"], 1.014)
+        reps = [round(m, 6), round(m * spread, 6), round(m * (1 + spread) / 2, 6)]
+        cfg["repetition_medians_ms"] = reps
+        cfg["repetition_spread"] = round(max(reps) / min(reps), 4)
+
+
 def environment(backend, gpus):
     return {
         "host": "node17", "time_utc": "2026-11-24T03:20:00Z", "git_commit": "0837878",
@@ -132,7 +178,7 @@ def build_a():
                                audit_bad=True))
     gpus = [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_bytes": 85520809984,
              "sm_count": 132, "pci_bus_id": "0000:00:06.0"}]
-    return {
+    doc = {
         "schema": "bridgebench/results", "schema_version": 1,
         "environment": environment("emulate", gpus),
         "configs": configs,
@@ -143,6 +189,9 @@ def build_a():
                      "rule": "batch_not_divisible",
                      "reason": "batch 1 is not divisible by scale 2"}],
     }
+    add_collectives(doc)
+    add_repetitions(doc, {SPREAD_BAD: 1.08})
+    return doc
 
 
 def scale_phase(p, f, rng=None, jitter=0.0):
@@ -179,6 +228,7 @@ def build_b(a):
     b["configs"] = [c for c in b["configs"] if c["id"] != ONLY_A]
     b["configs"].append(make_config(rng, "seed_fan_in_cp1", "bsh", "fp32", 2, 2048, 4096,
                                     "reference"))
+    add_repetitions(b, {SPREAD_BAD: 1.08})
     return b
 
 
@@ -188,9 +238,12 @@ def build_host():
     cfg["backend"], cfg["emulated"] = "host", False
     for p in cfg["phases"]:
         p["gpu_busy_ms"] = None
-    return {"schema": "bridgebench/results", "schema_version": 1,
-            "environment": environment("host", []), "configs": [cfg],
-            "failures": [], "skipped": []}
+    doc = {"schema": "bridgebench/results", "schema_version": 1,
+           "environment": environment("host", []), "configs": [cfg],
+           "failures": [], "skipped": []}
+    add_collectives(doc)
+    add_repetitions(doc, {cfg["id"]: 1.10})
+    return doc
 
 
 def write(name, doc):

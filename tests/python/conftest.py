@@ -54,3 +54,12 @@ def write_json(tmp_path):
         path.write_text(json.dumps(doc))
         return path
     return _write
+
+
+@pytest.fixture(scope="session")
+def report_a(tmp_path_factory):
+    """The sample-a report (md, html, out dir), rendered once for the tests that only read it."""
+    out = tmp_path_factory.mktemp("a") / "rep"
+    res = run_script("report.py", SAMPLE_A, "--out-dir", out, "--title", "Nightly emulate")
+    assert res.returncode == 0, res.stderr
+    return (out / "report.md").read_text(), (out / "report.html").read_text(), out

@@ -2,7 +2,6 @@ import base64
 import copy
 import re
 
-import pytest
 from conftest import SAMPLE_A, SAMPLE_HOST, load, run_script
 
 from bbreport.schema import SchemaError, check_results
@@ -14,12 +13,6 @@ def _report(tmp_path, *files, title=None):
     res = run_script("report.py", *args)
     assert res.returncode == 0, res.stderr
     return (out / "report.md").read_text(), (out / "report.html").read_text(), out
-
-
-@pytest.fixture(scope="module")
-def report_a(tmp_path_factory):
-    """The sample-a report, rendered once for the tests that only read it."""
-    return _report(tmp_path_factory.mktemp("a"), SAMPLE_A, title="Nightly emulate")
 
 
 def test_report_lists_every_config_phase_table_failure_and_skip(report_a):

@@ -1,0 +1,203 @@
+"""The report's top sections: headline, strategy comparison, bare collectives with the suite's
+overhead over them, and repetition spread. Every optional key may be absent (older files)."""
+import re
+
+from .doc import Table
+from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num, layout_label,
+                     shape_label, total_floor_ratio)
+
+COMM_PHASES = ("fwd_comm", "bwd_cp", "bwd_comm")
+OVERHEAD_TARGET_PCT = 5.0
+SPREAD_TARGET, SPREAD_MIN_BYTES = 1.05, 16 << 20
+
+OVERHEAD_NOTE = (f"Note: the target is a suite overhead within ±{OVERHEAD_TARGET_PCT:.0f}% "
+                 "(phase median over the same collective timed alone). In host and emulated runs "
+                 "collective times are memory copies, not NVLink.")
+SPREAD_NOTE = (f"Note: repetition spread is the max/min of the per-repetition medians; the target "
+               f"is < {SPREAD_TARGET} for configs of {fmt_bytes(SPREAD_MIN_BYTES)} or more per "
+               "rank (shape.src_bytes_per_rank); smaller configs have no target.")
+
+
+def is_emulated(doc):
+    return doc["environment"].get("backend") == "emulate" or \
+        any(c.get("emulated") for c in doc["configs"])
+
+
+def _device(env):
+    names = list(dict.fromkeys(g.get("name", "?") for g in env.get("gpus") or []))
+    return ", ".join(names) or "no GPU"
+
+
+def _is_wrong(cfg):
+    return cfg.get("correct") is False or (cfg.get("audit") or {}).get("ok") is False
+
+
+def headline(runs):
+    """One line: config count, correctness, backend (EMULATED warning), device."""
+    configs = [c for _, d in runs for c in d["configs"]]
+    wrong = sum(map(_is_wrong, configs))
+    failed = sum(len(d["failures"]) for _, d in runs)
+    if wrong or failed:
+        verdict = f"NOT all correct ({wrong} wrong or misrouted, {failed} failed)"
+    else:
+        verdict = "all correct"
+    backends = ", ".join(dict.fromkeys(str(d["environment"].get("backend")) for _, d in runs))
+    devices = ", ".join(dict.fromkeys(_device(d["environment"]) for _, d in runs))
+    text = f"**{len(configs)} configs, {verdict}** · backend: {backends} · device: {devices}"
+    if any(is_emulated(d) for _, d in runs):
+        text += " · EMULATED: collective times are device-to-device copies, not NVLink"
+    return text
+
+
+# ---- strategy comparison --------------------------------------------------------------------
+
+def _group_key(run, cfg):
+    s = cfg.get("shape", {})
+    return (run, cfg.get("layout_name"), s.get("b"), s.get("s"), s.get("h"), s.get("layout"),
+            s.get("dtype"))
+
+
+def strategy_tables(runs):
+    """[(heading, Table)]: one per (layout, shape, memory layout, dtype), a column per strategy."""
+    groups = {}
+    for i, (_, d) in enumerate(runs):
+        for c in d["configs"]:
+            groups.setdefault(_group_key(i, c), []).append(c)
+    out = []
+    for (run, name, *_), cfgs in groups.items():
+        cfgs.sort(key=lambda c: c.get("strategy") != "reference")  # reference first, stable
+        med = [(c.get("total") or {}).get("median_ms") for c in cfgs]
+        ref = next((m for c, m in zip(cfgs, med) if c.get("strategy") == "reference"), None)
+        speed = [ref / m if is_num(ref) and is_num(m) and m > 0 else None for m in med]
+        heads = [c.get("strategy", "?") + ("" if c.get("mode", "timed") == "timed"
+                                            else f" ({c['mode']})") for c in cfgs]
+        t = Table([""] + heads, numeric=set(range(1, len(cfgs) + 1)))
+        t.rows += [["total median ms"] + [fmt_ms(m) for m in med],
+                   ["bytes/rank"] + [fmt_bytes(c.get("bytes_per_rank")) for c in cfgs],
+                   ["floor ratio"] + [fmt_num(total_floor_ratio(c), 2) for c in cfgs],
+                   ["speedup over reference"] + [f"{x:.2f}x" if x else DASH for x in speed]]
+        c0 = cfgs[0]
+        best = ", ".join(f"{c.get('strategy')} {x:.2f}x" for c, x in zip(cfgs, speed)
+                         if x and c.get("strategy") != "reference")
+        prefix = f"[{run + 1}] " if len(runs) > 1 else ""
+        heading = (f"{prefix}{name}: {layout_label(c0)}, {shape_label(c0)} "
+                   f"{c0.get('shape', {}).get('dtype', '?')}" + (f" — {best}" if best else ""))
+        out.append((heading, t))
+    return out
+
+
+# ---- bare collectives and suite overhead ----------------------------------------------------
+
+def _coll_shape(coll):
+    """(b, s, h) from the collective's own keys, else from its id (layout/dtype/bB.sS.hH/...)."""
+    if all(k in coll for k in "bsh"):
+        return coll["b"], coll["s"], coll["h"]
+    m = re.search(r"/b(\d+)\.s(\d+)\.h(\d+)/", str(coll.get("id", "")))
+    return tuple(map(int, m.groups())) if m else (None, None, None)
+
+
+def match_collective(cfg, ph, collectives):
+    """The bare collective this config phase runs: same layout, dtype, b/s/h, phase and op, and
+    the config's strategy among the collective's `strategies` (bwd_cp: reference all_reduce,
+    fused all_gather; fwd_comm/bwd_comm serve both)."""
+    s = cfg.get("shape", {})
+    for c in collectives:
+        strategies = c.get("strategies")
+        if (c.get("layout_name") == cfg.get("layout_name") and c.get("dtype") == s.get("dtype")
+                and _coll_shape(c) == (s.get("b"), s.get("s"), s.get("h"))
+                and c.get("phase") == ph.get("name")
+                and (ph.get("op") is None or c.get("op") == ph.get("op"))
+                and (not strategies or cfg.get("strategy") in strategies.split(","))):
+            return c
+    return None
+
+
+def collectives_table(runs):
+    t = Table(["id", "op", "phase", "group × groups", "bytes/rank", "median ms", "min ms",
+               "max ms", "algbw GB/s", "busbw GB/s", "floor ratio"], numeric=set(range(4, 11)))
+    for i, (_, d) in enumerate(runs):
+        for c in d.get("collectives") or []:
+            t.rows.append([
+                (f"[{i + 1}] " if len(runs) > 1 else "") + str(c.get("id")), c.get("op", DASH),
+                c.get("phase", DASH), f"{c.get('group_size', '?')} × {c.get('groups', '?')}",
+                fmt_bytes(c.get("bytes_per_rank")), fmt_ms(c.get("median_ms")),
+                fmt_ms(c.get("min_ms")), fmt_ms(c.get("max_ms")), fmt_num(c.get("algbw_GBps"), 1),
+                fmt_num(c.get("busbw_GBps"), 1), fmt_num(c.get("floor_ratio"), 2)])
+    return t
+
+
+def overhead_table(labelled_runs):
+    """labelled_runs: [(label, cfg, collectives)]. Rows only for phases with a matching bare."""
+    t = Table(["config", "phase", "op", "phase median ms", "bare median ms", "overhead",
+               f"within ±{OVERHEAD_TARGET_PCT:.0f}%"], numeric={3, 4, 5})
+    for label, cfg, colls in labelled_runs:
+        for ph in cfg.get("phases", []):
+            if ph.get("name") not in COMM_PHASES:
+                continue
+            bare = match_collective(cfg, ph, colls)
+            if bare is None:
+                continue
+            pm, bm = ph.get("median_ms"), bare.get("median_ms")
+            pct = (pm - bm) / bm * 100 if is_num(pm) and is_num(bm) and bm > 0 else None
+            t.rows.append([label, ph["name"], ph.get("op", DASH), fmt_ms(pm), fmt_ms(bm),
+                           fmt_pct(pct), fmt_bool(abs(pct) <= OVERHEAD_TARGET_PCT)
+                           if pct is not None else DASH])
+    return t
+
+
+# ---- repetition spread ----------------------------------------------------------------------
+
+def spread_table(labelled):
+    t = Table(["config", "src bytes/rank", "repetitions", "repetition medians ms", "spread",
+               f"< {SPREAD_TARGET}"], numeric={1, 2, 4})
+    for label, c in labelled:
+        spread = c.get("repetition_spread")
+        if not is_num(spread):
+            continue
+        src = c.get("shape", {}).get("src_bytes_per_rank")
+        reps = c.get("repetition_medians_ms") or []
+        target = fmt_bool(spread < SPREAD_TARGET) if is_num(src) and src >= SPREAD_MIN_BYTES \
+            else "no target (small)"
+        t.rows.append([label, fmt_bytes(src), str(len(reps)) if reps else DASH,
+                       ", ".join(fmt_ms(r) for r in reps) or DASH, fmt_num(spread, 3), target])
+    return t
+
+
+def add_strategy_section(doc, runs):
+    """Strategy comparison, right under the headline: what users look at first."""
+    doc.heading("Strategy comparison")
+    tables = strategy_tables(runs)
+    if not tables:
+        doc.para("No configs to compare.")
+    for heading, table in tables:
+        doc.heading(heading, 3)
+        doc.table(table)
+
+
+def add_collective_sections(doc, runs, labelled):
+    """Collectives alone, suite overhead and repetition spread."""
+    doc.heading("Collectives alone")
+    colls = collectives_table(runs)
+    if colls.rows:
+        doc.para("The bridge's collectives timed alone (nccl-tests style) at each layout's group "
+                 "shape and message size, every group running at once, checked before timed.")
+        doc.table(colls)
+    else:
+        doc.para("No bare collectives in this results file (older file, or none timed).")
+
+    doc.heading("Suite overhead")
+    by_cfg = {id(c): d.get("collectives") or [] for _, d in runs for c in d["configs"]}
+    over = overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled])
+    if over.rows:
+        doc.table(over)
+        doc.para(OVERHEAD_NOTE)
+    else:
+        doc.para("No config phase has a matching bare collective.")
+
+    doc.heading("Repetition spread")
+    spread = spread_table(labelled)
+    if spread.rows:
+        doc.table(spread)
+        doc.para(SPREAD_NOTE)
+    else:
+        doc.para("No repetition spread: run with `--benchmark_repetitions=N` (N >= 2) to get one.")
