@@ -61,6 +61,10 @@ std::vector<Param> params() {
   return v;
 }
 
+void PrintTo(const Param& p, std::ostream* os) {
+  *os << p.c.name << " " << p.strategy << " " << bb::layout_name(p.mem) << " " << bb::dtype_name(p.dtype);
+}
+
 class RoundTrip : public ::testing::TestWithParam<Param> {};
 
 TEST_P(RoundTrip, PassesOracle) {

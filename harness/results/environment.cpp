@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <vector>
@@ -49,6 +50,9 @@ nlohmann::ordered_json environment_json(const std::string& backend, const std::s
   std::string commit = run_capture("git -C '" BB_SOURCE_DIR "' rev-parse --short=12 HEAD");
   if (!commit.empty() && !run_capture("git -C '" BB_SOURCE_DIR "' status --porcelain --untracked-files=no").empty())
     commit += "-dirty";
+  // A copy of the tree without .git (e.g. a lent GPU machine) can be told its commit.
+  if (commit.empty())
+    if (const char* env = std::getenv("BB_GIT_COMMIT")) commit = env;
   j["git_commit"] = commit.empty() ? "unknown" : commit;
   j["command_line"] = command_line;
   j["backend"] = backend;

@@ -106,7 +106,9 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
       ph["floor_basis"] = "nvlink";
     } else {
       // Local copies, and collectives emulated as memory copies: read + write over copy bandwidth.
-      floor_ms = (coll ? 2.0 * double(w.bytes) : double(w.bytes)) / (floors.copy_GBps * 1e6);
+      // Ranks that share one memory share its bandwidth too.
+      floor_ms = (coll ? 2.0 * double(w.bytes) : double(w.bytes)) * floors.ranks_per_memory /
+                 (floors.copy_GBps * 1e6);
       ph["floor_basis"] = "memcpy";
     }
     ph["floor_ms"] = floor_ms;

@@ -24,6 +24,7 @@ struct Floors {
   double copy_GBps = 0;  // measured local copy bandwidth (read + written bytes)
   double link_GBps = kNvlinkGBps;
   bool collectives_over_links = true;  // false in host/emulation: collectives are memory copies
+  int ranks_per_memory = 1;  // ranks sharing one memory's bandwidth (all of them in host/emulation)
 };
 
 nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit,

@@ -53,6 +53,10 @@ struct P {
   std::string strategy;
 };
 
+void PrintTo(const P& p, std::ostream* os) {
+  *os << p.l.name << " " << bb::layout_name(p.mem) << " " << bb::dtype_name(p.dt) << " " << p.strategy;
+}
+
 class EmulatedBridge : public ::testing::TestWithParam<P> {};
 
 TEST_P(EmulatedBridge, PassesOracle) {
