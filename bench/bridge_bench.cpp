@@ -175,16 +175,19 @@ void bench_bare(benchmark::State& st, int j) {
     st.SetIterationTime(s.median / 1e3);
     st.counters["busbw_GBps"] = algbw * r.bus_factor;
     st.counters["wrong"] = 0;
+    bool repeated = false;
     for (auto& prev : g->collectives)
       if (prev["id"] == b.id) {  // --benchmark_repetitions: keep the first samples, track the medians
         prev["repetition_medians_ms"].push_back(s.median);
         double lo = 1e300, hi = 0;
         for (const auto& v : prev["repetition_medians_ms"]) lo = std::min(lo, v.get<double>()), hi = std::max(hi, v.get<double>());
         prev["repetition_spread"] = lo > 0 ? hi / lo : 0.0;
-        return;
+        repeated = true;
       }
-    c["repetition_medians_ms"] = json::array({s.median});
-    g->collectives.push_back(c);
+    if (!repeated) {
+      c["repetition_medians_ms"] = json::array({s.median});
+      g->collectives.push_back(c);
+    }
   }
 }
 
