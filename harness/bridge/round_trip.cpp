@@ -1,6 +1,7 @@
 #include "bridge/round_trip.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 
@@ -183,10 +184,12 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
   world.synchronize();
   PhaseRecorder rec(dev, true, opts.nvtx, opts.cupti);
   if (member) rb->set_recorder(&rec);
-  for (int it = 0; it < opts.warmup + opts.iterations; ++it) {
-    const bool measured = it >= opts.warmup;
+  int warmup = std::max(opts.warmup, 1);
+  for (int it = 0; it < warmup + opts.iterations; ++it) {
+    const bool measured = it >= warmup;
+    const auto t_start = std::chrono::steady_clock::now();
 #ifdef BB_HAVE_CUDA
-    if (opts.cupti && it == opts.warmup) {
+    if (opts.cupti && it == warmup) {
       world.barrier();
       if (rank == 0) opts.cupti->take_busy_ms();  // drop warm-up records
       world.barrier();
@@ -210,11 +213,18 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
       ph = rec.phase_ms();
       total = rec.total_ms();
     }
+    if (it == 0) {
+      // The first round trip sets how many warm-ups reach opts.warmup_ms; all ranks agree.
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
+      const int need = ms > 0 ? int(opts.warmup_ms / ms) + 1 : 1;
+      warmup = std::max(warmup, int(world.max_over_ranks(double(std::min(need, 1000)))));
+    }
     if (measured) {
       res.total_ms.push_back(total);
       for (int p = 0; p < kPhaseCount; ++p) res.phase_ms[size_t(p)].push_back(ph[size_t(p)]);
     }
   }
+  res.warmup_used = warmup;
   if (member) rb->set_recorder(nullptr);
   // Max over ranks, iteration by iteration.
   for (auto& v : res.total_ms) v = world.max_over_ranks(v);

@@ -17,7 +17,8 @@ namespace bb {
 class GpuActivity;
 
 struct RunOptions {
-  int warmup = 3;
+  int warmup = 3;            // at least this many warm-up round trips...
+  double warmup_ms = 50;     // ...and at least this long, so short configs reach steady clocks
   int iterations = 20;
   bool time = true;          // false: check only
   bool nvtx = true;
@@ -56,6 +57,7 @@ struct RunResult {
   std::array<double, kPhaseCount> gpu_busy_ms{};  // per iteration; < 0 when not measured
   int64_t peak_bytes = 0;                          // max over ranks of the bridge's allocations
   int buffer_sets = 1;
+  int warmup_used = 0;  // warm-up round trips actually run (>= RunOptions.warmup)
 };
 
 RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strategy& strategy,

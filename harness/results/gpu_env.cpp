@@ -96,6 +96,36 @@ double gpu_copy_bandwidth_GBps(int ordinal) {
   return 2.0 * double(bytes) / (double(ms[ms.size() / 2]) * 1e6);
 }
 
+void gpu_warm_up(double ms) {
+  int n = 0;
+  if (cudaGetDeviceCount(&n) != cudaSuccess) {
+    cudaGetLastError();
+    return;
+  }
+  for (int d = 0; d < n; ++d) {
+    BB_ENV_CUDA(cudaSetDevice(d));
+    const size_t bytes = size_t(256) << 20;
+    void *a = nullptr, *b = nullptr;
+    BB_ENV_CUDA(cudaMalloc(&a, bytes));
+    BB_ENV_CUDA(cudaMalloc(&b, bytes));
+    BB_ENV_CUDA(cudaMemset(a, 1, bytes));
+    cudaEvent_t e0, e1;
+    BB_ENV_CUDA(cudaEventCreate(&e0));
+    BB_ENV_CUDA(cudaEventCreate(&e1));
+    BB_ENV_CUDA(cudaEventRecord(e0));
+    for (float done = 0; done < ms;) {
+      for (int i = 0; i < 20; ++i) BB_ENV_CUDA(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice));
+      BB_ENV_CUDA(cudaEventRecord(e1));
+      BB_ENV_CUDA(cudaEventSynchronize(e1));
+      BB_ENV_CUDA(cudaEventElapsedTime(&done, e0, e1));
+    }
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    cudaFree(a);
+    cudaFree(b);
+  }
+}
+
 int64_t gpu_l2_bytes(int ordinal) {
   int v = 0;
   if (cudaDeviceGetAttribute(&v, cudaDevAttrL2CacheSize, ordinal) != cudaSuccess) return 50ll << 20;

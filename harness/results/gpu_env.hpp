@@ -8,6 +8,8 @@ namespace bb {
 nlohmann::ordered_json gpu_environment_json();
 // cudaMemcpy device-to-device bandwidth on GPU `ordinal`, bytes read + written, GB/s (median).
 double gpu_copy_bandwidth_GBps(int ordinal);
+// Keeps every visible GPU busy with copies for about `ms` so a sweep starts at steady clocks.
+void gpu_warm_up(double ms);
 // Size of the L2 cache of GPU `ordinal` (bytes), for buffer rotation.
 int64_t gpu_l2_bytes(int ordinal);
 
