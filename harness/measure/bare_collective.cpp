@@ -52,8 +52,12 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
     }
     dev.poison(recv.get(), recv.bytes());
     group->set_phase("bare " + spec.op);
-    if (gather) group->all_gather(send.get(), recv.get(), size_t(spec.bytes));
-    else group->all_reduce_sum(send.get(), recv.get(), size_t(elems), spec.dtype);
+    if (gather) {
+      group->all_gather(send.get(), recv.get(), size_t(spec.bytes));
+    } else {  // in place, as the bridge reduces its gradient
+      dev.copy({CopySegment{recv.get(), send.get(), 1, elems * int64_t(es), 0, 0}});
+      group->all_reduce_sum(recv.get(), recv.get(), size_t(elems), spec.dtype);
+    }
     world.synchronize();
     for (int k = 0; k < n; ++k) {
       const int src = group->world_ranks()[size_t(k)];
@@ -73,8 +77,9 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
     if (group) {
       dev.reset_marks();
       int a = dev.mark();
+      // Timed runs keep reducing the same buffer: the values change, the work does not.
       if (gather) group->all_gather(send.get(), recv.get(), size_t(spec.bytes));
-      else group->all_reduce_sum(send.get(), recv.get(), size_t(elems), spec.dtype);
+      else group->all_reduce_sum(recv.get(), recv.get(), size_t(elems), spec.dtype);
       int b = dev.mark();
       world.synchronize();
       t = dev.elapsed_ms(a, b);
