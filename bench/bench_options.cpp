@@ -13,7 +13,9 @@ const char* kBenchUsage =
     "  --layouts=seeds|all|NAME,..|FILE.json\n"
     "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
     "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=reference,fused\n"
-    "  --iters=20 --warmup=5  --mode=timed|profile  --cupti=auto|on|off\n"
+    "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
+    "                                     graph: replay each round trip as a CUDA graph (nccl backend)\n"
+    "                                     profile: one timed round trip per config, for nsys\n"
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
     "  --collectives=on|off               also time each layout's bare collectives (default on)\n";
 
@@ -89,7 +91,7 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
     } else if (f == "--warmup") {
       o.warmup = to_int(f, v, 0);
     } else if (f == "--mode") {
-      if (v != "timed" && v != "profile") throw Error("bad_flag", "--mode is timed or profile");
+      if (v != "timed" && v != "graph" && v != "profile") throw Error("bad_flag", "--mode is timed, graph or profile");
       o.mode = v;
     } else if (f == "--cupti") {
       if (v != "auto" && v != "on" && v != "off") throw Error("bad_flag", "--cupti is auto, on or off");

@@ -16,7 +16,7 @@ struct BenchOptions {
   std::vector<DType> dtypes{DType::bf16};
   std::vector<std::string> strategies{"reference", "fused"};
   int iterations = 20, warmup = 5;
-  std::string mode = "timed";  // timed | profile
+  std::string mode = "timed";  // timed | graph | profile
   std::string cupti = "auto";  // auto | on | off
   std::string json_out = "bridge_results.json";
   double timeout_s = 120;

@@ -77,6 +77,7 @@ bb::RunResult run_point(int idx, bb::Comm& world, bb::Device& dev, bb::CommCache
   ro.warmup = g->opt.warmup;
   ro.iterations = g->opt.iterations;
   ro.nvtx = true;
+  ro.graph = g->opt.mode == "graph";
   ro.cupti = g->cupti.get();
   ro.l2_bytes = g->l2_bytes;
   (void)world;

@@ -60,6 +60,8 @@ if has bridge; then
   step bridge_nocupti ./build/bench/bridge_bench "${common[@]}" --cupti=off --json "$out/bridge_emulate_nocupti.json"
   step bridge_nccl1 ./build/bench/bridge_bench --backend=nccl --world=1 --layouts=all --shapes=2x4096x4096 \
     --mem=bsh,sbh --cupti=on --json "$out/bridge_nccl_world1.json"
+  step bridge_graph1 ./build/bench/bridge_bench --backend=nccl --world=1 --layouts=all --shapes=2x4096x4096 \
+    --mem=bsh,sbh --mode=graph --json "$out/bridge_nccl_world1_graph.json"
   if command -v mpirun >/dev/null; then
     step bridge_mpi1 mpirun -np 1 --allow-run-as-root ./build/bench/bridge_bench --backend=nccl --layouts=all \
       --shapes=2x4096x4096 --mem=sbh --json "$logs/bridge_mpi1.json"

@@ -169,6 +169,25 @@ TEST(RunTimeInput, BuffersThatDoNotFitAreRefusedBeforeAllocating) {
   // About 8 ranks x 6 buffers x 2 TiB: checked against available memory before any allocation.
   EXPECT_EQ(run_rule(kFanOut, small(2, 1 << 20, 1 << 19)), "out_of_memory_budget");
 }
+TEST(RunTimeInput, GraphModeNeedsAStreamOrderedBackend) {
+  bb::Plan plan = bbtest::plan_of(kFanOut);
+  std::string rule;
+  bb::LaunchOptions lo;
+  lo.world = 8;
+  try {
+    bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
+      bb::CommCache comms(world);
+      bb::RunOptions ro;
+      ro.graph = true;
+      ro.iterations = 1;
+      bb::run_round_trip(plan, small(2, 8, 4), *bb::make_strategy("fused"), comms, dev, ro);
+    });
+  } catch (const bb::Error& e) {
+    rule = e.rule();
+  }
+  EXPECT_EQ(rule, "graph_unsupported");
+}
+
 TEST(RunTimeInput, UnknownStrategyDtypeLayout) {
   EXPECT_THROW(bb::make_strategy("fastest"), bb::Error);
   EXPECT_THROW(bb::parse_dtype("fp8"), bb::Error);

@@ -182,8 +182,37 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
       fill_inputs(rb->sets()[size_t(k)]);
     }
   world.synchronize();
-  PhaseRecorder rec(dev, true, opts.nvtx, opts.cupti);
+  // CUPTI attributes work to the phase pushed when it is launched; a graph launches all phases
+  // at once, so graph mode reports no per-phase busy time.
+  PhaseRecorder rec(dev, true, opts.nvtx, opts.graph ? nullptr : opts.cupti);
   if (member) rb->set_recorder(&rec);
+  // 3. Graph mode: capture each buffer set's round trip once (after the eager checked run has
+  // set everything up), then every iteration replays one. Needs a stream-ordered backend.
+  std::vector<int> graphs;
+  std::vector<PhaseRecorder::Snapshot> snaps;
+  if (opts.graph) {
+    const bool ok = world.backend() == "nccl" && (!member || dev.supports_graphs());
+    if (world.max_over_ranks(ok ? 0.0 : 1.0) > 0)
+      throw Error("graph_unsupported", "graph mode needs the nccl backend on GPUs (the " + world.backend() +
+                                           " backend meets its peers on the host inside a collective)");
+    if (member) {
+      dev.reset_marks();
+      for (int k = 0; k < sets; ++k) {
+        rb->use_set(size_t(k));
+        RankBridge::Buffers& B = rb->buf();
+        const auto& P = pristine[size_t(k)];
+        B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
+        dev.begin_capture();
+        rec.begin_iteration(/*reset_marks=*/false);
+        strategy.forward(*rb);
+        strategy.backward(*rb);
+        rec.end_iteration();
+        graphs.push_back(dev.end_capture());
+        snaps.push_back(rec.snapshot());
+      }
+    }
+    world.synchronize();
+  }
   int warmup = std::max(opts.warmup, 1);
   for (int it = 0; it < warmup + opts.iterations; ++it) {
     const bool measured = it >= warmup;
@@ -199,14 +228,19 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
     std::array<double, kPhaseCount> ph{};
     double total = 0;
     if (member) {
-      rb->use_set(size_t(it));
-      RankBridge::Buffers& B = rb->buf();
-      const auto& P = pristine[size_t(it) % pristine.size()];
-      B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
-      rec.begin_iteration();
-      strategy.forward(*rb);
-      strategy.backward(*rb);
-      rec.end_iteration();
+      if (opts.graph) {
+        dev.replay(graphs[size_t(it) % graphs.size()]);
+        rec.restore(snaps[size_t(it) % snaps.size()]);
+      } else {
+        rb->use_set(size_t(it));
+        RankBridge::Buffers& B = rb->buf();
+        const auto& P = pristine[size_t(it) % pristine.size()];
+        B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
+        rec.begin_iteration();
+        strategy.forward(*rb);
+        strategy.backward(*rb);
+        rec.end_iteration();
+      }
     }
     world.synchronize();
     if (member && measured) {
@@ -232,7 +266,7 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
     for (auto& v : series) v = world.max_over_ranks(v);
   res.gpu_busy_ms.fill(-1.0);
 #ifdef BB_HAVE_CUDA
-  if (opts.cupti) {
+  if (opts.cupti && !opts.graph) {
     world.barrier();
     std::array<double, kPhaseCount> busy{};
     if (rank == 0) {

@@ -22,6 +22,7 @@ struct RunOptions {
   int iterations = 20;
   bool time = true;          // false: check only
   bool nvtx = true;
+  bool graph = false;        // capture each buffer set's round trip as a CUDA graph, time replays
   GpuActivity* cupti = nullptr;  // per-phase GPU busy time when set
   int buffer_sets = 0;           // 0: rotate enough sets to exceed 2x the cache (l2_bytes)
   int64_t l2_bytes = 50ll << 20;

@@ -39,6 +39,7 @@ class CudaDevice final : public Device {
     // No throwing from a destructor: errors here are dropped on purpose.
     cudaSetDevice(ordinal_);
     cudaStreamSynchronize(stream_);
+    for (cudaGraphExec_t g : graphs_) cudaGraphExecDestroy(g);
     for (cudaEvent_t e : events_) cudaEventDestroy(e);
     cudaFree(record_);
     cudaFreeHost(host_record_);
@@ -109,7 +110,8 @@ class CudaDevice final : public Device {
       BB_CUDA(cudaEventCreate(&e));
       events_.push_back(e);
     }
-    BB_CUDA(cudaEventRecord(events_[next_mark_], stream_));
+    // Inside a capture the record must become a graph node that records at every replay.
+    BB_CUDA(cudaEventRecordWithFlags(events_[next_mark_], stream_, capturing_ ? cudaEventRecordExternal : 0));
     return int(next_mark_++);
   }
   double elapsed_ms(int from, int to) override {
@@ -124,6 +126,31 @@ class CudaDevice final : public Device {
     return ms;
   }
   void reset_marks() override { next_mark_ = 0; }  // the events are reused, not destroyed
+
+  bool supports_graphs() const override { return true; }
+  void begin_capture() override {
+    use();
+    // Thread-local: the other ranks' threads keep allocating and synchronizing meanwhile.
+    BB_CUDA(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    capturing_ = true;
+  }
+  int end_capture() override {
+    use();
+    capturing_ = false;
+    cudaGraph_t g = nullptr;
+    BB_CUDA(cudaStreamEndCapture(stream_, &g));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t e = cudaGraphInstantiate(&exec, g, 0);
+    cudaGraphDestroy(g);
+    BB_CUDA(e);
+    graphs_.push_back(exec);
+    return int(graphs_.size()) - 1;
+  }
+  void replay(int graph) override {
+    use();
+    if (graph < 0 || size_t(graph) >= graphs_.size()) throw Error("bad_graph", "no graph " + std::to_string(graph));
+    BB_CUDA(cudaGraphLaunch(graphs_[size_t(graph)], stream_));
+  }
   void synchronize() override {
     use();
     BB_CUDA(cudaStreamSynchronize(stream_));
@@ -145,6 +172,8 @@ class CudaDevice final : public Device {
   }
 
   int ordinal_;
+  bool capturing_ = false;
+  std::vector<cudaGraphExec_t> graphs_;
   cudaStream_t stream_ = nullptr;
   CudaVerifyRecord* record_ = nullptr;
   CudaVerifyRecord* host_record_ = nullptr;

@@ -37,6 +37,12 @@ class Device {
   virtual void synchronize() = 0;
   virtual void* native_stream() = 0;  // cudaStream_t, or nullptr on the host
   virtual int ordinal() const { return -1; }  // CUDA device ordinal
+  // CUDA-graph capture of this rank's stream work: capture once, replay many times. Marks taken
+  // while capturing are recorded at every replay. Only GPU devices support it.
+  virtual bool supports_graphs() const { return false; }
+  virtual void begin_capture() { throw Error("graph_unsupported", kind() + " device cannot capture graphs"); }
+  virtual int end_capture() { throw Error("graph_unsupported", kind() + " device cannot capture graphs"); }
+  virtual void replay(int /*graph*/) { throw Error("graph_unsupported", kind() + " device cannot replay graphs"); }
   // Bytes that may still be allocated (free device memory, or available host RAM); -1 unknown.
   virtual int64_t memory_budget_bytes() const { return -1; }
 };

@@ -20,10 +20,10 @@ const char* phase_name(Phase p) {
 PhaseRecorder::PhaseRecorder(Device& dev, bool timing, bool nvtx, GpuActivity* cupti)
     : dev_(dev), timing_(timing), nvtx_(nvtx), cupti_(cupti) {}
 
-void PhaseRecorder::begin_iteration() {
+void PhaseRecorder::begin_iteration(bool reset_marks) {
   spans_.clear();
   if (timing_) {
-    dev_.reset_marks();
+    if (reset_marks) dev_.reset_marks();
     iter_begin_ = dev_.mark();
   }
 }

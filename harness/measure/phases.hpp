@@ -31,7 +31,7 @@ struct PhaseWork {
 class PhaseRecorder {
  public:
   PhaseRecorder(Device& dev, bool timing, bool nvtx, GpuActivity* cupti);
-  void begin_iteration();
+  void begin_iteration(bool reset_marks = true);
   void end_iteration();
   void begin(Phase p);
   void end();
@@ -40,6 +40,17 @@ class PhaseRecorder {
   double total_ms();
   std::array<PhaseWork, kPhaseCount>& work() { return work_; }
   Phase current() const { return current_; }
+  // The marks of one recorded iteration, to read again after a graph replay re-records them.
+  struct Snapshot {
+    int begin = -1, end = -1;
+    std::vector<std::pair<Phase, std::pair<int, int>>> spans;
+  };
+  Snapshot snapshot() const { return {iter_begin_, iter_end_, spans_}; }
+  void restore(const Snapshot& s) {
+    iter_begin_ = s.begin;
+    iter_end_ = s.end;
+    spans_ = s.spans;
+  }
 
  private:
   Device& dev_;
