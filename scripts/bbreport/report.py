@@ -20,7 +20,10 @@ PLOTS = [
      "panel per strategy. Using src bytes (not bytes moved) keeps strategies that move fewer "
      "bytes for the same result comparable.", plots.bandwidth_vs_size),
     ("Per-phase breakdown", "Median ms of each phase, stacked; the black tick is the measured "
-     "round-trip median (phases plus launch gaps and synchronisation).", plots.phase_breakdown),
+     "round-trip median. Each phase is the maximum over ranks of that phase (a collective ends "
+     "with its slowest rank), and different ranks can be slowest in different phases, so the "
+     "stack can exceed the round trip, most when ranks share one GPU (emulation) or a few CPU "
+     "cores (host simulation).", plots.phase_breakdown),
     ("Layout heat map", "src (encoder) layout x dest (LLM) layout for the largest shape: total "
      "median ms and total floor ratio (sum of phase floors over the total median); grey = not "
      "measured.", plots.layout_heatmap),
