@@ -92,6 +92,9 @@ bb::BareResult run_bare(int j, bb::Comm& world, bb::Device& dev, bb::CommCache& 
   bb::BareSpec spec = b.spec;
   spec.warmup = g->opt.warmup;
   spec.iterations = g->opt.iterations;
+  spec.cupti = g->cupti.get();
+  for (int p = 0; p < bb::kPhaseCount; ++p)
+    if (b.phase == bb::phase_name(bb::Phase(p))) spec.phase = bb::Phase(p);
   return bb::time_bare_collective(world, cache.get(spec.groups), dev, spec);
 }
 
@@ -163,6 +166,11 @@ void bench_bare(benchmark::State& st, int j) {
     c["min_ms"] = s.min;
     c["max_ms"] = s.max;
     c["samples_ms"] = r.ms;
+    // The same collective timed through the suite's phase recorder (NVTX, CUPTI, marks).
+    const bb::Stats su = bb::stats_of(r.suite_ms);
+    c["suite_median_ms"] = su.median;
+    c["suite_samples_ms"] = r.suite_ms;
+    c["suite_overhead_pct"] = s.median > 0 ? 100.0 * (su.median / s.median - 1.0) : 0.0;
     const double algbw = s.median > 0 ? double(r.coll_bytes) / (s.median * 1e6) : 0;
     c["algbw_GBps"] = algbw;
     c["busbw_GBps"] = algbw * r.bus_factor;
@@ -175,6 +183,7 @@ void bench_bare(benchmark::State& st, int j) {
     c["correct"] = true;
     st.SetIterationTime(s.median / 1e3);
     st.counters["busbw_GBps"] = algbw * r.bus_factor;
+    st.counters["suite_overhead_pct"] = c["suite_overhead_pct"].get<double>();
     st.counters["wrong"] = 0;
     bool repeated = false;
     for (auto& prev : g->collectives)
@@ -226,6 +235,12 @@ void bench_point(benchmark::State& st, int idx) {
     st.counters["bytes_per_rank"] = double(c["bytes_per_rank"].get<int64_t>());
     st.counters["GBps"] = med > 0 ? double(c["bytes_per_rank"].get<int64_t>()) / (med * 1e6) : 0;
     st.counters["floor_ratio"] = c["floor_ratio"].get<double>();
+    for (const auto& ph : c["phases"])
+      if (ph["kind"] == "collective") {
+        const std::string n = ph["name"].get<std::string>();
+        st.counters[n + "_algbw"] = ph["algbw_GBps"].get<double>();
+        st.counters[n + "_busbw"] = ph["busbw_GBps"].get<double>();
+      }
     st.counters["wrong"] = 0;
     auto it = g->configs.find(p.pt.id());
     if (it == g->configs.end()) {

@@ -8,6 +8,7 @@
 
 #include "comm/comm.hpp"
 #include "device/device.hpp"
+#include "measure/phases.hpp"
 
 namespace bb {
 
@@ -17,6 +18,12 @@ struct BareSpec {
   int64_t bytes = 0;                   // all_gather: bytes each rank sends; all_reduce: buffer bytes
   DType dtype = DType::bf16;
   int warmup = 5, iterations = 20;
+  // The same collective is also timed through the suite's own path (the phase recorder with its
+  // marks, NVTX ranges and CUPTI phase ids, the comm's phase name), iterations interleaved with
+  // the bare ones, so the harness's overhead on a phase is measured directly.
+  Phase phase = Phase::fwd_comm;
+  bool nvtx = true;
+  GpuActivity* cupti = nullptr;
 };
 
 struct BareResult {
@@ -26,7 +33,8 @@ struct BareResult {
   int64_t bytes_per_rank = 0;  // SPEC 10: received bytes
   int64_t coll_bytes = 0;      // nccl-tests size
   double bus_factor = 1;
-  std::vector<double> ms;      // per iteration, max over ranks
+  std::vector<double> ms;        // alone: events around the call; per iteration, max over ranks
+  std::vector<double> suite_ms;  // through the suite's phase recorder; per iteration, max over ranks
 };
 
 // Collective over `world`; `group` is this rank's handle from world.split(spec.groups) (nullptr
