@@ -71,7 +71,7 @@ struct Sweep {
 Sweep* g = nullptr;
 void progress(const std::string& id);
 
-bb::RunResult run_point(int idx, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
+bb::RunResult run_point(int idx, bb::Device& dev, bb::CommCache& cache) {
   const Point& p = g->points[size_t(idx)];
   bb::RunOptions ro;
   ro.warmup = g->opt.warmup;
@@ -80,7 +80,6 @@ bb::RunResult run_point(int idx, bb::Comm& world, bb::Device& dev, bb::CommCache
   ro.graph = g->opt.mode == "graph";
   ro.cupti = g->cupti.get();
   ro.l2_bytes = g->l2_bytes;
-  (void)world;
 #ifdef BB_NVTX
   bb::nvtx::Scoped range(p.pt.id());
 #endif
@@ -100,7 +99,7 @@ bb::BareResult run_bare(int j, bb::Comm& world, bb::Device& dev, bb::CommCache& 
 
 // Runs config `id` (a sweep point, or a bare collective after the points) on this rank.
 void run_any(int id, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
-  if (id < int(g->points.size())) run_point(id, world, dev, cache);
+  if (id < int(g->points.size())) run_point(id, dev, cache);
   else run_bare(id - int(g->points.size()), world, dev, cache);
 }
 
@@ -215,7 +214,7 @@ void bench_point(benchmark::State& st, int idx) {
     g->world0->max_over_ranks(double(idx));  // tell the other ranks which config runs
     bb::RunResult r;
     try {
-      r = run_point(idx, *g->world0, *g->dev0, *g->cache0);
+      r = run_point(idx, *g->dev0, *g->cache0);
     } catch (const bb::Error& e) {
       if (dynamic_cast<const bb::CommError*>(&e)) throw;
       g->failures.push_back({{"id", p.pt.id()}, {"rule", e.rule()}, {"error", e.what()}});

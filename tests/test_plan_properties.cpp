@@ -6,22 +6,14 @@
 
 #include "bridge_util.hpp"
 #include "plan/audit.hpp"
+#include "results/sweep.hpp"
 
 namespace {
 
+// Every valid canonical layout of a world (the sweep's own enumeration).
 std::vector<bbtest::Layout> valid_layouts(int world) {
   std::vector<bbtest::Layout> out;
-  for (int stp = 1; stp <= world; ++stp) {
-    if (world % stp) continue;
-    int sdp = world / stp;
-    for (int dtp = 1; dtp <= world; ++dtp)
-      for (int dcp = 1; dcp * dtp <= world; ++dcp) {
-        if (world % (dtp * dcp)) continue;
-        int ddp = world / (dtp * dcp);
-        if (sdp % ddp && ddp % sdp) continue;
-        out.push_back({world, {{"tp", stp}, {"dp", sdp}}, {{"tp", dtp}, {"cp", dcp}, {"dp", ddp}}});
-      }
-  }
+  for (const auto& l : bb::all_layouts(world)) out.push_back({l.world, l.src, l.dest});
   return out;
 }
 
