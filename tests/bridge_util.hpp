@@ -23,30 +23,36 @@ inline bb::Plan plan_of(const Layout& l) {
                        bb::make_grid(l.dest, l.dest_order, l.offset));
 }
 
-// Runs the checked round trip (no timing) on every rank of a host world; returns rank 0's view
-// (failing_ranks is agreed by all ranks) and the first mismatch seen by any rank.
-inline bb::CheckOutcome run_checked(const Layout& l, const bb::BridgeShape& shape, const bb::Strategy& s,
-                                    std::string* first_mismatch = nullptr) {
-  bb::Plan plan = plan_of(l);
-  std::vector<bb::CheckOutcome> out(size_t(l.world));
+// Runs one config on every rank of a `backend` world; returns rank 0's result (check outcomes
+// are agreed by all ranks) and, through first_mismatch, the first mismatch any rank saw.
+inline bb::RunResult run_world(const std::string& backend, const bb::Plan& plan, const bb::BridgeShape& shape,
+                               const bb::Strategy& s, const bb::RunOptions& ro,
+                               std::string* first_mismatch = nullptr) {
+  std::vector<bb::RunResult> out(static_cast<size_t>(plan.world));
   bb::LaunchOptions lo;
-  lo.backend = "host";
-  lo.world = l.world;
-  lo.timeout_s = 30;
+  lo.backend = backend;
+  lo.world = plan.world;
+  lo.timeout_s = 60;
   bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
     bb::CommCache comms(world);
-    bb::RunOptions ro;
-    ro.time = false;
-    ro.nvtx = false;
-    out[size_t(world.rank())] = bb::run_round_trip(plan, shape, s, comms, dev, ro).check;
+    out[size_t(world.rank())] = bb::run_round_trip(plan, shape, s, comms, dev, ro);
   });
   if (first_mismatch)
     for (const auto& o : out)
-      if (!o.first_mismatch.empty()) {
-        *first_mismatch = o.first_mismatch;
+      if (!o.check.first_mismatch.empty()) {
+        *first_mismatch = o.check.first_mismatch;
         break;
       }
   return out[0];
+}
+
+// The checked round trip alone (no timing) in host simulation.
+inline bb::CheckOutcome run_checked(const Layout& l, const bb::BridgeShape& shape, const bb::Strategy& s,
+                                    std::string* first_mismatch = nullptr) {
+  bb::RunOptions ro;
+  ro.time = false;
+  ro.nvtx = false;
+  return run_world("host", plan_of(l), shape, s, ro, first_mismatch).check;
 }
 
 }  // namespace bbtest

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "comm/emulate_comm.hpp"
+#include "comm/first_failure.hpp"
 #include "comm/nccl_comm.hpp"
 #include "device/cuda_device.hpp"
 #ifdef BB_HAVE_MPI
@@ -20,28 +21,6 @@
 
 namespace bb {
 namespace {
-
-// Keeps the first real failure; a peer's "aborted" is a consequence and yields to a cause.
-class FirstFailure {
- public:
-  void offer(const std::exception& e) {
-    std::lock_guard<std::mutex> lk(mu_);
-    const auto* ce = dynamic_cast<const Error*>(&e);
-    const bool consequence = ce && ce->rule() == "aborted";
-    if (!first_ || (first_is_consequence_ && !consequence)) {
-      first_ = std::current_exception();
-      first_is_consequence_ = consequence;
-    }
-  }
-  void rethrow() {
-    if (first_) std::rethrow_exception(first_);
-  }
-
- private:
-  std::mutex mu_;
-  std::exception_ptr first_;
-  bool first_is_consequence_ = false;
-};
 
 void cuda_or_throw(cudaError_t e, const std::string& what) {
   if (e != cudaSuccess) throw Error("cuda_error", what + ": " + cudaGetErrorString(e));

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "comm/first_failure.hpp"
 #include "comm/host_comm.hpp"
 #ifdef BB_HAVE_CUDA
 #include "comm/gpu_launch.hpp"
@@ -39,9 +40,7 @@ std::string resolve_backend(const std::string& b) {
 
 static void launch_host(const LaunchOptions& opts, const RankFn& fn) {
   HostWorld world(opts.world, opts.timeout_s);
-  std::mutex mu;
-  std::exception_ptr first;
-  bool first_is_consequence = false;
+  FirstFailure failure;
   std::vector<std::thread> threads;
   for (int r = 0; r < opts.world; ++r) {
     threads.emplace_back([&, r] {
@@ -50,22 +49,13 @@ static void launch_host(const LaunchOptions& opts, const RankFn& fn) {
         auto dev = make_host_device();
         fn(*comm, *dev);
       } catch (const std::exception& e) {
-        {
-          std::lock_guard<std::mutex> lk(mu);
-          // A peer's abort is a consequence, not the cause: keep the first real failure.
-          const auto* ce = dynamic_cast<const Error*>(&e);
-          const bool consequence = ce && ce->rule() == "aborted";
-          if (!first || (first_is_consequence && !consequence)) {
-            first = std::current_exception();
-            first_is_consequence = consequence;
-          }
-        }
+        failure.offer(e);
         world.abort("rank " + std::to_string(r) + " failed: " + e.what());
       }
     });
   }
   for (auto& t : threads) t.join();
-  if (first) std::rethrow_exception(first);
+  failure.rethrow();
 }
 
 void launch(const LaunchOptions& opts, const RankFn& fn) {

@@ -9,23 +9,12 @@
 #include <sstream>
 #include <thread>
 
+#include "comm/rendezvous.hpp"
+
 namespace bb {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string ranks_str(const std::vector<int>& r) {
-  std::ostringstream o;
-  o << "[";
-  for (size_t i = 0; i < r.size(); ++i) o << (i ? "," : "") << r[i];
-  o << "]";
-  return o.str();
-}
-
-bool overlaps(const void* a, size_t an, const void* b, size_t bn) {
-  auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
-  return an && bn && pa < pb + bn && pb < pa + an;
-}
 
 ncclDataType_t nccl_type(DType t) {
   switch (t) {

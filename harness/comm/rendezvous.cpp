@@ -4,7 +4,7 @@
 
 namespace bb {
 
-static std::string ranks_str(const std::vector<int>& r) {
+std::string ranks_str(const std::vector<int>& r) {
   std::ostringstream o;
   o << "[";
   for (size_t i = 0; i < r.size(); ++i) o << (i ? "," : "") << r[i];

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,5 +70,14 @@ int group_of(const std::vector<std::vector<int>>& groups, int rank, int* index_i
 
 // Checks that split groups are disjoint and name valid ranks (rule `bad_groups`).
 void validate_groups(const std::vector<std::vector<int>>& groups, int size);
+
+// "[0,2,4]": how every backend names a group in its messages.
+std::string ranks_str(const std::vector<int>& ranks);
+
+// Whether two byte ranges share memory (in-place collectives need a scratch copy).
+inline bool overlaps(const void* a, size_t an, const void* b, size_t bn) {
+  auto pa = reinterpret_cast<uintptr_t>(a), pb = reinterpret_cast<uintptr_t>(b);
+  return an && bn && pa < pb + bn && pb < pa + an;
+}
 
 }  // namespace bb

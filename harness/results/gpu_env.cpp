@@ -68,9 +68,10 @@ nlohmann::ordered_json gpu_environment_json() {
   return j;
 }
 
-double gpu_copy_bandwidth_GBps(int ordinal) {
+// Times `reps` device-to-device copies of `bytes` on GPU `ordinal`, one event pair each, until
+// at least `min_total_ms` has passed; returns each copy's milliseconds.
+static std::vector<float> timed_copies(int ordinal, size_t bytes, int reps, double min_total_ms) {
   BB_ENV_CUDA(cudaSetDevice(ordinal));
-  const size_t bytes = size_t(1) << 30;
   void *a = nullptr, *b = nullptr;
   BB_ENV_CUDA(cudaMalloc(&a, bytes));
   BB_ENV_CUDA(cudaMalloc(&b, bytes));
@@ -79,19 +80,28 @@ double gpu_copy_bandwidth_GBps(int ordinal) {
   BB_ENV_CUDA(cudaEventCreate(&e0));
   BB_ENV_CUDA(cudaEventCreate(&e1));
   std::vector<float> ms;
-  for (int i = 0; i < 13; ++i) {
+  double total = 0;
+  for (int i = 0; i < reps || total < min_total_ms; ++i) {
     BB_ENV_CUDA(cudaEventRecord(e0));
     BB_ENV_CUDA(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice));
     BB_ENV_CUDA(cudaEventRecord(e1));
     BB_ENV_CUDA(cudaEventSynchronize(e1));
     float t = 0;
     BB_ENV_CUDA(cudaEventElapsedTime(&t, e0, e1));
-    if (i >= 3) ms.push_back(t);  // first runs warm up
+    ms.push_back(t);
+    total += t;
   }
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);
   cudaFree(a);
   cudaFree(b);
+  return ms;
+}
+
+double gpu_copy_bandwidth_GBps(int ordinal) {
+  const size_t bytes = size_t(1) << 30;
+  std::vector<float> ms = timed_copies(ordinal, bytes, 13, 0);
+  ms.erase(ms.begin(), ms.begin() + 3);  // the first copies warm up
   std::sort(ms.begin(), ms.end());
   return 2.0 * double(bytes) / (double(ms[ms.size() / 2]) * 1e6);
 }
@@ -102,28 +112,7 @@ void gpu_warm_up(double ms) {
     cudaGetLastError();
     return;
   }
-  for (int d = 0; d < n; ++d) {
-    BB_ENV_CUDA(cudaSetDevice(d));
-    const size_t bytes = size_t(256) << 20;
-    void *a = nullptr, *b = nullptr;
-    BB_ENV_CUDA(cudaMalloc(&a, bytes));
-    BB_ENV_CUDA(cudaMalloc(&b, bytes));
-    BB_ENV_CUDA(cudaMemset(a, 1, bytes));
-    cudaEvent_t e0, e1;
-    BB_ENV_CUDA(cudaEventCreate(&e0));
-    BB_ENV_CUDA(cudaEventCreate(&e1));
-    BB_ENV_CUDA(cudaEventRecord(e0));
-    for (float done = 0; done < ms;) {
-      for (int i = 0; i < 20; ++i) BB_ENV_CUDA(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice));
-      BB_ENV_CUDA(cudaEventRecord(e1));
-      BB_ENV_CUDA(cudaEventSynchronize(e1));
-      BB_ENV_CUDA(cudaEventElapsedTime(&done, e0, e1));
-    }
-    cudaEventDestroy(e0);
-    cudaEventDestroy(e1);
-    cudaFree(a);
-    cudaFree(b);
-  }
+  for (int d = 0; d < n; ++d) timed_copies(d, size_t(256) << 20, 1, ms);
 }
 
 int64_t gpu_l2_bytes(int ordinal) {

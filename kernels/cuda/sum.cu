@@ -6,6 +6,7 @@
 
 #include "check.cuh"
 #include "cuda_kernels.cuh"
+#include "float_bits.hpp"
 
 namespace bb {
 namespace {
@@ -20,54 +21,10 @@ struct SumArgs {
 };
 
 template <int DT>
-__device__ __forceinline__ float to_float(uint32_t b) {
-  if (DT == 2) return __uint_as_float(b);
-  if (DT == 0) return __uint_as_float(b << 16);
-  // fp16 -> fp32, the host twin's bit conversion (exact, subnormals renormalised).
-  uint32_t sign = (b & 0x8000u) << 16, exp = (b >> 10) & 0x1f, man = b & 0x3ff, u;
-  if (exp == 0) {
-    if (man == 0) {
-      u = sign;
-    } else {
-      int e = -1;
-      do { ++e; man <<= 1; } while (!(man & 0x400));
-      u = sign | ((127 - 15 - e) << 23) | ((man & 0x3ff) << 13);
-    }
-  } else if (exp == 31) {
-    u = sign | 0x7f800000u | (man << 13);
-  } else {
-    u = sign | ((exp + 127 - 15) << 23) | (man << 13);
-  }
-  return __uint_as_float(u);
-}
+__device__ __forceinline__ float to_float(uint32_t b) { return dtype_bits_to_float(b, DT); }
 
-// float -> dtype bits, round to nearest even: a copy of core/dtype.hpp's float_to_bits.
 template <int DT>
-__device__ __forceinline__ uint32_t from_float(float f) {
-  const uint32_t u = __float_as_uint(f);
-  if (DT == 2) return u;
-  if (DT == 0) {
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40;
-    return (u + 0x7fffu + ((u >> 16) & 1)) >> 16;
-  }
-  uint32_t sign = (u >> 16) & 0x8000u;
-  int32_t exp = int32_t((u >> 23) & 0xff) - 127 + 15;
-  uint32_t man = u & 0x7fffffu;
-  if (((u >> 23) & 0xff) == 0xff) return sign | 0x7c00u | (man ? 0x200u : 0u);
-  if (exp >= 31) return sign | 0x7c00u;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    man |= 0x800000u;
-    uint32_t shift = uint32_t(14 - exp);
-    uint32_t half = man >> shift, rem = man & ((1u << shift) - 1), mid = 1u << (shift - 1);
-    if (rem > mid || (rem == mid && (half & 1))) ++half;
-    return sign | half;
-  }
-  uint32_t half = sign | (uint32_t(exp) << 10) | (man >> 13);
-  uint32_t rem = man & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) ++half;
-  return half;
-}
+__device__ __forceinline__ uint32_t from_float(float f) { return float_to_dtype_bits(f, DT); }
 
 // Each thread owns whole 16-byte vectors when every pointer allows (VEC), else single elements;
 // owning an element outright is what makes dst aliasing a source safe.

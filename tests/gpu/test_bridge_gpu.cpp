@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "../bridge_util.hpp"
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "results/sweep.hpp"
@@ -17,23 +18,19 @@ bool have_gpu() { return bb::gpu_count() > 0; }
 
 bb::CheckOutcome run(const std::string& backend, const bb::LayoutCase& l, const bb::BridgeShape& sh,
                      const std::string& strategy, bool time = false) {
-  bb::Plan plan = l.plan();
-  auto s = bb::make_strategy(strategy);
-  std::vector<bb::CheckOutcome> out(size_t(l.world));
-  bb::LaunchOptions lo;
-  lo.backend = backend;
-  lo.world = l.world;
-  lo.timeout_s = 60;
-  bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
-    bb::CommCache comms(world);
-    bb::RunOptions ro;
-    ro.time = time;
-    ro.warmup = 1;
-    ro.iterations = 2;
-    auto r = bb::run_round_trip(plan, sh, *s, comms, dev, ro);
-    out[size_t(world.rank())] = r.check;
-  });
-  return out[0];
+  bb::RunOptions ro;
+  ro.time = time;
+  ro.warmup = 1;
+  ro.iterations = 2;
+  return bbtest::run_world(backend, l.plan(), sh, *bb::make_strategy(strategy), ro).check;
+}
+
+bb::BridgeShape small_shape() {
+  bb::BridgeShape sh;
+  sh.b = 2;
+  sh.s = 32;
+  sh.h = 64;
+  return sh;
 }
 
 std::vector<bb::LayoutCase> layouts() {
@@ -93,24 +90,10 @@ INSTANTIATE_TEST_SUITE_P(Layouts, EmulatedBridge, ::testing::ValuesIn(params()),
 
 TEST(EmulatedBridge, BrokenStrategyIsCaughtOnTheGpu) {
   REQUIRE_GPU();
-  bb::LayoutCase l = bb::seed_layouts()[0];
-  bb::Plan plan = l.plan();
+  bb::RunOptions ro;
+  ro.time = false;
   auto broken = bb::make_reference({true, false});
-  std::vector<bb::CheckOutcome> out(8);
-  bb::LaunchOptions lo;
-  lo.backend = "emulate";
-  lo.world = 8;
-  bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
-    bb::CommCache comms(world);
-    bb::RunOptions ro;
-    ro.time = false;
-    bb::BridgeShape sh;
-    sh.b = 2;
-    sh.s = 32;
-    sh.h = 64;
-    out[size_t(world.rank())] = bb::run_round_trip(plan, sh, *broken, comms, dev, ro).check;
-  });
-  EXPECT_FALSE(out[0].ok);
+  EXPECT_FALSE(bbtest::run_world("emulate", bb::seed_layouts()[0].plan(), small_shape(), *broken, ro).check.ok);
 }
 
 // World size 1 through NCCL (threads mode; the MPI mode runs this binary under mpirun -np 1).
@@ -141,25 +124,17 @@ TEST(NcclBridge, GraphReplayWorldOfOne) {
   l.world = 1;
   l.src = {{"tp", 1}, {"dp", 1}};
   l.dest = {{"tp", 1}, {"dp", 1}};
-  bb::Plan plan = l.plan();
+  bb::RunOptions ro;
+  ro.graph = true;
+  ro.warmup = 2;
+  ro.iterations = 5;
+  bb::BridgeShape sh;
+  sh.layout = bb::Layout::sbh;
+  sh.b = 2;
+  sh.s = 256;
+  sh.h = 1024;
   for (const auto& name : bb::strategy_names()) {
-    bb::RunResult r;
-    bb::LaunchOptions lo;
-    lo.backend = "nccl";
-    lo.world = 1;
-    bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
-      bb::CommCache comms(world);
-      bb::RunOptions ro;
-      ro.graph = true;
-      ro.warmup = 2;
-      ro.iterations = 5;
-      bb::BridgeShape sh;
-      sh.layout = bb::Layout::sbh;
-      sh.b = 2;
-      sh.s = 256;
-      sh.h = 1024;
-      r = bb::run_round_trip(plan, sh, *bb::make_strategy(name), comms, dev, ro);
-    });
+    bb::RunResult r = bbtest::run_world("nccl", l.plan(), sh, *bb::make_strategy(name), ro);
     EXPECT_TRUE(r.check.ok) << r.check.first_mismatch;
     ASSERT_EQ(r.total_ms.size(), 5u);
     for (double t : r.total_ms) EXPECT_GT(t, 0.0);
@@ -175,23 +150,11 @@ TEST(NcclBridge, GraphReplayWorldOfOne) {
 
 TEST(EmulatedBridge, GraphModeIsRefusedClearly) {
   REQUIRE_GPU();
-  bb::LayoutCase l = bb::seed_layouts()[0];
-  bb::Plan plan = l.plan();
+  bb::RunOptions ro;
+  ro.graph = true;
   std::string rule;
   try {
-    bb::LaunchOptions lo;
-    lo.backend = "emulate";
-    lo.world = 8;
-    bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
-      bb::CommCache comms(world);
-      bb::RunOptions ro;
-      ro.graph = true;
-      bb::BridgeShape sh;
-      sh.b = 2;
-      sh.s = 32;
-      sh.h = 64;
-      bb::run_round_trip(plan, sh, *bb::make_strategy("fused"), comms, dev, ro);
-    });
+    bbtest::run_world("emulate", bb::seed_layouts()[0].plan(), small_shape(), *bb::make_strategy("fused"), ro);
   } catch (const bb::Error& e) {
     rule = e.rule();
   }
