@@ -14,6 +14,9 @@ const char* kBenchUsage =
     "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
     "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=reference,fused\n"
     "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
+    "  --cadence=isolated|streaming       isolated (default): GPUs aligned before every iteration, every\n"
+    "                                     launch queued first; streaming: aligned once, back to back\n"
+    "  --inject-delay=RANK:MS             fault injection: world rank RANK launches each iteration MS late\n"
     "                                     graph: replay each round trip as a CUDA graph (nccl backend)\n"
     "                                     profile: one timed round trip per config, for nsys\n"
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
@@ -93,6 +96,18 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
     } else if (f == "--mode") {
       if (v != "timed" && v != "graph" && v != "profile") throw Error("bad_flag", "--mode is timed, graph or profile");
       o.mode = v;
+    } else if (f == "--cadence") {
+      o.cadence = parse_cadence(v);
+    } else if (f == "--inject-delay") {
+      const auto colon = v.find(':');
+      if (colon == std::string::npos) throw Error("bad_flag", "--inject-delay is RANK:MS, got '" + v + "'");
+      o.delay_rank = to_int(f, v.substr(0, colon), 0);
+      try {
+        o.delay_ms = std::stod(v.substr(colon + 1));
+      } catch (...) {
+        o.delay_ms = -1;
+      }
+      if (!(o.delay_ms >= 0 && o.delay_ms <= 10000)) throw Error("bad_flag", "--inject-delay needs 0 <= MS <= 10000, got '" + v + "'");
     } else if (f == "--cupti") {
       if (v != "auto" && v != "on" && v != "off") throw Error("bad_flag", "--cupti is auto, on or off");
       o.cupti = v;
@@ -109,6 +124,8 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
   }
   *argc = out;
   argv[out] = nullptr;
+  if (o.mode == "graph" && o.cadence != Cadence::isolated)
+    throw Error("bad_flag", "--mode=graph replays re-record one set of marks per graph: it needs --cadence=isolated");
   if (o.mode == "profile") {
     o.iterations = 1;
     if (o.cupti == "on") throw Error("bad_flag", "--mode=profile runs under nsys, which needs CUPTI: use --cupti=off");

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "measure/timing_loop.hpp"
 #include "results/sweep.hpp"
 
 namespace bb {
@@ -17,6 +18,9 @@ struct BenchOptions {
   std::vector<std::string> strategies{"reference", "fused"};
   int iterations = 20, warmup = 5;
   std::string mode = "timed";  // timed | graph | profile
+  Cadence cadence = Cadence::isolated;
+  int delay_rank = -1;         // --inject-delay=RANK:MS (fault injection, to prove the method)
+  double delay_ms = 0;
   std::string cupti = "auto";  // auto | on | off
   std::string json_out = "bridge_results.json";
   double timeout_s = 120;

@@ -78,6 +78,9 @@ bb::RunResult run_point(int idx, bb::Device& dev, bb::CommCache& cache) {
   ro.iterations = g->opt.iterations;
   ro.nvtx = true;
   ro.graph = g->opt.mode == "graph";
+  ro.cadence = g->opt.cadence;
+  ro.delay_rank = g->opt.delay_rank;
+  ro.delay_ms = g->opt.delay_ms;
   ro.cupti = g->cupti.get();
   ro.l2_bytes = g->l2_bytes;
 #ifdef BB_NVTX
@@ -92,6 +95,8 @@ bb::BareResult run_bare(int j, bb::Comm& world, bb::Device& dev, bb::CommCache& 
   spec.warmup = g->opt.warmup;
   spec.iterations = g->opt.iterations;
   spec.cupti = g->cupti.get();
+  spec.delay_rank = g->opt.delay_rank;
+  spec.delay_ms = g->opt.delay_ms;
   for (int p = 0; p < bb::kPhaseCount; ++p)
     if (b.phase == bb::phase_name(bb::Phase(p))) spec.phase = bb::Phase(p);
   return bb::time_bare_collective(world, cache.get(spec.groups), dev, spec);
@@ -138,52 +143,79 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
   return out;
 }
 
+// One bare collective's JSON (docs/results-schema.md, Collective): the nccl-tests figures, and
+// the same collective through the suite's recorder against the nccl-tests time of its placement.
+json bare_json(const Bare& b, const bb::BareResult& r) {
+  const bb::Stats s = bb::stats_of(r.ms), ip = bb::stats_of(r.in_place_ms), su = bb::stats_of(r.suite_ms);
+  json c;
+  c["id"] = b.id;
+  c["layout_name"] = b.layout_name;
+  c["phase"] = b.phase;
+  c["strategies"] = b.strategies;
+  c["op"] = b.spec.op;
+  c["dtype"] = bb::dtype_name(b.spec.dtype);
+  c["group_size"] = r.group_size;
+  c["groups"] = b.spec.groups.size();
+  c["bytes_per_rank"] = r.bytes_per_rank;
+  c["coll_bytes"] = r.coll_bytes;
+  c["method"] = "nccl-tests";
+  c["launches_per_sample"] = b.spec.launches;
+  c["median_ms"] = s.median;
+  c["min_ms"] = s.min;
+  c["max_ms"] = s.max;
+  c["samples_ms"] = r.ms;
+  c["in_place_median_ms"] = ip.median;
+  c["in_place_samples_ms"] = r.in_place_ms;
+  const double algbw = s.median > 0 ? double(r.coll_bytes) / (s.median * 1e6) : 0;
+  const double algbw_ip = ip.median > 0 ? double(r.coll_bytes) / (ip.median * 1e6) : 0;
+  c["algbw_GBps"] = algbw;
+  c["busbw_GBps"] = algbw * r.bus_factor;
+  c["in_place_algbw_GBps"] = algbw_ip;
+  c["in_place_busbw_GBps"] = algbw_ip * r.bus_factor;
+  // The same collective, one launch through the suite's phase recorder (NVTX, CUPTI, marks),
+  // set against the nccl-tests time of the placement the bridge uses.
+  const double ref = r.suite_in_place ? ip.median : s.median;
+  c["suite_in_place"] = r.suite_in_place;
+  c["suite_median_ms"] = su.median;
+  c["suite_samples_ms"] = r.suite_ms;
+  c["suite_overhead_pct"] = ref > 0 ? 100.0 * (su.median / ref - 1.0) : 0.0;
+  c["launch_skew"] = {{"median_ms", bb::stats_of(r.launch_skew_ms).median}, {"max_ms", bb::stats_of(r.launch_skew_ms).max}};
+  const double floor_ms = g->floors.collectives_over_links
+                              ? double(r.bytes_per_rank) / (g->floors.link_GBps * 1e6)
+                              : 2.0 * double(r.bytes_per_rank) * g->floors.ranks_per_memory / (g->floors.copy_GBps * 1e6);
+  c["floor_basis"] = g->floors.collectives_over_links ? "nvlink" : "memcpy";
+  c["floor_ms"] = floor_ms;
+  c["floor_ratio"] = s.median > 0 ? floor_ms / s.median : 0;
+  c["wrong"] = r.wrong;
+  c["correct"] = r.wrong == 0;
+  return c;
+}
+
 void bench_bare(benchmark::State& st, int j) {
   const Bare& b = g->bares[size_t(j)];
   for (auto _ : st) {
     progress(b.id);
     g->world0->max_over_ranks(double(g->points.size() + size_t(j)));
-    bb::BareResult r = run_bare(j, *g->world0, *g->dev0, *g->cache0);
+    bb::BareResult r;
+    try {
+      r = run_bare(j, *g->world0, *g->dev0, *g->cache0);
+    } catch (const bb::Error& e) {
+      if (dynamic_cast<const bb::CommError*>(&e)) throw;
+      g->skipped.push_back({{"id", "coll/" + b.id}, {"rule", e.rule()}, {"reason", e.what()}});
+      st.SkipWithError(e.what());
+      break;
+    }
     if (!r.ok) {
-      g->failures.push_back({{"id", b.id}, {"rule", "oracle_mismatch"}, {"error", r.first_mismatch}});
+      g->failures.push_back({{"id", b.id}, {"rule", "oracle_mismatch"}, {"error", r.first_mismatch + " (#wrong " + std::to_string(r.wrong) + ")"}});
       st.SkipWithError(r.first_mismatch.c_str());
       break;
     }
-    bb::Stats s = bb::stats_of(r.ms);
-    json c;
-    c["id"] = b.id;
-    c["layout_name"] = b.layout_name;
-    c["phase"] = b.phase;
-    c["strategies"] = b.strategies;
-    c["op"] = b.spec.op;
-    c["dtype"] = bb::dtype_name(b.spec.dtype);
-    c["group_size"] = r.group_size;
-    c["groups"] = b.spec.groups.size();
-    c["bytes_per_rank"] = r.bytes_per_rank;
-    c["coll_bytes"] = r.coll_bytes;
-    c["median_ms"] = s.median;
-    c["min_ms"] = s.min;
-    c["max_ms"] = s.max;
-    c["samples_ms"] = r.ms;
-    // The same collective timed through the suite's phase recorder (NVTX, CUPTI, marks).
-    const bb::Stats su = bb::stats_of(r.suite_ms);
-    c["suite_median_ms"] = su.median;
-    c["suite_samples_ms"] = r.suite_ms;
-    c["suite_overhead_pct"] = s.median > 0 ? 100.0 * (su.median / s.median - 1.0) : 0.0;
-    const double algbw = s.median > 0 ? double(r.coll_bytes) / (s.median * 1e6) : 0;
-    c["algbw_GBps"] = algbw;
-    c["busbw_GBps"] = algbw * r.bus_factor;
-    const double floor_ms = g->floors.collectives_over_links
-                                ? double(r.bytes_per_rank) / (g->floors.link_GBps * 1e6)
-                                : 2.0 * double(r.bytes_per_rank) * g->floors.ranks_per_memory / (g->floors.copy_GBps * 1e6);
-    c["floor_basis"] = g->floors.collectives_over_links ? "nvlink" : "memcpy";
-    c["floor_ms"] = floor_ms;
-    c["floor_ratio"] = s.median > 0 ? floor_ms / s.median : 0;
-    c["correct"] = true;
+    json c = bare_json(b, r);
+    const bb::Stats s = bb::stats_of(r.ms);
     st.SetIterationTime(s.median / 1e3);
-    st.counters["busbw_GBps"] = algbw * r.bus_factor;
+    st.counters["busbw_GBps"] = c["busbw_GBps"].get<double>();
     st.counters["suite_overhead_pct"] = c["suite_overhead_pct"].get<double>();
-    st.counters["wrong"] = 0;
+    st.counters["wrong"] = double(r.wrong);
     bool repeated = false;
     for (auto& prev : g->collectives)
       if (prev["id"] == b.id) {  // --benchmark_repetitions: keep the first samples, track the medians
@@ -222,8 +254,10 @@ void bench_point(benchmark::State& st, int idx) {
       break;
     }
     if (!r.check.ok) {
-      std::string msg = "oracle mismatch on " + std::to_string(r.check.failing_ranks > 0 ? 1 : 0) +
-                        "+ rank(s): " + (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
+      std::string ranks;
+      for (int fr : r.check.failing_ranks) ranks += (ranks.empty() ? "" : ",") + std::to_string(fr);
+      std::string msg = "oracle mismatch on world rank(s) " + ranks + " (" + std::to_string(r.check.mismatches_total) +
+                        " wrong elements): " + (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
       g->failures.push_back({{"id", p.pt.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
       st.SkipWithError(msg.c_str());
       break;
@@ -240,7 +274,8 @@ void bench_point(benchmark::State& st, int idx) {
         st.counters[n + "_algbw"] = ph["algbw_GBps"].get<double>();
         st.counters[n + "_busbw"] = ph["busbw_GBps"].get<double>();
       }
-    st.counters["wrong"] = 0;
+    st.counters["wrong"] = double(r.check.mismatches_total);
+    st.counters["skew_ms"] = c["launch_skew"]["median_ms"].get<double>();
     auto it = g->configs.find(p.pt.id());
     if (it == g->configs.end()) {
       c["repetition_medians_ms"] = json::array({med});
@@ -289,17 +324,23 @@ void rank_main(bb::Comm& world, bb::Device& dev) {
   }
 }
 
+// The stdout table: a view of the JSON. skew = host launch skew over the ranks (median / max
+// per iteration), which the isolated cadence keeps out of the times.
 void print_summary() {
-  std::printf("\n%-60s %10s %10s %12s %8s %7s\n", "config", "median_ms", "min_ms", "bytes/rank", "floor%", "#wrong");
+  std::printf("\n%-60s %10s %10s %9s %9s %12s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med", "skew_max",
+              "bytes/rank", "floor%", "#wrong");
   for (const auto& id : g->order) {
     const auto& c = g->configs[id];
-    std::printf("%-60s %10.3f %10.3f %12lld %7.1f%% %7d\n", id.c_str(), c["total"]["median_ms"].get<double>(),
-                c["total"]["min_ms"].get<double>(), (long long)c["bytes_per_rank"].get<int64_t>(),
-                100.0 * c["floor_ratio"].get<double>(), 0);
+    std::printf("%-60s %10.3f %10.3f %9.3f %9.3f %12lld %7.1f%% %7lld\n", id.c_str(), c["total"]["median_ms"].get<double>(),
+                c["total"]["min_ms"].get<double>(), c["launch_skew"]["median_ms"].get<double>(),
+                c["launch_skew"]["max_ms"].get<double>(), (long long)c["bytes_per_rank"].get<int64_t>(),
+                100.0 * c["floor_ratio"].get<double>(), (long long)c["check"]["mismatches"].get<int64_t>());
   }
   for (const auto& f : g->failures)
-    std::printf("%-60s %10s %10s %12s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-", "-", "-", "FAIL",
-                f["rule"].get<std::string>().c_str());
+    std::printf("%-60s %10s %10s %9s %9s %12s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-", "-", "-", "-",
+                "-", "FAIL", f["rule"].get<std::string>().c_str());
+  std::printf("cadence: %s (times exclude the GPU alignment%s)\n", bb::cadence_name(g->opt.cadence),
+              g->opt.cadence == bb::Cadence::isolated ? " and every host launch latency" : "; host launch gaps are in them");
 }
 
 }  // namespace
@@ -430,6 +471,8 @@ int main(int argc, char** argv) {
     env["copy_bandwidth_GBps"] = sw.floors.copy_GBps;
     env["cupti"] = {{"enabled", bool(sw.cupti)}, {"overhead_pct", nullptr}};
     env["world"] = sw.world;
+    env["cadence"] = bb::cadence_name(opt.cadence);
+    if (opt.delay_rank >= 0) env["injected_delay"] = {{"rank", opt.delay_rank}, {"ms", opt.delay_ms}};
     out["environment"] = env;
     out["configs"] = json::array();
     for (const auto& id : sw.order) out["configs"].push_back(sw.configs[id]);

@@ -1,8 +1,8 @@
 #include "bridge/round_trip.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
+#include <map>
 #include <mutex>
 
 #include "plan/audit.hpp"
@@ -169,13 +169,23 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
     res.work = rec.work();
     rb->set_recorder(nullptr);
   }
-  res.check.failing_ranks =
-      int(world.max_over_ranks(res.check.mismatches > 0 ? double(rank + 1) : 0.0));  // highest failing rank + 1
-  res.check.ok = res.check.failing_ranks == 0;
+  // Agreed over the world: sums over the members, and the failing ranks by name.
+  {
+    const std::vector<double> mism = world.gather_over_ranks(double(res.check.mismatches));
+    const std::vector<double> elems = world.gather_over_ranks(double(res.check.elements_checked));
+    const std::vector<double> tens = world.gather_over_ranks(double(res.check.tensors_checked));
+    for (size_t r = 0; r < mism.size(); ++r) {
+      res.check.mismatches_total += int64_t(mism[r]);
+      res.check.elements_checked_total += int64_t(elems[r]);
+      res.check.tensors_checked_total += int(tens[r]);
+      if (mism[r] > 0) res.check.failing_ranks.push_back(int(r));
+    }
+  }
+  res.check.ok = res.check.failing_ranks.empty();
   res.peak_bytes = int64_t(world.max_over_ranks(double(res.peak_bytes)));
   if (!res.check.ok || !opts.time) return res;
 
-  // 2. Timed iterations: inputs in every set, then warm-up and measured round trips.
+  // 2. Timed iterations: inputs in every set, then the shared timing loop.
   if (member)
     for (int k = 0; k < sets; ++k) {
       rb->sets()[size_t(k)] = pristine[size_t(k)];
@@ -195,6 +205,8 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
     if (world.max_over_ranks(ok ? 0.0 : 1.0) > 0)
       throw Error("graph_unsupported", "graph mode needs the nccl backend on GPUs (the " + world.backend() +
                                            " backend meets its peers on the host inside a collective)");
+    if (opts.cadence != Cadence::isolated)
+      throw Error("graph_unsupported", "graph mode replays re-record one set of marks: it needs the isolated cadence");
     if (member) {
       dev.reset_marks();
       for (int k = 0; k < sets; ++k) {
@@ -213,57 +225,70 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
     }
     world.synchronize();
   }
-  int warmup = std::max(opts.warmup, 1);
-  for (int it = 0; it < warmup + opts.iterations; ++it) {
-    const bool measured = it >= warmup;
-    const auto t_start = std::chrono::steady_clock::now();
+
+  // One iteration's marks and launch times, kept per iteration so streaming can read them late.
+  struct Kept {
+    PhaseRecorder::Snapshot marks;
+    std::array<double, kPhaseCount> launch{};
+  };
+  std::map<int, Kept> kept;
+  LoopBody body;
+  body.values = 1 + 2 * kPhaseCount;  // total, per-phase GPU time, per-phase host launch time
+  if (member) {
+    body.enqueue = [&](int it, bool fresh) {
+      if (opts.graph) {
+        dev.replay(graphs[size_t(it) % graphs.size()]);
+        kept[it] = {snaps[size_t(it) % snaps.size()], {}};
+        return;
+      }
+      rb->use_set(size_t(it));
+      RankBridge::Buffers& B = rb->buf();
+      const auto& P = pristine[size_t(it) % pristine.size()];
+      B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
+      rec.begin_iteration(/*reset_marks=*/fresh);
+      strategy.forward(*rb);
+      strategy.backward(*rb);
+      rec.end_iteration();
+      kept[it] = {rec.snapshot(), rec.launch_ms()};
+    };
+    body.read = [&](int it) {
+      const Kept k = kept.at(it);
+      kept.erase(it);
+      rec.restore(k.marks);
+      std::vector<double> v{rec.total_ms()};
+      const auto ph = rec.phase_ms();
+      v.insert(v.end(), ph.begin(), ph.end());
+      v.insert(v.end(), k.launch.begin(), k.launch.end());
+      return v;
+    };
+  }
 #ifdef BB_HAVE_CUDA
-    if (opts.cupti && it == warmup) {
+  if (opts.cupti)
+    body.before_measured = [&] {
       world.barrier();
       if (rank == 0) opts.cupti->take_busy_ms();  // drop warm-up records
       world.barrier();
-    }
+    };
 #endif
-    world.barrier();
-    std::array<double, kPhaseCount> ph{};
-    double total = 0;
-    if (member) {
-      if (opts.graph) {
-        dev.replay(graphs[size_t(it) % graphs.size()]);
-        rec.restore(snaps[size_t(it) % snaps.size()]);
-      } else {
-        rb->use_set(size_t(it));
-        RankBridge::Buffers& B = rb->buf();
-        const auto& P = pristine[size_t(it) % pristine.size()];
-        B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
-        rec.begin_iteration();
-        strategy.forward(*rb);
-        strategy.backward(*rb);
-        rec.end_iteration();
-      }
-    }
-    world.synchronize();
-    if (member && measured) {
-      ph = rec.phase_ms();
-      total = rec.total_ms();
-    }
-    if (it == 0) {
-      // The first round trip sets how many warm-ups reach opts.warmup_ms; all ranks agree.
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_start).count();
-      const int need = ms > 0 ? int(opts.warmup_ms / ms) + 1 : 1;
-      warmup = std::max(warmup, int(world.max_over_ranks(double(std::min(need, 1000)))));
-    }
-    if (measured) {
-      res.total_ms.push_back(total);
-      for (int p = 0; p < kPhaseCount; ++p) res.phase_ms[size_t(p)].push_back(ph[size_t(p)]);
-    }
-  }
-  res.warmup_used = warmup;
+  LoopOptions lo;
+  lo.cadence = opts.cadence;
+  lo.warmup = opts.warmup;
+  lo.warmup_ms = opts.warmup_ms;
+  lo.iterations = opts.iterations;
+  lo.delay_rank = opts.delay_rank;
+  lo.delay_ms = opts.delay_ms;
+  LoopSamples ls = run_timing_loop(world, dev, lo, body);
   if (member) rb->set_recorder(nullptr);
-  // Max over ranks, iteration by iteration.
-  for (auto& v : res.total_ms) v = world.max_over_ranks(v);
-  for (auto& series : res.phase_ms)
-    for (auto& v : series) v = world.max_over_ranks(v);
+  res.warmup_used = ls.warmup_used;
+  res.cadence = opts.cadence;
+  res.gate_expiries = ls.gate_expiries;
+  res.total_ms = ls.values[0];
+  for (int p = 0; p < kPhaseCount; ++p) {
+    res.phase_ms[size_t(p)] = ls.values[size_t(1 + p)];
+    res.phase_launch_ms[size_t(p)] = ls.values[size_t(1 + kPhaseCount + p)];
+  }
+  res.launch_skew_ms = ls.launch_skew_ms;
+  res.launch_ms = ls.launch_ms;
   res.gpu_busy_ms.fill(-1.0);
 #ifdef BB_HAVE_CUDA
   if (opts.cupti && !opts.graph) {

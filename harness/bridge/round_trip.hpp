@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bridge/strategy.hpp"
+#include "measure/timing_loop.hpp"
 
 namespace bb {
 
@@ -20,6 +21,9 @@ struct RunOptions {
   int warmup = 3;            // at least this many warm-up round trips...
   double warmup_ms = 50;     // ...and at least this long, so short configs reach steady clocks
   int iterations = 20;
+  Cadence cadence = Cadence::isolated;  // see measure/timing_loop.hpp
+  int delay_rank = -1;       // test-only: this world rank launches each iteration delay_ms late
+  double delay_ms = 0;
   bool time = true;          // false: check only
   bool nvtx = true;
   bool graph = false;        // capture each buffer set's round trip as a CUDA graph, time replays
@@ -45,7 +49,11 @@ struct CheckOutcome {
   int tensors_checked = 0;      // on this rank
   int64_t elements_checked = 0; // on this rank
   int64_t mismatches = 0;       // on this rank
-  int failing_ranks = 0;        // agreed over the world
+  // Agreed over the world: the sums over the bridge's member ranks, and who failed.
+  int64_t elements_checked_total = 0;
+  int64_t mismatches_total = 0;
+  int tensors_checked_total = 0;
+  std::vector<int> failing_ranks;  // world ranks with a mismatch, ascending
   std::string first_mismatch;   // this process's first failing description
 };
 
@@ -55,6 +63,11 @@ struct RunResult {
   // Per measured iteration, max over ranks (a collective ends with its slowest rank).
   std::vector<double> total_ms;
   std::array<std::vector<double>, kPhaseCount> phase_ms{};
+  std::array<std::vector<double>, kPhaseCount> phase_launch_ms{};  // host enqueue time, max over ranks
+  std::vector<double> launch_skew_ms;  // per measured iteration, over the world's ranks
+  std::vector<double> launch_ms;       // per measured iteration: the slowest rank's enqueue
+  Cadence cadence = Cadence::isolated;
+  int gate_expiries = 0;
   std::array<double, kPhaseCount> gpu_busy_ms{};  // per iteration; < 0 when not measured
   int64_t peak_bytes = 0;                          // max over ranks of the bridge's allocations
   int buffer_sets = 1;

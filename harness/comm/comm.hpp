@@ -41,6 +41,10 @@ class Comm {
   virtual void send_recv(const std::vector<P2POp>& ops) = 0;
   // Host-side rendezvous of all members (not stream-ordered; used between timed regions).
   virtual void barrier() = 0;
+  // Stream-ordered barrier of the members' devices: work queued after it starts on any member
+  // only once every member's stream reached it. The host never waits here (GPU backends), so it
+  // can sit behind a closed launch gate. Host backend: a host rendezvous.
+  virtual void align() = 0;
   // Waits until this rank's queued work (its stream: kernels and collectives) is done. A
   // collective that does not finish within the backend's timeout is aborted and turned into a
   // CommError naming the phase and the group: never a hang. No-op on the host backend.
@@ -48,6 +52,12 @@ class Comm {
   // Host agreement: every member gets the max / logical-or of a value. Used to agree on
   // iteration counts and on whether any rank failed its check.
   virtual double max_over_ranks(double v) = 0;
+  // Every member's value, by rank (size() agreements: for per-config summaries, not hot paths).
+  std::vector<double> gather_over_ranks(double v) {
+    std::vector<double> out(static_cast<size_t>(size()));
+    for (int r = 0; r < size(); ++r) out[size_t(r)] = max_over_ranks(r == rank() ? v : -1e300);
+    return out;
+  }
 
   // Names the phase that the next operations belong to, for timeout and abort messages.
   void set_phase(std::string phase) { phase_ = std::move(phase); }

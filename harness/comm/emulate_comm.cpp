@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "comm/poll_wait.hpp"
 #include "comm/rendezvous.hpp"
 
 namespace bb {
@@ -15,7 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum class Op { split, all_gather, all_reduce_sum, all_to_all, send_recv, barrier, max_over_ranks };
+enum class Op { split, all_gather, all_reduce_sum, all_to_all, send_recv, barrier, align, max_over_ranks };
 
 const char* op_name(Op op) {
   switch (op) {
@@ -25,6 +26,7 @@ const char* op_name(Op op) {
     case Op::all_to_all: return "all_to_all";
     case Op::send_recv: return "send_recv";
     case Op::barrier: return "barrier";
+    case Op::align: return "align";
     case Op::max_over_ranks: return "max_over_ranks";
   }
   return "?";
@@ -188,9 +190,13 @@ class EmulateComm final : public Comm {
     collective(Op::barrier, 0, 0, false, nullptr);
   }
 
+  // Each stream waits on every peer's "ready" event: no stream passes until all reached it.
+  void align() override { collective(Op::align, 0, 0, true, nullptr); }
+
   void synchronize() override {
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(rv_->timeout_s()));
+    PollWait w;
     for (;;) {
       cudaError_t q = cudaStreamQuery(s_);
       if (q == cudaSuccess) return;
@@ -203,7 +209,7 @@ class EmulateComm final : public Comm {
         ab.abort(m.str());
         throw CommError("collective_timeout", m.str());
       }
-      std::this_thread::sleep_for(std::chrono::microseconds(20));
+      w.pause();
     }
   }
 

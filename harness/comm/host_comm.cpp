@@ -93,6 +93,7 @@ class HostComm final : public Comm {
   }
 
   void barrier() override { wait(); }
+  void align() override { rv_->arrive_and_wait(rank_, phase(), Rendezvous::kAlignSpinUs); }
   void synchronize() override {}
 
   double max_over_ranks(double v) override {

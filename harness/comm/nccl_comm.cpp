@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "comm/poll_wait.hpp"
 #include "comm/rendezvous.hpp"
 
 namespace bb {
@@ -31,6 +32,10 @@ ncclDataType_t nccl_type(DType t) {
 struct Pending {
   cudaEvent_t ev;
   std::string what;
+  Clock::time_point enqueued;
+  std::string comm_key;            // Progress key of its communicator
+  std::vector<int> members;        // its group, world ranks
+  std::string behind;              // filled when the timeout names the missing ranks
 };
 
 // Everything one rank holds: its stream, its live communicators (world and splits) and the
@@ -46,6 +51,7 @@ struct NcclRank {
   std::deque<Pending> pending;
   std::vector<cudaEvent_t> spare;
   double* d_scalar = nullptr;  // device scratch for barrier / max_over_ranks
+  float* d_align = nullptr;    // device scratch of align() (apart: it may run behind a closed gate)
   double* h_scalar = nullptr;  // pinned, so the copy back is truly async and pollable
 
   ~NcclRank() {
@@ -53,19 +59,31 @@ struct NcclRank {
     for (auto e : spare) cudaEventDestroy(e);
     // Only after every comm is gone (finalized or aborted): nothing can still hang on these.
     if (d_scalar) cudaFree(d_scalar);
+    if (d_align) cudaFree(d_align);
     if (h_scalar) cudaFreeHost(h_scalar);
   }
 
-  void abort_all() {
-    if (aborted) return;
+  int comm_seq = 0;  // communicators created so far (world 0, then one per split call)
+
+  // Aborts every communicator of the rank, each in its own thread: an abort of a comm whose
+  // kernel waits for a peer joins that comm's threads, and N of them one after another would
+  // add up. Returns the seconds it took.
+  double abort_all() {
+    if (aborted) return 0;
     aborted = true;
-    for (auto c : comms) ncclCommAbort(c);
+    const auto t0 = Clock::now();
+    std::vector<std::thread> ts;
+    for (auto c : comms) ts.emplace_back([c] { ncclCommAbort(c); });
+    for (auto& t : ts) t.join();
+    return std::chrono::duration<double>(Clock::now() - t0).count();
   }
 
   [[noreturn]] void fail(const std::string& rule, const std::string& msg) {
-    abort_all();
-    throw CommError(rule, msg + " (all NCCL communicators of world rank " +
-                              std::to_string(world_rank) + " aborted)");
+    const size_t n = comms.size();
+    const double s = abort_all();
+    std::ostringstream o;
+    o << msg << " (all " << n << " NCCL communicators of world rank " << world_rank << " aborted in " << s << " s)";
+    throw CommError(rule, o.str());
   }
 
   void cuda_check(cudaError_t e, const std::string& where) {
@@ -84,9 +102,14 @@ struct NcclRank {
         fail("nccl_error", where + ": " + ncclGetErrorString(st) + " (" + ncclGetLastError(c) + ")");
     }
     if (Clock::now() >= deadline) {
-      std::string first = pending.empty() ? "" : "; first unfinished: " + first_unfinished();
       std::ostringstream o;
-      o << where << ": not done after " << timeout_s << " s" << first;
+      o << where << ": not done after " << timeout_s << " s";
+      if (const Pending* p = first_unfinished()) {
+        o << "; first unfinished: " << p->what << ", enqueued "
+          << std::chrono::duration<double>(Clock::now() - p->enqueued).count() << " s ago";
+        o << "; " << (p->behind.empty() ? "no rank visible to this process is behind on it (under MPI a process sees only itself)"
+                                         : p->behind);
+      }
       fail("collective_timeout", o.str());
     }
   }
@@ -102,6 +125,7 @@ struct NcclRank {
     if (r != ncclSuccess && r != ncclInProgress)
       fail("nccl_error", where + ": " + ncclGetErrorString(r) + " (" + ncclGetLastError(c) + ")");
     const auto dl = deadline();
+    PollWait w;
     for (;;) {
       ncclResult_t st = ncclSuccess;
       ncclResult_t q = ncclCommGetAsyncError(c, &st);
@@ -110,11 +134,11 @@ struct NcclRank {
       if (st != ncclInProgress)
         fail("nccl_error", where + ": " + ncclGetErrorString(st) + " (" + ncclGetLastError(c) + ")");
       poll_checks(dl, where);
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+      w.pause();
     }
   }
 
-  void note(const std::string& what) {
+  void note(const std::string& what, const std::string& comm_key, const std::vector<int>& members) {
     cudaEvent_t ev;
     if (!spare.empty()) {
       ev = spare.back();
@@ -123,7 +147,8 @@ struct NcclRank {
       cuda_check(cudaEventCreateWithFlags(&ev, cudaEventDisableTiming), what + ": cudaEventCreate");
     }
     cuda_check(cudaEventRecord(ev, stream), what + ": cudaEventRecord");
-    pending.push_back({ev, what});
+    pending.push_back({ev, what, Clock::now(), comm_key, members, ""});
+    if (world_abort) world_abort->progress.note(comm_key, world_rank);
     // Long timed loops enqueue many ops between synchronizes: recycle the finished ones.
     while (pending.size() > 64) {
       cudaError_t q = cudaEventQuery(pending.front().ev);
@@ -134,20 +159,28 @@ struct NcclRank {
     }
   }
 
-  std::string first_unfinished() {
-    for (auto& p : pending)
-      if (cudaEventQuery(p.ev) != cudaSuccess) return p.what;
-    return pending.back().what;
+  // The oldest collective not done yet (nullptr when none is queued), with who never arrived.
+  Pending* first_unfinished() {
+    if (pending.empty()) return nullptr;
+    Pending* p = &pending.back();
+    for (auto& q : pending)
+      if (cudaEventQuery(q.ev) != cudaSuccess) {
+        p = &q;
+        break;
+      }
+    if (world_abort) p->behind = world_abort->progress.behind(p->comm_key, p->members, world_rank);
+    return p;
   }
 
   void synchronize(const std::string& where) {
     const auto dl = deadline();
+    PollWait w;
     for (;;) {
       cudaError_t q = cudaStreamQuery(stream);
       if (q == cudaSuccess) break;
       if (q != cudaErrorNotReady) fail("cuda_error", where + ": " + cudaGetErrorString(q));
       poll_checks(dl, where);
-      std::this_thread::sleep_for(std::chrono::microseconds(20));
+      w.pause();
     }
     // A collective can fail without stalling the stream: check once more after completion.
     poll_checks(Clock::time_point::max(), where);
@@ -158,9 +191,10 @@ struct NcclRank {
 
 class NcclComm final : public Comm {
  public:
-  NcclComm(std::shared_ptr<NcclRank> st, ncclComm_t c, int rank, std::vector<int> world_ranks)
+  NcclComm(std::shared_ptr<NcclRank> st, ncclComm_t c, int rank, std::vector<int> world_ranks, int seq)
       : st_(std::move(st)), comm_(c), rank_(rank) {
     world_ranks_ = std::move(world_ranks);
+    key_ = "comm " + std::to_string(seq) + " " + ranks_str(world_ranks_);
   }
 
   ~NcclComm() override {
@@ -196,6 +230,7 @@ class NcclComm final : public Comm {
     // NCCL writes the new handle from its init thread once the split is done (tracked on the
     // parent), so the slot lives on the heap: leaked on purpose if we abort before it lands.
     auto* slot = new ncclComm_t(nullptr);
+    const int seq = ++st_->comm_seq;  // every rank calls split in the same order, members or not
     // key = index in the group: NCCL orders the new comm by key, so rank order is list order.
     ncclResult_t r = ncclCommSplit(comm_, g < 0 ? NCCL_SPLIT_NOCOLOR : g, g < 0 ? 0 : idx, slot, &cfg);
     st_->wait_ready(comm_, r, where("ncclCommSplit"));
@@ -210,7 +245,7 @@ class NcclComm final : public Comm {
     if (g < 0) return nullptr;
     std::vector<int> wr;
     for (int k : groups[size_t(g)]) wr.push_back(world_ranks_[size_t(k)]);
-    auto c = std::make_unique<NcclComm>(st_, nc, idx, std::move(wr));
+    auto c = std::make_unique<NcclComm>(st_, nc, idx, std::move(wr), seq);
     c->set_phase(phase());
     return c;
   }
@@ -285,6 +320,12 @@ class NcclComm final : public Comm {
 
   void barrier() override { max_over_ranks(0.0); }
 
+  // A one-element all-reduce on the stream: NCCL's kernel returns on each rank only once every
+  // rank's kernel has started, which is the device barrier (the host does not wait).
+  void align() override {
+    enqueue("align", ncclAllReduce(st_->d_align, st_->d_align, 1, ncclFloat32, ncclMax, comm_, st_->stream));
+  }
+
   void synchronize() override { st_->synchronize(where("synchronize")); }
 
   double max_over_ranks(double v) override {
@@ -311,7 +352,7 @@ class NcclComm final : public Comm {
   void enqueue(const char* op, ncclResult_t r) {
     const std::string w = where(op);
     st_->wait_ready(comm_, r, w);
-    st_->note(w);
+    st_->note(w, key_, world_ranks_);
   }
 
   void group_begin() {
@@ -347,6 +388,7 @@ class NcclComm final : public Comm {
   }
 
   std::shared_ptr<NcclRank> st_;
+  std::string key_;
   ncclComm_t comm_;
   int rank_;
   char* scratch_ = nullptr;
@@ -367,6 +409,8 @@ std::unique_ptr<Comm> make_nccl_world_comm(const ncclUniqueId& id, int size, int
   const std::string where = "phase 'init', world rank " + std::to_string(rank);
   st->cuda_check(cudaMalloc(reinterpret_cast<void**>(&st->d_scalar), sizeof(double)), where);
   st->cuda_check(cudaMallocHost(reinterpret_cast<void**>(&st->h_scalar), sizeof(double)), where);
+  st->cuda_check(cudaMalloc(reinterpret_cast<void**>(&st->d_align), sizeof(float)), where);
+  st->cuda_check(cudaMemset(st->d_align, 0, sizeof(float)), where);
 
   ncclConfig_t cfg = NCCL_CONFIG_INITIALIZER;
   cfg.blocking = 0;
@@ -381,7 +425,7 @@ std::unique_ptr<Comm> make_nccl_world_comm(const ncclUniqueId& id, int size, int
   st->wait_ready(c, r, where + ", ncclCommInitRankConfig");
   std::vector<int> wr(static_cast<size_t>(size));
   for (int k = 0; k < size; ++k) wr[size_t(k)] = k;
-  return std::make_unique<NcclComm>(st, c, rank, std::move(wr));
+  return std::make_unique<NcclComm>(st, c, rank, std::move(wr), 0);
 }
 
 }  // namespace bb

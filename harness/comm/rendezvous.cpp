@@ -1,6 +1,8 @@
 #include "comm/rendezvous.hpp"
 
+#include <algorithm>
 #include <sstream>
+#include <thread>
 
 namespace bb {
 
@@ -19,29 +21,45 @@ Rendezvous::Rendezvous(std::vector<int> world_ranks, std::shared_ptr<AbortState>
       value(world_ranks.size()),
       world_ranks_(std::move(world_ranks)),
       abort_(std::move(abort)),
-      timeout_s_(timeout_s) {}
+      timeout_s_(timeout_s) {
+  here_.assign(world_ranks_.size(), 0);
+}
 
-void Rendezvous::arrive_and_wait(int rank, const std::string& phase) {
+void Rendezvous::arrive_and_wait(int rank, const std::string& phase, double spin_us) {
   std::unique_lock<std::mutex> lk(mu_);
-  const uint64_t gen = generation_;
+  const uint64_t gen = generation_.load();
+  here_[size_t(rank)] = 1;
   if (++arrived_ == size()) {
     arrived_ = 0;
-    ++generation_;
+    std::fill(here_.begin(), here_.end(), 0);
+    generation_.store(gen + 1);
     cv_.notify_all();
     return;
   }
+  // Yield-spin first: a thread woken from a condition variable starts 50-100 us after the last
+  // arrival, and that wake-up lag would land in whatever the group does next (the timing
+  // loop's alignment relies on every member leaving together). Long waits fall back to the cv.
+  lk.unlock();
+  const auto spin_until = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double, std::micro>(spin_us));
+  while (generation_.load() == gen && std::chrono::steady_clock::now() < spin_until && !abort_->aborted.load())
+    std::this_thread::yield();
+  lk.lock();
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
-  while (generation_ == gen) {
+  while (generation_.load() == gen) {
     if (abort_->aborted.load()) {
       throw CommError("aborted", "phase '" + phase + "', group " + ranks_str(world_ranks_) +
                                      ": aborted because " + abort_->why());
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       std::ostringstream msg;
+      std::vector<int> missing;
+      for (size_t k = 0; k < here_.size(); ++k)
+        if (!here_[k]) missing.push_back(world_ranks_[k]);
       msg << "phase '" << phase << "', group " << ranks_str(world_ranks_) << ": world rank "
           << world_ranks_[rank] << " waited " << timeout_s_ << " s and only " << arrived_ << " of "
-          << size() << " ranks arrived";
+          << size() << " ranks arrived; world rank(s) " << ranks_str(missing) << " never arrived";
       abort_->abort(msg.str());
       throw CommError("collective_timeout", msg.str());
     }
@@ -63,6 +81,19 @@ std::vector<std::shared_ptr<Rendezvous>>& Rendezvous::split_result(
     it = splits_.emplace(k, std::move(made)).first;
   }
   return it->second;
+}
+
+std::string Progress::behind(const std::string& comm, const std::vector<int>& members, int me) {
+  std::lock_guard<std::mutex> lk(mu);
+  const auto& c = count[comm];
+  const int64_t mine = c.count(me) ? c.at(me) : 0;
+  if (c.size() <= 1) return "";
+  std::vector<int> late;
+  for (int r : members)
+    if ((c.count(r) ? c.at(r) : 0) < mine) late.push_back(r);
+  if (late.empty()) return "";
+  return "world rank(s) " + ranks_str(late) + " never arrived (fewer calls on this communicator than world rank " +
+         std::to_string(me) + "'s " + std::to_string(mine) + ")";
 }
 
 int group_of(const std::vector<std::vector<int>>& groups, int rank, int* index_in_group) {

@@ -17,7 +17,23 @@
 
 namespace bb {
 
+// How many collectives each world rank has enqueued on each communicator, shared by the ranks
+// of one process (threads), so a timeout can name the ranks that never arrived. Under MPI each
+// process sees only itself.
+struct Progress {
+  std::mutex mu;
+  std::map<std::string, std::map<int, int64_t>> count;  // communicator key -> world rank -> calls
+  void note(const std::string& comm, int world_rank) {
+    std::lock_guard<std::mutex> lk(mu);
+    ++count[comm][world_rank];
+  }
+  // "world rank(s) 1 never arrived" for the members of `comm` that enqueued fewer calls than
+  // `me`; empty when every member is visible and level, or none but `me` is visible.
+  std::string behind(const std::string& comm, const std::vector<int>& members, int me);
+};
+
 struct AbortState {
+  Progress progress;
   std::atomic<bool> aborted{false};
   std::mutex mu;
   std::string reason;
@@ -42,8 +58,12 @@ class Rendezvous {
   const std::shared_ptr<AbortState>& abort_state() const { return abort_; }
   double timeout_s() const { return timeout_s_; }
 
-  // Blocks until every member arrived; throws CommError on timeout or world abort.
-  void arrive_and_wait(int rank, const std::string& phase);
+  // Blocks until every member arrived; throws CommError on timeout or world abort. Yields for
+  // the first spin_us before sleeping on the condition variable.
+  void arrive_and_wait(int rank, const std::string& phase, double spin_us = 200);
+  // The spin of an alignment: long enough to cover a late rank's launch delay, so all members
+  // leave within microseconds of each other.
+  static constexpr double kAlignSpinUs = 20000;
 
   // Per-rank mailboxes, valid between two arrive_and_wait calls that bracket an exchange.
   std::vector<const void*> in;
@@ -61,7 +81,8 @@ class Rendezvous {
   std::mutex mu_;
   std::condition_variable cv_;
   int arrived_ = 0;
-  uint64_t generation_ = 0;
+  std::vector<char> here_;  // who arrived in the current generation, for timeout messages
+  std::atomic<uint64_t> generation_{0};
   std::map<uint64_t, std::vector<std::shared_ptr<Rendezvous>>> splits_;
 };
 

@@ -34,6 +34,12 @@ class CudaDevice final : public Device {
     BB_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     BB_CUDA(cudaMalloc(&record_, sizeof(CudaVerifyRecord)));
     BB_CUDA(cudaMallocHost(&host_record_, sizeof(CudaVerifyRecord)));
+    // The gate's flag and expiry counter live in mapped pinned memory: the host opens the gate
+    // with a plain store, no stream operation (the stream is the thing being held).
+    BB_CUDA(cudaHostAlloc(reinterpret_cast<void**>(&gate_), sizeof(GateWords), cudaHostAllocMapped));
+    gate_->open = 0;
+    gate_->expired = 0;
+    BB_CUDA(cudaHostGetDevicePointer(reinterpret_cast<void**>(&gate_dev_), gate_, 0));
   }
   ~CudaDevice() override {
     // No throwing from a destructor: errors here are dropped on purpose.
@@ -43,6 +49,7 @@ class CudaDevice final : public Device {
     for (cudaEvent_t e : events_) cudaEventDestroy(e);
     cudaFree(record_);
     cudaFreeHost(host_record_);
+    cudaFreeHost(gate_);
     cudaStreamDestroy(stream_);
   }
 
@@ -151,6 +158,16 @@ class CudaDevice final : public Device {
     if (graph < 0 || size_t(graph) >= graphs_.size()) throw Error("bad_graph", "no graph " + std::to_string(graph));
     BB_CUDA(cudaGraphLaunch(graphs_[size_t(graph)], stream_));
   }
+  void hold_gate(double timeout_s) override {
+    use();
+    cuda_gate(&gate_dev_->open, ++ticket_, timeout_s, &gate_dev_->expired, stream_);
+  }
+  void open_gate() override {
+    // Release store: every launch this thread queued before it is already on the stream.
+    __atomic_store_n(&gate_->open, ticket_, __ATOMIC_RELEASE);
+  }
+  int gate_expiries() const override { return int(__atomic_load_n(&gate_->expired, __ATOMIC_ACQUIRE)); }
+
   void synchronize() override {
     use();
     BB_CUDA(cudaStreamSynchronize(stream_));
@@ -171,6 +188,13 @@ class CudaDevice final : public Device {
     return static_cast<const int64_t*>(p);
   }
 
+  struct GateWords {
+    unsigned long long open;
+    unsigned int expired;
+  };
+  GateWords* gate_ = nullptr;      // host view
+  GateWords* gate_dev_ = nullptr;  // the same words, device view
+  unsigned long long ticket_ = 0;
   int ordinal_;
   bool capturing_ = false;
   std::vector<cudaGraphExec_t> graphs_;

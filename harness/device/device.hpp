@@ -43,6 +43,13 @@ class Device {
   virtual void begin_capture() { throw Error("graph_unsupported", kind() + " device cannot capture graphs"); }
   virtual int end_capture() { throw Error("graph_unsupported", kind() + " device cannot capture graphs"); }
   virtual void replay(int /*graph*/) { throw Error("graph_unsupported", kind() + " device cannot replay graphs"); }
+  // The launch gate (GPU devices): hold_gate() queues a wait on this rank's stream that only
+  // open_gate() ends, so everything queued in between starts together, whatever the host's
+  // launch latency. A gate still closed after gate_timeout_s opens by itself and is counted in
+  // gate_expiries() (a measurement to distrust, never a hang). No-ops on the host.
+  virtual void hold_gate(double /*gate_timeout_s*/) {}
+  virtual void open_gate() {}
+  virtual int gate_expiries() const { return 0; }
   // Bytes that may still be allocated (free device memory, or available host RAM); -1 unknown.
   virtual int64_t memory_budget_bytes() const { return -1; }
 };

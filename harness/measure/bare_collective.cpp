@@ -1,7 +1,9 @@
 #include "measure/bare_collective.hpp"
 
 #include <algorithm>
+#include <map>
 
+#include "measure/timing_loop.hpp"
 #include "pattern.hpp"
 
 namespace bb {
@@ -23,6 +25,52 @@ PatternGeom flat(int64_t elems, DType t) {
 
 std::vector<int64_t> from(int world_rank) { return {world_rank, world_rank}; }
 
+// The three ways of the interleaved loop, in iteration order.
+enum Way { out_of_place = 0, in_place = 1, suite = 2, kWays = 3 };
+
+// One rank's buffers and the two placements of the collective over them.
+struct Bufs {
+  Comm* group;
+  Device& dev;
+  const BareSpec& spec;
+  bool gather;
+  size_t es;
+  int64_t elems, block;
+  DeviceBuffer send, recv;
+
+  char* own_block() { return static_cast<char*>(recv.get()) + size_t(group->rank() * (gather ? elems : block)) * es; }
+  void run(bool inplace) {
+    if (gather) group->all_gather(inplace ? own_block() : send.get(), recv.get(), size_t(spec.bytes));
+    else group->all_reduce_sum(inplace ? recv.get() : send.get(), recv.get(), size_t(elems), spec.dtype);
+  }
+  // Poison, fill, run once, verify every block against the pattern of the rank that sent it.
+  int64_t check(bool inplace, std::string* first) {
+    const int me = group->world_ranks()[size_t(group->rank())];
+    dev.poison(recv.get(), recv.bytes());
+    if (gather) {
+      dev.fill(inplace ? own_block() : send.get(), flat(elems, spec.dtype), from(me));
+    } else if (inplace) {
+      dev.copy({CopySegment{recv.get(), send.get(), 1, elems * int64_t(es), 0, 0}});
+    }
+    group->set_phase(std::string("bare ") + spec.op + (inplace ? " (in place)" : " (out of place)"));
+    run(inplace);
+    group->synchronize();
+    int64_t wrong = 0;
+    const int n = group->size();
+    for (int k = 0; k < n; ++k) {
+      const int src = group->world_ranks()[size_t(k)];
+      const int64_t len = gather ? elems : block;
+      VerifyResult v = dev.verify(static_cast<char*>(recv.get()) + size_t(k * len) * es, flat(len, spec.dtype), from(src));
+      if (v.mismatches && first->empty())
+        *first = "bare " + spec.op + (inplace ? " in place" : " out of place") + ": block from world rank " +
+                 std::to_string(src) + " on world rank " + std::to_string(me) + ": " +
+                 std::to_string(v.mismatches) + " wrong elements";
+      wrong += v.mismatches;
+    }
+    return wrong;
+  }
+};
+
 }  // namespace
 
 BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const BareSpec& spec) {
@@ -32,75 +80,86 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
   if (!gather && spec.op != "all_reduce") throw Error("bad_op", "bare collective '" + spec.op + "'");
   const int n = group ? group->size() : 1;
   r.group_size = spec.groups.empty() ? 1 : int(spec.groups[0].size());
+  r.suite_in_place = !gather;  // the bridge reduces its gradient in place, gathers out of place
   const int64_t elems = spec.bytes / int64_t(es);
   const int64_t block = gather ? elems : elems / std::max(n, 1);
   r.bytes_per_rank = gather ? spec.bytes * (r.group_size - 1) : 2 * (r.group_size - 1) * spec.bytes / r.group_size;
   r.coll_bytes = gather ? spec.bytes * r.group_size : spec.bytes;
   r.bus_factor = gather ? double(r.group_size - 1) / r.group_size : 2.0 * (r.group_size - 1) / r.group_size;
 
-  DeviceBuffer send, recv;
-  int64_t mismatches = 0;
+  // One budget check before anything is allocated, agreed by every rank.
+  int members = 0;
+  for (const auto& g : spec.groups) members += int(g.size());
+  const double need = double(elems) * double(es) * (gather ? 1.0 + n : 2.0) * (world.backend() == "nccl" ? 1 : members);
+  const int64_t budget = group ? dev.memory_budget_bytes() : -1;
+  const bool too_big = budget >= 0 && need > 0.9 * double(budget);
+  if (world.max_over_ranks(too_big ? 1.0 : 0.0) > 0)
+    throw Error("out_of_memory_budget", "bare " + spec.op + " of " + std::to_string(spec.bytes) + " bytes per rank needs " +
+                                            std::to_string(int64_t(need) >> 20) + " MiB on a device" +
+                                            (too_big ? " that has " + std::to_string(budget >> 20) + " MiB free" : ""));
+
+  Bufs b{group, dev, spec, gather, es, elems, block, {}, {}};
+  int64_t wrong = 0;
   if (group) {
-    send = DeviceBuffer(dev, size_t(elems) * es);
-    recv = DeviceBuffer(dev, size_t(gather ? elems * n : elems) * es);
-    const int me = group->world_ranks()[size_t(group->rank())];
-    if (gather) {
-      dev.fill(send.get(), flat(elems, spec.dtype), from(me));
-    } else {  // zero everywhere but this rank's block, like the CP rank's padded gradient
-      dev.copy({CopySegment{send.get(), nullptr, 1, elems * int64_t(es), 0, 0}});
-      dev.fill(static_cast<char*>(send.get()) + size_t(group->rank() * block) * es, flat(block, spec.dtype), from(me));
+    b.send = DeviceBuffer(dev, size_t(elems) * es);
+    b.recv = DeviceBuffer(dev, size_t(gather ? elems * n : elems) * es);
+    if (!gather) {  // zero everywhere but this rank's block, like the CP rank's padded gradient
+      const int me = group->world_ranks()[size_t(group->rank())];
+      dev.copy({CopySegment{b.send.get(), nullptr, 1, elems * int64_t(es), 0, 0}});
+      dev.fill(static_cast<char*>(b.send.get()) + size_t(group->rank() * block) * es, flat(block, spec.dtype), from(me));
     }
-    dev.poison(recv.get(), recv.bytes());
-    group->set_phase("bare " + spec.op);
-    if (gather) {
-      group->all_gather(send.get(), recv.get(), size_t(spec.bytes));
-    } else {  // in place, as the bridge reduces its gradient
-      dev.copy({CopySegment{recv.get(), send.get(), 1, elems * int64_t(es), 0, 0}});
-      group->all_reduce_sum(recv.get(), recv.get(), size_t(elems), spec.dtype);
-    }
-    world.synchronize();
-    for (int k = 0; k < n; ++k) {
-      const int src = group->world_ranks()[size_t(k)];
-      const int64_t len = gather ? elems : block;
-      VerifyResult v = dev.verify(static_cast<char*>(recv.get()) + size_t(k * len) * es, flat(len, spec.dtype), from(src));
-      if (v.mismatches && r.first_mismatch.empty())
-        r.first_mismatch = "bare " + spec.op + ": block from world rank " + std::to_string(src) + " on world rank " +
-                           std::to_string(me) + ": " + std::to_string(v.mismatches) + " wrong elements";
-      mismatches += v.mismatches;
-    }
+    wrong += b.check(false, &r.first_mismatch);
+    wrong += b.check(true, &r.first_mismatch);
   }
-  r.ok = world.max_over_ranks(mismatches ? 1.0 : 0.0) == 0.0;
+  for (double w : world.gather_over_ranks(double(wrong))) r.wrong += int64_t(w);
+  r.ok = r.wrong == 0;
   if (!r.ok) return r;
+
   // Timed runs keep reducing the same buffer: the values change, the work does not.
-  auto run = [&] {
-    if (gather) group->all_gather(send.get(), recv.get(), size_t(spec.bytes));
-    else group->all_reduce_sum(recv.get(), recv.get(), size_t(elems), spec.dtype);
-  };
   PhaseRecorder rec(dev, true, spec.nvtx, spec.cupti);
-  for (int it = 0; it < 2 * (spec.warmup + spec.iterations); ++it) {
-    const bool through_suite = it % 2 == 1;  // interleaved, so drift hits both alike
-    world.barrier();
-    double t = 0;
-    if (group && !through_suite) {
+  std::map<int, std::pair<int, int>> marks;  // iteration -> (first, last) mark of a nccl-tests sample
+  LoopBody body;
+  body.values = 1;
+  if (group) {
+    body.enqueue = [&](int it, bool) {
+      const Way way = Way(it % kWays);
+      if (way == suite) {
+        rec.begin_iteration();
+        group->set_phase(phase_name(spec.phase));
+        rec.begin(spec.phase);
+        b.run(r.suite_in_place);
+        rec.end_iteration();
+        return;
+      }
       dev.reset_marks();
-      int a = dev.mark();
-      run();
-      int b = dev.mark();
-      world.synchronize();
-      t = dev.elapsed_ms(a, b);
-    } else if (group) {
-      rec.begin_iteration();
-      group->set_phase(phase_name(spec.phase));
-      rec.begin(spec.phase);
-      run();
-      rec.end_iteration();
-      world.synchronize();
-      t = rec.phase_ms()[size_t(spec.phase)];
-    } else {
-      world.synchronize();
+      const int a = dev.mark();
+      for (int k = 0; k < spec.launches; ++k) b.run(way == in_place);
+      marks[it] = {a, dev.mark()};
+    };
+    body.read = [&](int it) -> std::vector<double> {
+      if (Way(it % kWays) == suite) return {rec.phase_ms()[size_t(spec.phase)]};
+      const auto m = marks.at(it);
+      marks.erase(it);
+      return {dev.elapsed_ms(m.first, m.second) / spec.launches};
+    };
+  }
+  LoopOptions lo;
+  lo.warmup = spec.warmup;
+  lo.warmup_ms = 50;
+  lo.iterations = kWays * spec.iterations;
+  lo.delay_rank = spec.delay_rank;
+  lo.delay_ms = spec.delay_ms;
+  LoopSamples ls = run_timing_loop(world, dev, lo, body);
+  for (size_t i = 0; i < ls.values[0].size(); ++i) {
+    const int it = ls.warmup_used + int(i);
+    const double t = ls.values[0][i];
+    switch (Way(it % kWays)) {
+      case out_of_place: r.ms.push_back(t); break;
+      case in_place: r.in_place_ms.push_back(t); break;
+      default:
+        r.suite_ms.push_back(t);
+        r.launch_skew_ms.push_back(ls.launch_skew_ms[i]);
     }
-    t = world.max_over_ranks(t);
-    if (it / 2 >= spec.warmup) (through_suite ? r.suite_ms : r.ms).push_back(t);
   }
   return r;
 }

@@ -1,5 +1,7 @@
 #include "measure/phases.hpp"
 
+#include <chrono>
+
 #include "device/device.hpp"
 #if __has_include("measure/nvtx.hpp")
 #include "measure/nvtx.hpp"
@@ -10,6 +12,11 @@
 #endif
 
 namespace bb {
+namespace {
+double host_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
 
 const char* phase_name(Phase p) {
   static const char* names[kPhaseCount] = {"fwd_local", "fwd_comm",  "cp_shard", "cp_adjoint",
@@ -22,6 +29,7 @@ PhaseRecorder::PhaseRecorder(Device& dev, bool timing, bool nvtx, GpuActivity* c
 
 void PhaseRecorder::begin_iteration(bool reset_marks) {
   spans_.clear();
+  host_spans_.clear();
   if (timing_) {
     if (reset_marks) dev_.reset_marks();
     iter_begin_ = dev_.mark();
@@ -44,13 +52,19 @@ void PhaseRecorder::begin(Phase p) {
 #ifdef BB_HAVE_CUDA
   if (cupti_) cupti_->push_phase(uint64_t(p) + 1);
 #endif
-  if (timing_) spans_.push_back({p, {dev_.mark(), -1}});
+  if (timing_) {
+    host_spans_.push_back({p, {host_ms(), 0.0}});
+    spans_.push_back({p, {dev_.mark(), -1}});
+  }
 }
 
 void PhaseRecorder::end() {
   if (!open_) return;
   open_ = false;
-  if (timing_) spans_.back().second.second = dev_.mark();
+  if (timing_) {
+    spans_.back().second.second = dev_.mark();
+    host_spans_.back().second.second = host_ms();
+  }
 #ifdef BB_HAVE_CUDA
   if (cupti_) cupti_->pop_phase();
 #endif
@@ -62,6 +76,12 @@ void PhaseRecorder::end() {
 std::array<double, kPhaseCount> PhaseRecorder::phase_ms() {
   std::array<double, kPhaseCount> ms{};
   for (const auto& [p, m] : spans_) ms[size_t(p)] += dev_.elapsed_ms(m.first, m.second);
+  return ms;
+}
+
+std::array<double, kPhaseCount> PhaseRecorder::launch_ms() const {
+  std::array<double, kPhaseCount> ms{};
+  for (const auto& [p, t] : host_spans_) ms[size_t(p)] += t.second - t.first;
   return ms;
 }
 

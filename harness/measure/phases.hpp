@@ -38,6 +38,9 @@ class PhaseRecorder {
   // Milliseconds per phase (segments of a phase add up) and the iteration total; waits on marks.
   std::array<double, kPhaseCount> phase_ms();
   double total_ms();
+  // Host time spent enqueueing each phase of the iteration (ms): launch latency, not GPU time.
+  // Zero for a graph replay (restore() brings back marks only).
+  std::array<double, kPhaseCount> launch_ms() const;
   std::array<PhaseWork, kPhaseCount>& work() { return work_; }
   Phase current() const { return current_; }
   // The marks of one recorded iteration, to read again after a graph replay re-records them.
@@ -50,6 +53,7 @@ class PhaseRecorder {
     iter_begin_ = s.begin;
     iter_end_ = s.end;
     spans_ = s.spans;
+    host_spans_.clear();
   }
 
  private:
@@ -60,6 +64,7 @@ class PhaseRecorder {
   bool open_ = false;
   int iter_begin_ = -1, iter_end_ = -1;
   std::vector<std::pair<Phase, std::pair<int, int>>> spans_;
+  std::vector<std::pair<Phase, std::pair<double, double>>> host_spans_;  // steady clock, ms
   std::array<PhaseWork, kPhaseCount> work_{};
 };
 

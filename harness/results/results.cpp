@@ -68,8 +68,9 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["strategy"] = pt.strategy;
   j["mode"] = mode;
   j["correct"] = r.check.ok;
-  j["check"] = {{"tensors_checked_rank0", r.check.tensors_checked},
-                {"elements_checked_rank0", r.check.elements_checked},
+  j["check"] = {{"tensors_checked", r.check.tensors_checked_total},
+                {"elements_checked", r.check.elements_checked_total},
+                {"mismatches", r.check.mismatches_total},
                 {"failing_ranks", r.check.failing_ranks}};
   oj a;
   a["ok"] = audit.ok;
@@ -81,7 +82,13 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["iterations"] = r.total_ms.size();
   j["warmup"] = warmup;
   j["buffer_sets"] = r.buffer_sets;
+  j["cadence"] = cadence_name(r.cadence);
   j["total"] = stats_json(r.total_ms);
+  // Host launch skew (latest minus earliest first launch of an iteration over the ranks) and
+  // the slowest rank's time to enqueue an iteration: a slow host told apart from a slow NCCL.
+  j["launch_skew"] = stats_json(r.launch_skew_ms);
+  j["launch"] = stats_json(r.launch_ms);
+  j["gate_expiries"] = r.gate_expiries;
   oj phases = oj::array();
   int64_t total_bytes = 0;
   double floor_total = 0;
@@ -113,6 +120,7 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
     }
     ph["floor_ms"] = floor_ms;
     ph["floor_ratio"] = med > 0 ? floor_ms / med : 0.0;
+    ph["launch_ms"] = stats_of(r.phase_launch_ms[size_t(p)]).median;
     const double busy = r.gpu_busy_ms[size_t(p)];
     ph["gpu_busy_ms"] = busy >= 0 ? oj(busy) : oj(nullptr);
     phases.push_back(ph);

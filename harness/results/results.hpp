@@ -12,7 +12,7 @@
 
 namespace bb {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr double kNvlinkGBps = 450.0;  // NVLink 4, per direction per GPU (SPEC 10)
 
 struct Stats {

@@ -40,4 +40,9 @@ VerifyResult to_verify_result(const CudaVerifyRecord& r);
 constexpr int kSumMaxSrcs = 64;
 void cuda_sum(void* dst, const void* const* srcs, int n, int64_t count, int dtype, cudaStream_t stream);
 
+// The launch gate (gate.cu): holds `stream` until the host-mapped *open_flag reaches `ticket`, or
+// for at most timeout_s (then adds 1 to the device counter *expired).
+void cuda_gate(const unsigned long long* open_flag, unsigned long long ticket, double timeout_s,
+               unsigned int* expired, cudaStream_t stream);
+
 }  // namespace bb

@@ -3,7 +3,7 @@ import json
 import math
 
 SCHEMA = "bridgebench/results"
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (1, 2)
 
 # Execution order; the same strings name NVTX ranges, CUPTI buckets and report columns.
 PHASES = ["fwd_local", "fwd_comm", "cp_shard", "cp_adjoint", "bwd_cp", "bwd_comm", "bwd_local"]

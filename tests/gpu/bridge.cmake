@@ -10,3 +10,8 @@ if(BB_HAVE_CUDA)
     set_tests_properties(bridge_nccl_mpi_np1 PROPERTIES LABELS "gpu")
   endif()
 endif()
+
+# The timing method's fault-injection proof in emulation; runs alone (its medians are compared).
+add_executable(test_skew_gpu ${CMAKE_CURRENT_SOURCE_DIR}/gpu/test_skew_gpu.cpp)
+target_link_libraries(test_skew_gpu PRIVATE bb_harness GTest::gtest GTest::gtest_main)
+gtest_discover_tests(test_skew_gpu DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "gpu" RUN_SERIAL TRUE)

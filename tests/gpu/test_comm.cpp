@@ -4,6 +4,8 @@
 // under `mpirun -np 1` (ctest comm_nccl_mpi_np1), where the NCCL tests take the MPI launcher.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include <chrono>
 #include <cstring>
 #include <map>
@@ -263,15 +265,19 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// One rank skips a collective; the others must get collective_timeout naming phase and group.
+// One rank skips a collective; the others must get collective_timeout naming phase, group and
+// the rank that never arrived, within timeout + 1 s of the hung enqueue (the clock starts
+// there, not before the backend's init).
 void expect_hang_detected(const std::string& backend, int n, double timeout) {
-  const auto t0 = std::chrono::steady_clock::now();
+  std::atomic<double> enqueued_at{-1};
+  auto now_s = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
   try {
     launch(opts(backend, n, timeout), [&](Comm& c, Device& d) {
       DeviceBuffer s(d, 256), o(d, 256 * size_t(n));
       c.barrier();
       c.set_phase("hung_all_gather");
       if (c.rank() == n - 1) return;
+      if (c.rank() == 0) enqueued_at = now_s();
       c.all_gather(s.get(), o.get(), 256);
       c.synchronize();
     });
@@ -284,11 +290,40 @@ void expect_hang_detected(const std::string& backend, int n, double timeout) {
     EXPECT_EQ(e.rule(), "collective_timeout") << msg;
     EXPECT_NE(msg.find("hung_all_gather"), std::string::npos) << msg;
     EXPECT_NE(msg.find(group), std::string::npos) << msg;
+    EXPECT_NE(msg.find("world rank(s) [" + std::to_string(n - 1) + "] never arrived"), std::string::npos) << msg;
   }
-  const double s = seconds_since(t0);
-  std::printf("[ info ] %s world %d: hung collective detected after %.2f s (timeout %.1f s)\n",
+  ASSERT_GE(enqueued_at.load(), 0) << "the hung collective was never enqueued";
+  const double s = now_s() - enqueued_at.load();
+  std::printf("[ info ] %s world %d: hung collective detected and aborted %.2f s after its enqueue (timeout %.1f s)\n",
               backend.c_str(), n, s, timeout);
-  EXPECT_LT(s, timeout + 3.0);
+  EXPECT_LT(s, timeout + 1.0);
+}
+
+// Aborting every communicator of a rank (world + splits) is quick even at world 1, so a
+// timeout's abort cannot eat the budget above. Measured from the failure to the error.
+TEST(NcclComm, AbortOfAllCommunicatorsIsQuick) {
+  SKIP_WITHOUT_GPU();
+  if (under_mpi()) GTEST_SKIP() << "needs the threads launcher";
+  std::atomic<double> failed_at{-1};
+  auto now_s = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  try {
+    launch(opts("nccl", 1, 30), [&](Comm& c, Device& d) {
+      auto a = c.split({{0}});
+      auto b = a->split({{0}});
+      auto e = b->split({{0}});
+      DeviceBuffer buf(d, 1 << 20);
+      e->all_reduce_sum(buf.get(), buf.get(), (1 << 20) / 4, DType::fp32);
+      c.synchronize();
+      failed_at = now_s();
+      throw Error("boom", "fails on purpose with 4 live communicators");
+    });
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.rule(), "boom") << e.what();
+  }
+  const double s = now_s() - failed_at.load();
+  std::printf("[ info ] nccl world 1: 4 communicators aborted and torn down in %.3f s\n", s);
+  EXPECT_LT(s, 1.0);
 }
 
 TEST(NcclComm, World1MatchesHost) {

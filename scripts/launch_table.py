@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Per config and phase: GPU median and host launch time, side by side for several runs.
+
+    scripts/launch_table.py A.json B.json ... [--label NAME ...]
+
+For telling a slow host from a slow GPU: `median_ms` is the phase's GPU time (events), `launch_ms`
+the host time spent enqueueing it (schema version 2). Reads only the results JSON.
+"""
+import argparse
+import sys
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from bbreport.schema import SchemaError, load_results  # noqa: E402
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results", nargs="+")
+    ap.add_argument("--label", action="append", default=[])
+    a = ap.parse_args(argv)
+    labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
+    runs = []
+    try:
+        for p in a.results:
+            doc = load_results(p)
+            runs.append({c["id"]: c for c in doc["configs"]})
+    except SchemaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print("| config | phase |" + "".join(f" {l} GPU ms | {l} launch ms |" for l in labels))
+    print("|" + " --- |" * (2 + 2 * len(labels)))
+    for cid in sorted(set().union(*runs)):
+        names = []
+        for r in runs:
+            for ph in (r.get(cid) or {}).get("phases", []):
+                if ph["name"] not in names:
+                    names.append(ph["name"])
+        for name in names + ["total"]:
+            cells = []
+            for r in runs:
+                c = r.get(cid)
+                if not c:
+                    cells += ["-", "-"]
+                    continue
+                if name == "total":
+                    cells += [f"{c['total']['median_ms']:.3f}", f"{(c.get('launch') or {}).get('median_ms', float('nan')):.3f}"]
+                    continue
+                ph = next((p for p in c["phases"] if p["name"] == name), None)
+                cells += [f"{ph['median_ms']:.3f}", f"{ph.get('launch_ms', float('nan')):.3f}"] if ph else ["-", "-"]
+            print(f"| {cid} | {name} | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Each collective phase of a round trip against the same collective timed alone.
+
+    scripts/phase_vs_bare.py RESULTS.json [RESULTS.json ...] [--label NAME ...]
+
+For every config and collective phase, finds the bare collective of the same layout, size, op
+and phase in the same file (the `collectives` list) and prints phase median / bare median - 1.
+Version 2 files time the bare collective the nccl-tests way (back-to-back launches after aligned
+GPUs) and in both placements; the phase is set against the placement the bridge uses. Version 1
+files had one launch per host-barriered iteration. Reads only the results JSON.
+"""
+import argparse
+import sys
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+from bbreport.schema import SchemaError, load_results  # noqa: E402
+
+
+def size_key(shape):
+    return f"{shape['dtype']}/b{shape['b']}.s{shape['s']}.h{shape['h']}"
+
+
+def bare_median(c):
+    # v2: the placement the suite's own path uses; v1: the one median it had.
+    if c.get("suite_in_place") and c.get("in_place_median_ms"):
+        return c["in_place_median_ms"]
+    return c["median_ms"]
+
+
+def rows(doc):
+    bares = {}
+    for c in doc.get("collectives", []):
+        size = c["id"].split("/")[2] if c["id"].count("/") >= 3 else ""
+        bares[(c["layout_name"], c["dtype"], size, c["op"], c["phase"])] = c
+    for cfg in doc["configs"]:
+        sh = cfg["shape"]
+        size = size_key(sh).split("/", 1)[1]
+        for ph in cfg["phases"]:
+            if ph["kind"] != "collective":
+                continue
+            b = bares.get((cfg["layout_name"], sh["dtype"], size, ph["op"], ph["name"]))
+            if not b:
+                continue
+            bm = bare_median(b)
+            yield {"config": cfg["id"], "phase": ph["name"], "op": ph["op"], "phase_ms": ph["median_ms"],
+                   "bare_ms": bm, "overhead_pct": 100.0 * (ph["median_ms"] / bm - 1.0) if bm > 0 else float("nan"),
+                   "skew_ms": (cfg.get("launch_skew") or {}).get("median_ms")}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("results", nargs="+")
+    ap.add_argument("--label", action="append", default=[])
+    a = ap.parse_args(argv)
+    labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
+    tables = []
+    try:
+        for path in a.results:
+            tables.append({(r["config"], r["phase"]): r for r in rows(load_results(path))})
+    except SchemaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    keys = sorted(set().union(*[t.keys() for t in tables]))
+    head = "| config | phase |" + "".join(f" {l} phase ms | {l} bare ms | {l} phase/bare |" for l in labels)
+    print(head)
+    print("|" + " --- |" * (2 + 3 * len(labels)))
+    for k in keys:
+        cells = []
+        for t in tables:
+            r = t.get(k)
+            cells += ([f"{r['phase_ms']:.3f}", f"{r['bare_ms']:.3f}", f"{r['overhead_pct']:+.1f}%"] if r else ["-"] * 3)
+        print(f"| {k[0]} | {k[1]} | " + " | ".join(cells) + " |")
+    for l, t in zip(labels, tables):
+        v = sorted(r["overhead_pct"] for r in t.values())
+        if v:
+            print(f"\n{l}: {len(v)} collective phases, phase/bare - 1 from {v[0]:+.1f}% to {v[-1]:+.1f}%, "
+                  f"median {v[len(v) // 2]:+.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

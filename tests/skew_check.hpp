@@ -1,0 +1,102 @@
+#pragma once
+// The fault-injection proof of the timing method (measure/timing_loop.hpp): one rank launches
+// every iteration 2 ms late, after the host barrier and before anything of the iteration (the
+// alignment included), exactly the host launch skew of a real machine. Delayed and undelayed
+// runs of one config are interleaved in one world, >= 30 iterations each.
+//  - isolated cadence: every phase median (max over ranks) stays within 5% + 50 us of the
+//    undelayed one, while the recorded skew shows the delay;
+//  - streaming cadence (no per-iteration alignment): the skew is reported, and the delay lands
+//    in the first collective, which proves the check above could fail.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include "bridge_util.hpp"
+#include "results/results.hpp"
+
+namespace bbtest {
+
+struct Pooled {
+  std::array<std::vector<double>, bb::kPhaseCount> phase;
+  std::vector<double> total, skew;
+  std::array<bool, bb::kPhaseCount> used{};
+};
+
+inline void pool(Pooled& p, const bb::RunResult& r) {
+  for (int k = 0; k < bb::kPhaseCount; ++k) {
+    p.used[size_t(k)] = p.used[size_t(k)] || r.work[size_t(k)].used;
+    auto& v = p.phase[size_t(k)];
+    v.insert(v.end(), r.phase_ms[size_t(k)].begin(), r.phase_ms[size_t(k)].end());
+  }
+  p.total.insert(p.total.end(), r.total_ms.begin(), r.total_ms.end());
+  p.skew.insert(p.skew.end(), r.launch_skew_ms.begin(), r.launch_skew_ms.end());
+}
+
+inline double med(const std::vector<double>& v) { return bb::stats_of(v).median; }
+
+// Runs `rounds` x (undelayed, delayed) of one config, `iters` iterations each, in one world.
+inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
+                                             bb::Cadence cadence, int rounds, int iters, double delay_ms) {
+  const bb::Plan plan = plan_of(l);
+  auto strategy = bb::make_strategy("reference");
+  std::vector<bb::RunResult> got(size_t(2 * rounds));
+  bb::LaunchOptions lo;
+  lo.backend = backend;
+  lo.world = plan.world;
+  lo.timeout_s = 60;
+  bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
+    bb::CommCache comms(world);
+    for (int k = 0; k < 2 * rounds; ++k) {
+      bb::RunOptions ro;
+      ro.nvtx = false;
+      ro.cadence = cadence;
+      ro.iterations = iters;
+      ro.warmup = 3;
+      ro.delay_rank = k % 2 ? plan.world - 1 : -1;
+      ro.delay_ms = delay_ms;
+      bb::RunResult r = bb::run_round_trip(plan, sh, *strategy, comms, dev, ro);
+      if (world.rank() == 0) got[size_t(k)] = r;
+    }
+  });
+  std::pair<Pooled, Pooled> out;
+  for (int k = 0; k < 2 * rounds; ++k) pool(k % 2 ? out.second : out.first, got[size_t(k)]);
+  return out;
+}
+
+inline void expect_skew_excluded(const std::string& backend, const Layout& l, const bb::BridgeShape& sh) {
+  const double delay = 2.0;
+  auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::isolated, 6, 5, delay);
+  ASSERT_EQ(late.total.size(), 30u);
+  std::printf("[ info ] %s isolated: skew median undelayed %.3f ms, delayed %.3f ms\n", backend.c_str(), med(plain.skew),
+              med(late.skew));
+  EXPECT_GT(med(late.skew), 0.9 * delay) << "the injected delay must show as launch skew";
+  EXPECT_LT(med(plain.skew), 0.5 * delay);
+  int checked = 0;
+  for (int k = 0; k < bb::kPhaseCount; ++k) {
+    if (!plain.used[size_t(k)]) continue;
+    const double a = med(plain.phase[size_t(k)]), b = med(late.phase[size_t(k)]);
+    std::printf("[ info ] %s isolated %-10s undelayed %.3f ms, delayed %.3f ms (%+.1f%%)\n", backend.c_str(),
+                bb::phase_name(bb::Phase(k)), a, b, a > 0 ? 100.0 * (b / a - 1) : 0.0);
+    EXPECT_LE(std::abs(b - a), 0.05 * a + 0.05) << bb::phase_name(bb::Phase(k)) << ": the delay leaked into the phase";
+    ++checked;
+  }
+  EXPECT_GE(checked, 3);
+  const double ta = med(plain.total), tb = med(late.total);
+  EXPECT_LE(std::abs(tb - ta), 0.05 * ta + 0.05) << "total";
+}
+
+inline void expect_streaming_reports_skew(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
+                                          bb::Phase first_collective) {
+  const double delay = 2.0;
+  auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::streaming, 1, 30, delay);
+  std::printf("[ info ] %s streaming: skew median undelayed %.3f ms, delayed %.3f ms; %s %.3f -> %.3f ms\n",
+              backend.c_str(), med(plain.skew), med(late.skew), bb::phase_name(first_collective),
+              med(plain.phase[size_t(first_collective)]), med(late.phase[size_t(first_collective)]));
+  EXPECT_GT(med(late.skew), 0.9 * delay) << "streaming must report the skew it cannot hide";
+  // Teeth: without per-iteration alignment the delay shows up in the first collective.
+  EXPECT_GT(med(late.phase[size_t(first_collective)]) - med(plain.phase[size_t(first_collective)]), 0.5 * delay);
+}
+
+}  // namespace bbtest

@@ -1,0 +1,27 @@
+// Launch skew is excluded from every phase in host simulation (tests/skew_check.hpp says how).
+#include "skew_check.hpp"
+
+namespace {
+
+// fan-in scale 2 with CP 2 at world 2: an all-gather forward, a CP all_reduce backward.
+const bbtest::Layout kWorld2Cp2{2, {{"tp", 1}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 1}}};
+
+bb::BridgeShape shape() {
+  bb::BridgeShape sh;
+  sh.layout = bb::Layout::bsh;
+  sh.dtype = bb::DType::fp32;
+  sh.b = 2;
+  sh.s = 512;
+  sh.h = 256;  // 1 MiB per rank: every phase well above the 50 us tolerance, none long enough to drift
+  return sh;
+}
+
+TEST(HostSkew, InjectedDelayIsExcludedInIsolatedCadence) {
+  bbtest::expect_skew_excluded("host", kWorld2Cp2, shape());
+}
+
+TEST(HostSkew, StreamingCadenceReportsTheDelay) {
+  bbtest::expect_streaming_reports_skew("host", kWorld2Cp2, shape(), bb::Phase::fwd_comm);
+}
+
+}  // namespace
