@@ -12,6 +12,7 @@ out=${1:-${OUT:?give an output folder}}
 mkdir -p "$out"
 export PATH=/opt/torch/.venv/bin:/usr/local/cuda/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
 shapes=${BB_SHAPES:-4x8192x4096}
+steps=" ${BB_TIMING_STEPS:-tests sweeps latency} "
 iters=${BB_ITERS:-20}
 summary="$out/timing_summary.md"
 : > "$summary"
@@ -34,11 +35,14 @@ wait
 tail -1 "$out/build.log" | tee -a "$summary"
 [ -n "${BASELINE:-}" ] && tail -1 "$out/base_build.log" | tee -a "$summary"
 
+if [[ $steps == *" tests "* ]]; then
 run test_skew_gpu 240 ./build/tests/test_skew_gpu
 run test_skew_host 120 ./build/tests/test_skew
 run test_hang 120 ./build/tests/test_comm --gtest_filter='EmulateCommFailures.*:NcclComm.*'
 grep -hE "\[ info \]|OK \]|FAILED \]" "$out"/test_skew_gpu.log "$out"/test_skew_host.log "$out"/test_hang.log | tee -a "$summary"
+fi
 
+if [[ $steps == *" sweeps "* ]]; then
 common=(--backend=emulate --layouts=seeds --shapes="$shapes" --mem=bsh,sbh --dtypes=bf16 --strategies=reference,fused
         --iters="$iters" --warmup=5 --cupti=off)
 if [ -n "${BASELINE:-}" ]; then
@@ -52,8 +56,10 @@ for f in base_emulate new_emulate new_emulate_delay new_emulate_stream; do
   [ -f "$out/$f.json" ] && files+=("$out/$f.json") labels+=(--label "$f")
 done
 python3 scripts/phase_vs_bare.py "${files[@]}" "${labels[@]}" > "$out/phase_vs_bare.md" 2>&1
-tail -5 "$out/phase_vs_bare.md" | tee -a "$summary"
+grep -A30 "^## summary" "$out/phase_vs_bare.md" | tee -a "$summary"
+fi
 
+if [[ $steps == *" latency "* ]]; then
 for mode in threads mpi mpi_nobind; do
   case $mode in
     threads) pre=() ;;
@@ -68,6 +74,8 @@ done
 python3 scripts/launch_table.py "$out"/nccl1_threads.json "$out"/nccl1_mpi.json "$out"/nccl1_mpi_nobind.json \
   --label threads --label mpi --label mpi_nobind > "$out/nccl1_launch.md" 2>&1
 cat "$out/nccl1_launch.md" >> "$summary"
+fi
 # The device returns at most 8 files: everything but the summary goes into one archive.
-(cd "$out" && tar -czf timing.tgz --exclude=timing_summary.md --exclude=timing.tgz . &&
-  find . -maxdepth 1 -type f ! -name timing_summary.md ! -name timing.tgz -delete)
+tmp=$(mktemp -d)
+(cd "$out" && tar -czf "$tmp/timing.tgz" --exclude=timing_summary.md . ; find . -maxdepth 1 -type f ! -name timing_summary.md -delete)
+mv "$tmp/timing.tgz" "$out/timing.tgz"

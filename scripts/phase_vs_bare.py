@@ -42,9 +42,19 @@ def rows(doc):
             if not b:
                 continue
             bm = bare_median(b)
+            sm = b.get("suite_median_ms") or float("nan")
             yield {"config": cfg["id"], "phase": ph["name"], "op": ph["op"], "phase_ms": ph["median_ms"],
                    "bare_ms": bm, "overhead_pct": 100.0 * (ph["median_ms"] / bm - 1.0) if bm > 0 else float("nan"),
+                   "vs_suite_pct": 100.0 * (ph["median_ms"] / sm - 1.0) if sm > 0 else float("nan"),
                    "skew_ms": (cfg.get("launch_skew") or {}).get("median_ms")}
+
+
+def bare_rows(doc):
+    """v2: the same collective through the suite's recorder against the nccl-tests way."""
+    for c in doc.get("collectives", []):
+        if "in_place_median_ms" not in c:
+            continue
+        yield c
 
 
 def main(argv=None):
@@ -53,10 +63,11 @@ def main(argv=None):
     ap.add_argument("--label", action="append", default=[])
     a = ap.parse_args(argv)
     labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
-    tables = []
+    tables, docs = [], []
     try:
         for path in a.results:
-            tables.append({(r["config"], r["phase"]): r for r in rows(load_results(path))})
+            docs.append(load_results(path))
+            tables.append({(r["config"], r["phase"]): r for r in rows(docs[-1])})
     except SchemaError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -70,11 +81,32 @@ def main(argv=None):
             r = t.get(k)
             cells += ([f"{r['phase_ms']:.3f}", f"{r['bare_ms']:.3f}", f"{r['overhead_pct']:+.1f}%"] if r else ["-"] * 3)
         print(f"| {k[0]} | {k[1]} | " + " | ".join(cells) + " |")
+    print("\n## summary")
     for l, t in zip(labels, tables):
         v = sorted(r["overhead_pct"] for r in t.values())
         if v:
-            print(f"\n{l}: {len(v)} collective phases, phase/bare - 1 from {v[0]:+.1f}% to {v[-1]:+.1f}%, "
+            print(f"{l}: {len(v)} collective phases, phase/bare - 1 from {v[0]:+.1f}% to {v[-1]:+.1f}%, "
                   f"median {v[len(v) // 2]:+.1f}%")
+        w = sorted(r["vs_suite_pct"] for r in t.values() if r["vs_suite_pct"] == r["vs_suite_pct"])
+        if w and any("in_place_median_ms" in c for c in docs[labels.index(l)].get("collectives", [])):
+            print(f"{l}: phase / the same single launch through the recorder - 1 from {w[0]:+.1f}% to "
+                  f"{w[-1]:+.1f}%, median {w[len(w) // 2]:+.1f}%")
+    for l, d in zip(labels, docs):
+        bs = list(bare_rows(d))
+        if not bs:
+            continue
+        print(f"\n## {l}: bare collectives, suite (one launch through the recorder) vs nccl-tests way")
+        print("| collective | coll MiB | nccl-tests out-of-place ms | in-place ms | suite ms | suite vs same placement |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        big = []
+        for c in bs:
+            print(f"| {c['id']} | {c['coll_bytes'] / 2**20:.0f} | {c['median_ms']:.3f} | {c['in_place_median_ms']:.3f} | "
+                  f"{c['suite_median_ms']:.3f} | {c['suite_overhead_pct']:+.1f}% |")
+            if c["coll_bytes"] >= 16 << 20:
+                big.append(c["suite_overhead_pct"])
+        if big:
+            print(f"{l}: at >= 16 MiB, suite vs nccl-tests from {min(big):+.1f}% to {max(big):+.1f}% "
+                  f"({sum(abs(x) <= 5 for x in big)}/{len(big)} within 5%)")
     return 0
 
 
