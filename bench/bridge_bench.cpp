@@ -472,6 +472,7 @@ int main(int argc, char** argv) {
     env["cupti"] = {{"enabled", bool(sw.cupti)}, {"overhead_pct", nullptr}};
     env["world"] = sw.world;
     env["cadence"] = bb::cadence_name(opt.cadence);
+    env["cpu_affinity_count"] = bb::cpu_affinity_count();
     if (opt.delay_rank >= 0) env["injected_delay"] = {{"rank", opt.delay_rank}, {"ms", opt.delay_ms}};
     out["environment"] = env;
     out["configs"] = json::array();

@@ -53,7 +53,8 @@ inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const L
       ro.nvtx = false;
       ro.cadence = cadence;
       ro.iterations = iters;
-      ro.warmup = 3;
+      ro.warmup = 2;
+      ro.warmup_ms = 0;  // short rounds, finely interleaved: machine drift hits both kinds alike
       ro.delay_rank = k % 2 ? plan.world - 1 : -1;
       ro.delay_ms = delay_ms;
       bb::RunResult r = bb::run_round_trip(plan, sh, *strategy, comms, dev, ro);
@@ -67,7 +68,7 @@ inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const L
 
 inline void expect_skew_excluded(const std::string& backend, const Layout& l, const bb::BridgeShape& sh) {
   const double delay = 2.0;
-  auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::isolated, 6, 5, delay);
+  auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::isolated, 15, 2, delay);
   ASSERT_EQ(late.total.size(), 30u);
   std::printf("[ info ] %s isolated: skew median undelayed %.3f ms, delayed %.3f ms\n", backend.c_str(), med(plain.skew),
               med(late.skew));

@@ -55,256 +55,291 @@ struct Checker {
   }
 };
 
+// One config on one rank, in the order it runs: buffers, the checked run, then the timed loop.
+class RoundTrip {
+ public:
+  RoundTrip(const Plan& plan, const BridgeShape& shape, const Strategy& strategy, CommCache& comms, Device& dev,
+            const RunOptions& opts)
+      : plan_(plan), shape_(shape), strategy_(strategy), dev_(dev), opts_(opts), world_(comms.world()),
+        rank_(world_.rank()), member_(plan.in_grid(rank_)) {
+    // Subgroups first: the split is collective over the whole world, members or not.
+    Comm* gather = comms.get(strategy.gather_groups(plan));
+    Comm* cp = comms.get(plan.cp_groups);
+    if (member_) {
+      rb_ = std::make_unique<RankBridge>(plan, shape, world_, dev);
+      rb_->set_comms(gather, cp);
+    }
+  }
+
+  RunResult run() {
+    allocate();
+    check();
+    if (res_.check.ok && opts_.time) time();
+    return res_;
+  }
+
+ private:
+  int64_t bytes_per_set() const {
+    const int64_t src = rb_->src_ref(nullptr).bytes(), dest = rb_->dest_ref(nullptr).bytes();
+    const int64_t shard = rb_->shard_ref(nullptr).bytes();
+    int64_t n = src + (plan_.dest_cp == 1 ? 0 : shard) + shard + src + (strategy_.makes_dest(*rb_) ? dest : 0) +
+                (strategy_.makes_dest_grad(*rb_) ? dest : 0);
+    for (const auto& w : strategy_.workspaces(*rb_)) n += w.bytes;
+    return n;
+  }
+
+  // Buffer sets, rotated so small configs do not run out of the cache (rotate past L2), after
+  // one memory-budget check that every rank agrees on, so all refuse a config together.
+  void allocate() {
+    const int64_t per_set = member_ ? bytes_per_set() : 0;
+    const int sharing = ranks_sharing_memory(world_);
+    int sets = opts_.buffer_sets;
+    if (sets <= 0) {
+      const double need = 2.0 * double(opts_.l2_bytes);
+      const double have = double(std::max<int64_t>(per_set, 1)) * sharing;
+      sets = std::clamp(int((need + have - 1) / have), 1, 8);
+    }
+    sets = int(world_.max_over_ranks(double(sets)));  // same count on every rank
+    if (!opts_.time) sets = 1;
+    res_.buffer_sets = sets;
+    std::string oom;
+    if (member_) {
+      const int64_t budget = dev_.memory_budget_bytes();
+      const double total = double(per_set) * sets * sharing;
+      if (budget >= 0 && total > 0.9 * double(budget))
+        oom = "config needs " + std::to_string(int64_t(total) >> 20) + " MiB (" + std::to_string(sets) +
+              " buffer set(s) x " + std::to_string(sharing) + " rank(s) sharing memory) but only " +
+              std::to_string(budget >> 20) + " MiB are available on " + dev_.kind();
+    }
+    if (world_.max_over_ranks(oom.empty() ? 0.0 : 1.0) > 0)
+      throw Error("out_of_memory_budget", oom.empty() ? "a peer rank does not have the memory for this config" : oom);
+    if (!member_) return;
+    auto alloc = [&](int64_t bytes) {
+      owned_.emplace_back(dev_, size_t(bytes));
+      return owned_.back().get();
+    };
+    for (int k = 0; k < sets; ++k) {
+      RankBridge::Buffers b;
+      b.src = alloc(rb_->src_ref(nullptr).bytes());
+      b.grad_shard = alloc(rb_->shard_ref(nullptr).bytes());
+      b.src_grad = alloc(rb_->src_ref(nullptr).bytes());
+      if (plan_.dest_cp > 1) b.shard = alloc(rb_->shard_ref(nullptr).bytes());
+      if (strategy_.makes_dest(*rb_)) b.dest = alloc(rb_->dest_ref(nullptr).bytes());
+      if (strategy_.makes_dest_grad(*rb_)) b.dest_grad = alloc(rb_->dest_ref(nullptr).bytes());
+      for (const auto& w : strategy_.workspaces(*rb_)) b.ws[w.name] = alloc(w.bytes);
+      pristine_.push_back(b);
+    }
+    rb_->sets() = pristine_;
+    res_.peak_bytes = per_set * sets;
+  }
+
+  PatternGeom geom(int64_t batch, int cp_rank, uint32_t salt) const {
+    return pattern_geom(shape_, batch, plan_.dest_cp, cp_rank, salt);
+  }
+  int cp_rank() const { return plan_.dest_cp > 1 ? plan_.dest_of(rank_).cp : -1; }
+
+  void fill_inputs(RankBridge::Buffers& B) {
+    dev_.fill(B.src, geom(shape_.b, -1, kSaltActivation), src_table(plan_, rank_, shape_.b));
+    dev_.fill(B.grad_shard, geom(rb_->dest_batch(), cp_rank(), kSaltGradient), dest_table(plan_, rank_, shape_.b));
+  }
+
+  // The checked run (buffer set 0): poison every output and workspace, run, check every element,
+  // then agree over the world on sums over the members and on who failed.
+  void check() {
+    if (member_) {
+      RankBridge::Buffers& B = rb_->sets()[0];
+      B = pristine_[0];
+      rb_->use_set(0);
+      const int64_t b = shape_.b, bd = rb_->dest_batch();
+      dev_.fill(B.src, geom(b, -1, kSaltActivation), src_table(plan_, rank_, b));
+      for (void* p : {B.shard, B.dest, B.dest_grad, B.src_grad, B.grad_shard})
+        if (p) dev_.poison(p, size_t(p == B.src_grad ? rb_->src_ref(nullptr).bytes()
+                                     : p == B.shard || p == B.grad_shard ? rb_->shard_ref(nullptr).bytes()
+                                                                         : rb_->dest_ref(nullptr).bytes()));
+      for (const auto& w : strategy_.workspaces(*rb_)) dev_.poison(B.ws.at(w.name), size_t(w.bytes));
+      PhaseRecorder rec(dev_, false, opts_.nvtx, nullptr);
+      rb_->set_recorder(&rec);
+      strategy_.forward(*rb_);
+      world_.synchronize();
+      Checker chk{*rb_, res_.check};
+      const auto dtab = dest_table(plan_, rank_, b);
+      if (B.dest) chk.verify("forward output (dest)", B.dest, geom(bd, -1, kSaltActivation), dtab);
+      if (plan_.dest_cp > 1) chk.verify("CP shard", B.shard, geom(bd, cp_rank(), kSaltActivation), dtab);
+      // The LLM's gradient w.r.t. its shard, written over the poison.
+      dev_.fill(B.grad_shard, geom(bd, cp_rank(), kSaltGradient), dtab);
+      strategy_.backward(*rb_);
+      world_.synchronize();
+      if (B.dest_grad && plan_.dest_cp > 1)
+        chk.verify("CP-reduced gradient (dest_grad)", B.dest_grad, geom(bd, -1, kSaltGradient),
+                   reduced_grad_table(plan_, rank_, b));
+      chk.verify("backward output (src_grad)", B.src_grad, geom(b, -1, kSaltGradient), src_grad_table(plan_, rank_, b));
+      res_.work = rec.work();
+      rb_->set_recorder(nullptr);
+    }
+    CheckOutcome& c = res_.check;
+    const std::vector<double> mism = world_.gather_over_ranks(double(c.mismatches));
+    const std::vector<double> elems = world_.gather_over_ranks(double(c.elements_checked));
+    const std::vector<double> tens = world_.gather_over_ranks(double(c.tensors_checked));
+    for (size_t r = 0; r < mism.size(); ++r) {
+      c.mismatches_total += int64_t(mism[r]);
+      c.elements_checked_total += int64_t(elems[r]);
+      c.tensors_checked_total += int(tens[r]);
+      if (mism[r] > 0) c.failing_ranks.push_back(int(r));
+    }
+    c.ok = c.failing_ranks.empty();
+    res_.peak_bytes = int64_t(world_.max_over_ranks(double(res_.peak_bytes)));
+  }
+
+  // Restores buffer set `it`'s outputs (a strategy may re-point them) and makes it current.
+  RankBridge::Buffers& use_set(int it) {
+    rb_->use_set(size_t(it));
+    RankBridge::Buffers& B = rb_->buf();
+    const auto& P = pristine_[size_t(it) % pristine_.size()];
+    B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
+    return B;
+  }
+
+  // Graph mode: each buffer set's round trip captured once (after the eager checked run has set
+  // everything up); every iteration then replays one. Needs a stream-ordered backend.
+  void capture(PhaseRecorder& rec) {
+    const bool ok = world_.backend() == "nccl" && (!member_ || dev_.supports_graphs());
+    if (world_.max_over_ranks(ok ? 0.0 : 1.0) > 0)
+      throw Error("graph_unsupported", "graph mode needs the nccl backend on GPUs (the " + world_.backend() +
+                                           " backend meets its peers on the host inside a collective)");
+    if (opts_.cadence != Cadence::isolated)
+      throw Error("graph_unsupported", "graph mode replays re-record one set of marks: it needs the isolated cadence");
+    if (member_) {
+      dev_.reset_marks();
+      for (int k = 0; k < res_.buffer_sets; ++k) {
+        use_set(k);
+        dev_.begin_capture();
+        rec.begin_iteration(/*reset_marks=*/false);
+        strategy_.forward(*rb_);
+        strategy_.backward(*rb_);
+        rec.end_iteration();
+        graphs_.push_back(dev_.end_capture());
+        snaps_.push_back(rec.snapshot());
+      }
+    }
+    world_.synchronize();
+  }
+
+  // The timed iterations through the shared loop (measure/timing_loop.hpp): per iteration the
+  // round trip's total, each phase's GPU time and each phase's host launch time.
+  void time() {
+    if (member_)
+      for (int k = 0; k < res_.buffer_sets; ++k) {
+        rb_->sets()[size_t(k)] = pristine_[size_t(k)];
+        fill_inputs(rb_->sets()[size_t(k)]);
+      }
+    world_.synchronize();
+    // CUPTI attributes work to the phase pushed when it is launched; a graph launches all
+    // phases at once, so graph mode reports no per-phase busy time.
+    PhaseRecorder rec(dev_, true, opts_.nvtx, opts_.graph ? nullptr : opts_.cupti);
+    if (member_) rb_->set_recorder(&rec);
+    if (opts_.graph) capture(rec);
+    struct Kept {  // one iteration's marks, kept so streaming can read them after the batch
+      PhaseRecorder::Snapshot marks;
+      std::array<double, kPhaseCount> launch{};
+    };
+    std::map<int, Kept> kept;
+    LoopBody body;
+    body.values = 1 + 2 * kPhaseCount;
+    if (member_) {
+      body.enqueue = [&](int it, bool fresh) {
+        if (opts_.graph) {
+          dev_.replay(graphs_[size_t(it) % graphs_.size()]);
+          kept[it] = {snaps_[size_t(it) % snaps_.size()], {}};
+          return;
+        }
+        use_set(it);
+        rec.begin_iteration(/*reset_marks=*/fresh);
+        strategy_.forward(*rb_);
+        strategy_.backward(*rb_);
+        rec.end_iteration();
+        kept[it] = {rec.snapshot(), rec.launch_ms()};
+      };
+      body.read = [&](int it) {
+        const Kept k = kept.at(it);
+        kept.erase(it);
+        rec.restore(k.marks);
+        std::vector<double> v{rec.total_ms()};
+        const auto ph = rec.phase_ms();
+        v.insert(v.end(), ph.begin(), ph.end());
+        v.insert(v.end(), k.launch.begin(), k.launch.end());
+        return v;
+      };
+    }
+#ifdef BB_HAVE_CUDA
+    if (opts_.cupti)
+      body.before_measured = [&] {
+        world_.barrier();
+        if (rank_ == 0) opts_.cupti->take_busy_ms();  // drop warm-up records
+        world_.barrier();
+      };
+#endif
+    LoopOptions lo;
+    lo.cadence = opts_.cadence;
+    lo.warmup = opts_.warmup;
+    lo.warmup_ms = opts_.warmup_ms;
+    lo.iterations = opts_.iterations;
+    lo.delay_rank = opts_.delay_rank;
+    lo.delay_ms = opts_.delay_ms;
+    const LoopSamples ls = run_timing_loop(world_, dev_, lo, body);
+    if (member_) rb_->set_recorder(nullptr);
+    res_.warmup_used = ls.warmup_used;
+    res_.cadence = opts_.cadence;
+    res_.gate_expiries = ls.gate_expiries;
+    res_.total_ms = ls.values[0];
+    for (int p = 0; p < kPhaseCount; ++p) {
+      res_.phase_ms[size_t(p)] = ls.values[size_t(1 + p)];
+      res_.phase_launch_ms[size_t(p)] = ls.values[size_t(1 + kPhaseCount + p)];
+    }
+    res_.launch_skew_ms = ls.launch_skew_ms;
+    res_.launch_ms = ls.launch_ms;
+    res_.gpu_busy_ms.fill(-1.0);
+#ifdef BB_HAVE_CUDA
+    if (opts_.cupti && !opts_.graph) {
+      world_.barrier();
+      std::array<double, kPhaseCount> busy{};
+      if (rank_ == 0) {
+        // Per phase: the busiest GPU (the emulation's ranks share one).
+        for (const auto& [key, ms] : opts_.cupti->take_busy_ms()) {
+          if (key.first < 1 || key.first > uint64_t(kPhaseCount)) continue;
+          busy[size_t(key.first - 1)] = std::max(busy[size_t(key.first - 1)], ms / opts_.iterations);
+        }
+      }
+      for (int p = 0; p < kPhaseCount; ++p)
+        res_.gpu_busy_ms[size_t(p)] = world_.max_over_ranks(rank_ == 0 ? busy[size_t(p)] : -1.0);
+    }
+#endif
+  }
+
+  const Plan& plan_;
+  const BridgeShape& shape_;
+  const Strategy& strategy_;
+  Device& dev_;
+  const RunOptions& opts_;
+  Comm& world_;
+  const int rank_;
+  const bool member_;
+  std::unique_ptr<RankBridge> rb_;
+  std::vector<DeviceBuffer> owned_;
+  std::vector<RankBridge::Buffers> pristine_;
+  std::vector<int> graphs_;
+  std::vector<PhaseRecorder::Snapshot> snaps_;
+  RunResult res_;
+};
+
 }  // namespace
 
 RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strategy& strategy,
                          CommCache& comms, Device& dev, const RunOptions& opts) {
   check_shape(plan, shape);
-  Comm& world = comms.world();
-  if (world.size() != plan.world)
-    throw Error("world_mismatch", "the plan is for a world of " + std::to_string(plan.world) +
-                                      " ranks but " + std::to_string(world.size()) + " are running");
-  RunResult res;
-  const int rank = world.rank();
-  const bool member = plan.in_grid(rank);
-
-  // Subgroups first: the split is collective over the whole world, members or not.
-  Comm* gather = comms.get(strategy.gather_groups(plan));
-  Comm* cp = comms.get(plan.cp_groups);
-
-  std::unique_ptr<RankBridge> rb;
-  std::vector<DeviceBuffer> owned;
-  std::vector<RankBridge::Buffers> pristine;
-  int64_t per_set = 0;
-  if (member) {
-    rb = std::make_unique<RankBridge>(plan, shape, world, dev);
-    rb->set_comms(gather, cp);
-    const int64_t src = rb->src_ref(nullptr).bytes(), dest = rb->dest_ref(nullptr).bytes();
-    const int64_t shard = rb->shard_ref(nullptr).bytes();
-    const bool c1 = plan.dest_cp == 1;
-    per_set = src + (c1 ? 0 : shard) + shard + src + (strategy.makes_dest(*rb) ? dest : 0) +
-              (strategy.makes_dest_grad(*rb) ? dest : 0);
-    for (const auto& w : strategy.workspaces(*rb)) per_set += w.bytes;
-  }
-  // Rotate buffer sets so small configs do not run out of the cache (METHOD: rotate > L2).
-  const int sharing = ranks_sharing_memory(world);
-  int sets = opts.buffer_sets;
-  if (sets <= 0) {
-    const double need = 2.0 * double(opts.l2_bytes);
-    const double have = double(std::max<int64_t>(per_set, 1)) * sharing;
-    sets = std::clamp(int((need + have - 1) / have), 1, 8);
-  }
-  sets = int(world.max_over_ranks(double(sets)));  // same count on every rank
-  if (!opts.time) sets = 1;
-  res.buffer_sets = sets;
-  // Checked by every rank before any allocates, and agreed, so all refuse the config together.
-  std::string oom;
-  if (member) {
-    const int64_t budget = dev.memory_budget_bytes();
-    const double total = double(per_set) * sets * sharing;
-    if (budget >= 0 && total > 0.9 * double(budget))
-      oom = "config needs " + std::to_string(int64_t(total) >> 20) + " MiB (" + std::to_string(sets) +
-            " buffer set(s) x " + std::to_string(sharing) + " rank(s) sharing memory) but only " +
-            std::to_string(budget >> 20) + " MiB are available on " + dev.kind();
-  }
-  if (world.max_over_ranks(oom.empty() ? 0.0 : 1.0) > 0)
-    throw Error("out_of_memory_budget", oom.empty() ? "a peer rank does not have the memory for this config" : oom);
-  if (member) {
-    auto alloc = [&](int64_t bytes) {
-      owned.emplace_back(dev, size_t(bytes));
-      return owned.back().get();
-    };
-    for (int k = 0; k < sets; ++k) {
-      RankBridge::Buffers b;
-      b.src = alloc(rb->src_ref(nullptr).bytes());
-      b.grad_shard = alloc(rb->shard_ref(nullptr).bytes());
-      b.src_grad = alloc(rb->src_ref(nullptr).bytes());
-      if (plan.dest_cp > 1) b.shard = alloc(rb->shard_ref(nullptr).bytes());
-      if (strategy.makes_dest(*rb)) b.dest = alloc(rb->dest_ref(nullptr).bytes());
-      if (strategy.makes_dest_grad(*rb)) b.dest_grad = alloc(rb->dest_ref(nullptr).bytes());
-      for (const auto& w : strategy.workspaces(*rb)) b.ws[w.name] = alloc(w.bytes);
-      pristine.push_back(b);
-    }
-    rb->sets() = pristine;
-    res.peak_bytes = per_set * sets;
-  }
-
-  const int c = plan.dest_cp;
-  const int cpr = member ? plan.dest_of(rank).cp : 0;
-  const int64_t b = shape.b, bd = member ? rb->dest_batch() : 0;
-  auto fill_inputs = [&](RankBridge::Buffers& B) {
-    dev.fill(B.src, pattern_geom(shape, b, c, -1, kSaltActivation), src_table(plan, rank, b));
-    dev.fill(B.grad_shard, pattern_geom(shape, bd, c, c > 1 ? cpr : -1, kSaltGradient),
-             dest_table(plan, rank, b));
-  };
-
-  // 1. The checked run (buffer set 0): poison every output and workspace, run, check all.
-  if (member) {
-    RankBridge::Buffers& B = rb->sets()[0];
-    B = pristine[0];
-    rb->use_set(0);
-    dev.fill(B.src, pattern_geom(shape, b, c, -1, kSaltActivation), src_table(plan, rank, b));
-    for (void* p : {B.shard, B.dest, B.dest_grad, B.src_grad, B.grad_shard})
-      if (p) dev.poison(p, size_t(p == B.src_grad ? rb->src_ref(nullptr).bytes()
-                                  : p == B.shard || p == B.grad_shard ? rb->shard_ref(nullptr).bytes()
-                                                                      : rb->dest_ref(nullptr).bytes()));
-    for (const auto& w : strategy.workspaces(*rb)) dev.poison(B.ws.at(w.name), size_t(w.bytes));
-    PhaseRecorder rec(dev, false, opts.nvtx, nullptr);
-    rb->set_recorder(&rec);
-    strategy.forward(*rb);
-    world.synchronize();
-    Checker chk{*rb, res.check};
-    auto dtab = dest_table(plan, rank, b);
-    if (B.dest) chk.verify("forward output (dest)", B.dest, pattern_geom(shape, bd, c, -1, kSaltActivation), dtab);
-    if (c > 1) chk.verify("CP shard", B.shard, pattern_geom(shape, bd, c, cpr, kSaltActivation), dtab);
-    // The LLM's gradient w.r.t. its shard, written over the poison.
-    dev.fill(B.grad_shard, pattern_geom(shape, bd, c, c > 1 ? cpr : -1, kSaltGradient), dtab);
-    strategy.backward(*rb);
-    world.synchronize();
-    if (B.dest_grad && c > 1)
-      chk.verify("CP-reduced gradient (dest_grad)", B.dest_grad, pattern_geom(shape, bd, c, -1, kSaltGradient),
-                 reduced_grad_table(plan, rank, b));
-    chk.verify("backward output (src_grad)", B.src_grad, pattern_geom(shape, b, c, -1, kSaltGradient),
-               src_grad_table(plan, rank, b));
-    res.work = rec.work();
-    rb->set_recorder(nullptr);
-  }
-  // Agreed over the world: sums over the members, and the failing ranks by name.
-  {
-    const std::vector<double> mism = world.gather_over_ranks(double(res.check.mismatches));
-    const std::vector<double> elems = world.gather_over_ranks(double(res.check.elements_checked));
-    const std::vector<double> tens = world.gather_over_ranks(double(res.check.tensors_checked));
-    for (size_t r = 0; r < mism.size(); ++r) {
-      res.check.mismatches_total += int64_t(mism[r]);
-      res.check.elements_checked_total += int64_t(elems[r]);
-      res.check.tensors_checked_total += int(tens[r]);
-      if (mism[r] > 0) res.check.failing_ranks.push_back(int(r));
-    }
-  }
-  res.check.ok = res.check.failing_ranks.empty();
-  res.peak_bytes = int64_t(world.max_over_ranks(double(res.peak_bytes)));
-  if (!res.check.ok || !opts.time) return res;
-
-  // 2. Timed iterations: inputs in every set, then the shared timing loop.
-  if (member)
-    for (int k = 0; k < sets; ++k) {
-      rb->sets()[size_t(k)] = pristine[size_t(k)];
-      fill_inputs(rb->sets()[size_t(k)]);
-    }
-  world.synchronize();
-  // CUPTI attributes work to the phase pushed when it is launched; a graph launches all phases
-  // at once, so graph mode reports no per-phase busy time.
-  PhaseRecorder rec(dev, true, opts.nvtx, opts.graph ? nullptr : opts.cupti);
-  if (member) rb->set_recorder(&rec);
-  // 3. Graph mode: capture each buffer set's round trip once (after the eager checked run has
-  // set everything up), then every iteration replays one. Needs a stream-ordered backend.
-  std::vector<int> graphs;
-  std::vector<PhaseRecorder::Snapshot> snaps;
-  if (opts.graph) {
-    const bool ok = world.backend() == "nccl" && (!member || dev.supports_graphs());
-    if (world.max_over_ranks(ok ? 0.0 : 1.0) > 0)
-      throw Error("graph_unsupported", "graph mode needs the nccl backend on GPUs (the " + world.backend() +
-                                           " backend meets its peers on the host inside a collective)");
-    if (opts.cadence != Cadence::isolated)
-      throw Error("graph_unsupported", "graph mode replays re-record one set of marks: it needs the isolated cadence");
-    if (member) {
-      dev.reset_marks();
-      for (int k = 0; k < sets; ++k) {
-        rb->use_set(size_t(k));
-        RankBridge::Buffers& B = rb->buf();
-        const auto& P = pristine[size_t(k)];
-        B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
-        dev.begin_capture();
-        rec.begin_iteration(/*reset_marks=*/false);
-        strategy.forward(*rb);
-        strategy.backward(*rb);
-        rec.end_iteration();
-        graphs.push_back(dev.end_capture());
-        snaps.push_back(rec.snapshot());
-      }
-    }
-    world.synchronize();
-  }
-
-  // One iteration's marks and launch times, kept per iteration so streaming can read them late.
-  struct Kept {
-    PhaseRecorder::Snapshot marks;
-    std::array<double, kPhaseCount> launch{};
-  };
-  std::map<int, Kept> kept;
-  LoopBody body;
-  body.values = 1 + 2 * kPhaseCount;  // total, per-phase GPU time, per-phase host launch time
-  if (member) {
-    body.enqueue = [&](int it, bool fresh) {
-      if (opts.graph) {
-        dev.replay(graphs[size_t(it) % graphs.size()]);
-        kept[it] = {snaps[size_t(it) % snaps.size()], {}};
-        return;
-      }
-      rb->use_set(size_t(it));
-      RankBridge::Buffers& B = rb->buf();
-      const auto& P = pristine[size_t(it) % pristine.size()];
-      B.dest = P.dest; B.shard = P.shard; B.dest_grad = P.dest_grad; B.src_grad = P.src_grad;
-      rec.begin_iteration(/*reset_marks=*/fresh);
-      strategy.forward(*rb);
-      strategy.backward(*rb);
-      rec.end_iteration();
-      kept[it] = {rec.snapshot(), rec.launch_ms()};
-    };
-    body.read = [&](int it) {
-      const Kept k = kept.at(it);
-      kept.erase(it);
-      rec.restore(k.marks);
-      std::vector<double> v{rec.total_ms()};
-      const auto ph = rec.phase_ms();
-      v.insert(v.end(), ph.begin(), ph.end());
-      v.insert(v.end(), k.launch.begin(), k.launch.end());
-      return v;
-    };
-  }
-#ifdef BB_HAVE_CUDA
-  if (opts.cupti)
-    body.before_measured = [&] {
-      world.barrier();
-      if (rank == 0) opts.cupti->take_busy_ms();  // drop warm-up records
-      world.barrier();
-    };
-#endif
-  LoopOptions lo;
-  lo.cadence = opts.cadence;
-  lo.warmup = opts.warmup;
-  lo.warmup_ms = opts.warmup_ms;
-  lo.iterations = opts.iterations;
-  lo.delay_rank = opts.delay_rank;
-  lo.delay_ms = opts.delay_ms;
-  LoopSamples ls = run_timing_loop(world, dev, lo, body);
-  if (member) rb->set_recorder(nullptr);
-  res.warmup_used = ls.warmup_used;
-  res.cadence = opts.cadence;
-  res.gate_expiries = ls.gate_expiries;
-  res.total_ms = ls.values[0];
-  for (int p = 0; p < kPhaseCount; ++p) {
-    res.phase_ms[size_t(p)] = ls.values[size_t(1 + p)];
-    res.phase_launch_ms[size_t(p)] = ls.values[size_t(1 + kPhaseCount + p)];
-  }
-  res.launch_skew_ms = ls.launch_skew_ms;
-  res.launch_ms = ls.launch_ms;
-  res.gpu_busy_ms.fill(-1.0);
-#ifdef BB_HAVE_CUDA
-  if (opts.cupti && !opts.graph) {
-    world.barrier();
-    std::array<double, kPhaseCount> busy{};
-    if (rank == 0) {
-      // Per phase: the busiest GPU (the emulation's ranks share one).
-      for (const auto& [key, ms] : opts.cupti->take_busy_ms()) {
-        if (key.first < 1 || key.first > uint64_t(kPhaseCount)) continue;
-        busy[size_t(key.first - 1)] = std::max(busy[size_t(key.first - 1)], ms / opts.iterations);
-      }
-    }
-    for (int p = 0; p < kPhaseCount; ++p) res.gpu_busy_ms[size_t(p)] = world.max_over_ranks(rank == 0 ? busy[size_t(p)] : -1.0);
-  }
-#endif
-  return res;
+  if (comms.world().size() != plan.world)
+    throw Error("world_mismatch", "the plan is for a world of " + std::to_string(plan.world) + " ranks but " +
+                                      std::to_string(comms.world().size()) + " are running");
+  return RoundTrip(plan, shape, strategy, comms, dev, opts).run();
 }
 
 }  // namespace bb

@@ -3,6 +3,8 @@
 #include <cuda_runtime.h>
 #include <nccl.h>
 
+#include <sched.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -146,6 +148,13 @@ void launch_nccl_mpi(const LaunchOptions& opts, const RankFn& fn) {
     const int n = gpu_count_impl();
     if (n < 1) throw Error("no_gpu", "nccl backend: MPI rank " + std::to_string(rank) + " sees no usable CUDA GPU");
     const int gpu = local_rank() % n;
+    // mpirun binds np <= 2 to one core by default: NCCL's launch thread (one per collective with
+    // non-blocking communicators) and its proxy thread then share the rank's only core.
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) == 1 && rank == 0)
+      std::fprintf(stderr, "bridgebench: warning: MPI rank 0 may run on 1 CPU only (mpirun's binding); NCCL's "
+                           "launch and proxy threads share it. Consider mpirun --bind-to none or --map-by ...:PE=N\n");
     auto abort = std::make_shared<AbortState>();  // one rank per process: nobody else raises it
     cuda_or_throw(cudaSetDevice(gpu), "cudaSetDevice(" + std::to_string(gpu) + ")");
     auto dev = make_cuda_device(gpu);

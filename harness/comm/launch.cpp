@@ -1,5 +1,7 @@
 #include "comm/launch.hpp"
 
+#include <sched.h>
+
 #include <cstdlib>
 #include <exception>
 #include <mutex>
@@ -27,6 +29,12 @@ int mpi_world_size() {
     if (const char* s = std::getenv(v)) return std::atoi(s);
   }
   return 0;
+}
+
+int cpu_affinity_count() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : -1;
 }
 
 bool under_mpi() { return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE"); }

