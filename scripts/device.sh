@@ -3,7 +3,9 @@
 # included), compute-sanitizer on the kernel tests, the kernel benchmark against cudaMemcpy and
 # PyTorch, and the bridge sweep (seed layouts, realistic shapes) with CUPTI on and off.
 # Everything lands in OUTDIR (default $OUT): a summary, the results JSON, and a log bundle.
-#   scripts/device.sh [OUTDIR]         env: BB_SHAPES, BB_ITERS, BB_STEPS (space-separated subset)
+#   scripts/device.sh [OUTDIR]         env: BB_SHAPES, BB_ITERS, BB_STEPS (space-separated subset of
+#                                      "build test sanitize kernels bridge timing"), BASELINE (timing:
+#                                      a source tree of an older commit timed beside this one)
 set -u
 out=${1:-${OUT:?give an output folder}}
 mkdir -p "$out"
@@ -66,6 +68,12 @@ if has bridge; then
     step bridge_mpi1 mpirun -np 1 --allow-run-as-root ./build/bench/bridge_bench --backend=nccl --layouts=all \
       --shapes=2x4096x4096 --mem=sbh --json "$logs/bridge_mpi1.json"
   fi
+fi
+if has timing; then
+  # The timing method's evidence (scripts/device_timing.sh): emulation before/after, the injected
+  # delay, the streaming cadence, host launch/wait latency and NCCL world 1 under threads and MPI.
+  step timing env BB_TIMING_STEPS="sweeps latency" bash scripts/device_timing.sh "$logs/timing"
+  cat "$logs/timing/timing_summary.md" >> "$summary" 2>/dev/null
 fi
 tar -C "$logs" -czf "$out/logs.tgz" .
 note "status: $status"
