@@ -256,7 +256,7 @@ void bench_point(benchmark::State& st, int idx) {
     if (!r.check.ok) {
       std::string ranks;
       for (int fr : r.check.failing_ranks) ranks += (ranks.empty() ? "" : ",") + std::to_string(fr);
-      std::string msg = "oracle mismatch on world rank(s) " + ranks + " (" + std::to_string(r.check.mismatches_total) +
+      std::string msg = "oracle mismatch on world rank(s) " + ranks + " (" + std::to_string(r.check.mismatches) +
                         " wrong elements): " + (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
       g->failures.push_back({{"id", p.pt.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
       st.SkipWithError(msg.c_str());
@@ -274,7 +274,7 @@ void bench_point(benchmark::State& st, int idx) {
         st.counters[n + "_algbw"] = ph["algbw_GBps"].get<double>();
         st.counters[n + "_busbw"] = ph["busbw_GBps"].get<double>();
       }
-    st.counters["wrong"] = double(r.check.mismatches_total);
+    st.counters["wrong"] = double(r.check.mismatches);
     st.counters["skew_ms"] = c["launch_skew"]["median_ms"].get<double>();
     auto it = g->configs.find(p.pt.id());
     if (it == g->configs.end()) {

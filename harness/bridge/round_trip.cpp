@@ -177,13 +177,24 @@ class RoundTrip {
       rb_->set_recorder(nullptr);
     }
     CheckOutcome& c = res_.check;
+    if (member_) {  // what must have been checked, from the shapes alone
+      const RankBridge::Buffers& B = rb_->sets()[0];
+      auto elems = [](const TensorRef& t) { return t.b * t.s * t.h; };
+      c.elements_expected = elems(rb_->src_ref(nullptr));  // src_grad
+      if (plan_.dest_cp > 1) c.elements_expected += elems(rb_->shard_ref(nullptr));
+      if (B.dest) c.elements_expected += elems(rb_->dest_ref(nullptr));
+      if (B.dest_grad && plan_.dest_cp > 1) c.elements_expected += elems(rb_->dest_ref(nullptr));
+    }
     const std::vector<double> mism = world_.gather_over_ranks(double(c.mismatches));
     const std::vector<double> elems = world_.gather_over_ranks(double(c.elements_checked));
+    const std::vector<double> expect = world_.gather_over_ranks(double(c.elements_expected));
     const std::vector<double> tens = world_.gather_over_ranks(double(c.tensors_checked));
+    c = CheckOutcome{true, 0, 0, 0, 0, {}, c.first_mismatch};
     for (size_t r = 0; r < mism.size(); ++r) {
-      c.mismatches_total += int64_t(mism[r]);
-      c.elements_checked_total += int64_t(elems[r]);
-      c.tensors_checked_total += int(tens[r]);
+      c.mismatches += int64_t(mism[r]);
+      c.elements_checked += int64_t(elems[r]);
+      c.elements_expected += int64_t(expect[r]);
+      c.tensors_checked += int(tens[r]);
       if (mism[r] > 0) c.failing_ranks.push_back(int(r));
     }
     c.ok = c.failing_ranks.empty();

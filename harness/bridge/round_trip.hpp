@@ -46,15 +46,14 @@ class CommCache {
 
 struct CheckOutcome {
   bool ok = true;
-  int tensors_checked = 0;      // on this rank
-  int64_t elements_checked = 0; // on this rank
-  int64_t mismatches = 0;       // on this rank
-  // Agreed over the world: the sums over the bridge's member ranks, and who failed.
-  int64_t elements_checked_total = 0;
-  int64_t mismatches_total = 0;
-  int tensors_checked_total = 0;
+  // While checking: this rank's counts; once the run returns: summed over the world's ranks
+  // (ranks outside the bridge add nothing), so an offset layout reports what the bridge did.
+  int tensors_checked = 0;
+  int64_t elements_checked = 0;
+  int64_t elements_expected = 0;  // the elements the bridge's outputs hold, from their shapes
+  int64_t mismatches = 0;
   std::vector<int> failing_ranks;  // world ranks with a mismatch, ascending
-  std::string first_mismatch;   // this process's first failing description
+  std::string first_mismatch;      // this process's first failing description
 };
 
 struct RunResult {

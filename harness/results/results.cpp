@@ -68,9 +68,10 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["strategy"] = pt.strategy;
   j["mode"] = mode;
   j["correct"] = r.check.ok;
-  j["check"] = {{"tensors_checked", r.check.tensors_checked_total},
-                {"elements_checked", r.check.elements_checked_total},
-                {"mismatches", r.check.mismatches_total},
+  j["check"] = {{"tensors_checked", r.check.tensors_checked},
+                {"elements_checked", r.check.elements_checked},
+                {"elements_expected", r.check.elements_expected},
+                {"mismatches", r.check.mismatches},
                 {"failing_ranks", r.check.failing_ranks}};
   oj a;
   a["ok"] = audit.ok;
