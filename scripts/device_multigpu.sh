@@ -30,11 +30,11 @@ nvidia-smi topo -m > "$out/topology.txt" 2>&1
 if has build; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
   (cmake --build build -j24 > "$out/build.log" 2>&1; echo "suite build rc=$?" >> "$summary") &
-  [ -f "$anchors/build-nccl-tests.sh" ] && (bash "$anchors/build-nccl-tests.sh" "$out/../nccl-tests" > "$out/nccl_tests_build.log" 2>&1;
+  [ -f "$anchors/build-nccl-tests.sh" ] && (bash "$anchors/build-nccl-tests.sh" /tmp/nccl-tests > "$out/nccl_tests_build.log" 2>&1;
     echo "nccl-tests build rc=$?" >> "$summary") &
   wait
 fi
-nt=$out/../nccl-tests/build
+nt=/tmp/nccl-tests/build
 if has anchor && [ -x "$nt/all_gather_perf" ]; then
   for t in all_gather all_reduce alltoall sendrecv; do
     run "nccltests_$t" 120 "$nt/${t}_perf" -b 8M -e 2G -f 2 -g "$n" -c 1
