@@ -18,13 +18,7 @@ steps=" ${BB_STEPS:-build anchor suite mpi torch hang} "
 has() { [[ $steps == *" $1 "* ]]; }
 n=$(nvidia-smi -L | wc -l)
 summary="$out/multigpu_summary.md"
-note() { echo "$*" | tee -a "$summary"; }
-run() {  # name, timeout, command...
-  local name=$1 t=$2; shift 2
-  local t0=$(date +%s)
-  timeout "$t" "$@" > "$out/$name.log" 2>&1
-  note "== $name: rc=$? ($(( $(date +%s) - t0 ))s)"
-}
+source "$(dirname "$0")/device_lib.sh"
 note "device: $n x $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
 nvidia-smi topo -m > "$out/topology.txt" 2>&1
 if has build; then
@@ -60,6 +54,4 @@ if has hang; then
   run hang_threads 120 ./build/tests/test_comm --gtest_filter='NcclComm.HungCollectiveTimesOut:NcclComm.Abort*'
   grep -h "\[ info \]" "$out/hang_threads.log" | tee -a "$summary"
 fi
-tmp=$(mktemp -d)
-(cd "$out" && tar -czf "$tmp/multigpu.tgz" --exclude=multigpu_summary.md . ; find . -maxdepth 1 -type f ! -name multigpu_summary.md -delete)
-mv "$tmp/multigpu.tgz" "$out/multigpu.tgz"
+pack multigpu.tgz

@@ -16,13 +16,7 @@ steps=" ${BB_TIMING_STEPS:-tests sweeps latency} "
 iters=${BB_ITERS:-20}
 summary="$out/timing_summary.md"
 : > "$summary"
-note() { echo "$*" | tee -a "$summary"; }
-run() {  # name, timeout, command...
-  local name=$1 t=$2; shift 2
-  local t0=$(date +%s)
-  timeout "$t" "$@" > "$out/$name.log" 2>&1
-  note "== $name: rc=$? ($(( $(date +%s) - t0 ))s)"
-}
+source "$(dirname "$0")/device_lib.sh"
 note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), commit $(git rev-parse --short=12 HEAD 2>/dev/null)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
 ( cmake --build build -j12 > "$out/build.log" 2>&1; echo "build rc=$?" >> "$out/build.log" ) &
@@ -76,6 +70,4 @@ python3 scripts/launch_table.py "$out"/nccl1_threads.json "$out"/nccl1_mpi.json 
 cat "$out/nccl1_launch.md" >> "$summary"
 fi
 # The device returns at most 8 files: everything but the summary goes into one archive.
-tmp=$(mktemp -d)
-(cd "$out" && tar -czf "$tmp/timing.tgz" --exclude=timing_summary.md . ; find . -maxdepth 1 -type f ! -name timing_summary.md -delete)
-mv "$tmp/timing.tgz" "$out/timing.tgz"
+pack timing.tgz

@@ -6,27 +6,18 @@
 For telling a slow host from a slow GPU: `median_ms` is the phase's GPU time (events), `launch_ms`
 the host time spent enqueueing it (schema version 2). Reads only the results JSON.
 """
-import argparse
 import sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from bbreport.schema import SchemaError, load_results  # noqa: E402
+from bbreport.schema import load_labelled  # noqa: E402
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("results", nargs="+")
-    ap.add_argument("--label", action="append", default=[])
-    a = ap.parse_args(argv)
-    labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
-    runs = []
-    try:
-        for p in a.results:
-            doc = load_results(p)
-            runs.append({c["id"]: c for c in doc["configs"]})
-    except SchemaError as e:
-        print(f"error: {e}", file=sys.stderr)
+    loaded = load_labelled(__doc__, argv)
+    if loaded is None:
         return 2
+    labels, docs = loaded
+    runs = [{c["id"]: c for c in doc["configs"]} for doc in docs]
     print("| config | phase |" + "".join(f" {l} GPU ms | {l} launch ms |" for l in labels))
     print("|" + " --- |" * (2 + 2 * len(labels)))
     for cid in sorted(set().union(*runs)):

@@ -9,11 +9,10 @@ Version 2 files time the bare collective the nccl-tests way (back-to-back launch
 GPUs) and in both placements; the phase is set against the placement the bridge uses. Version 1
 files had one launch per host-barriered iteration. Reads only the results JSON.
 """
-import argparse
 import sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from bbreport.schema import SchemaError, load_results  # noqa: E402
+from bbreport.schema import load_labelled  # noqa: E402
 
 
 def size_key(shape):
@@ -58,19 +57,11 @@ def bare_rows(doc):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("results", nargs="+")
-    ap.add_argument("--label", action="append", default=[])
-    a = ap.parse_args(argv)
-    labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
-    tables, docs = [], []
-    try:
-        for path in a.results:
-            docs.append(load_results(path))
-            tables.append({(r["config"], r["phase"]): r for r in rows(docs[-1])})
-    except SchemaError as e:
-        print(f"error: {e}", file=sys.stderr)
+    loaded = load_labelled(__doc__, argv)
+    if loaded is None:
         return 2
+    labels, docs = loaded
+    tables = [{(r["config"], r["phase"]): r for r in rows(d)} for d in docs]
     keys = sorted(set().union(*[t.keys() for t in tables]))
     head = "| config | phase |" + "".join(f" {l} phase ms | {l} bare ms | {l} phase/bare |" for l in labels)
     print(head)

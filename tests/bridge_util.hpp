@@ -1,5 +1,6 @@
 #pragma once
 // Shared helpers for the host-simulation bridge tests.
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,16 +26,24 @@ inline bb::Plan plan_of(const Layout& l) {
 
 // Runs one config on every rank of a `backend` world; returns rank 0's result (check outcomes
 // are agreed by all ranks) and, through first_mismatch, the first mismatch any rank saw.
+// Runs `fn` on every rank of a `backend` world of `world` ranks, each with its comm cache.
+inline void on_world(const std::string& backend, int world_size,
+                     const std::function<void(bb::Comm&, bb::Device&, bb::CommCache&)>& fn) {
+  bb::LaunchOptions lo;
+  lo.backend = backend;
+  lo.world = world_size;
+  lo.timeout_s = 60;
+  bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
+    bb::CommCache comms(world);
+    fn(world, dev, comms);
+  });
+}
+
 inline bb::RunResult run_world(const std::string& backend, const bb::Plan& plan, const bb::BridgeShape& shape,
                                const bb::Strategy& s, const bb::RunOptions& ro,
                                std::string* first_mismatch = nullptr) {
   std::vector<bb::RunResult> out(static_cast<size_t>(plan.world));
-  bb::LaunchOptions lo;
-  lo.backend = backend;
-  lo.world = plan.world;
-  lo.timeout_s = 60;
-  bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
-    bb::CommCache comms(world);
+  on_world(backend, plan.world, [&](bb::Comm& world, bb::Device& dev, bb::CommCache& comms) {
     out[size_t(world.rank())] = bb::run_round_trip(plan, shape, s, comms, dev, ro);
   });
   if (first_mismatch)

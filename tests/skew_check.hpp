@@ -18,6 +18,9 @@
 
 namespace bbtest {
 
+// fan-in scale 2 with CP 2 at world 2: an all-gather forward, a CP all_reduce backward.
+inline const Layout kSkewLayout{2, {{"tp", 1}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 1}}};
+
 struct Pooled {
   std::array<std::vector<double>, bb::kPhaseCount> phase;
   std::vector<double> total, skew;
@@ -42,12 +45,7 @@ inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const L
   const bb::Plan plan = plan_of(l);
   auto strategy = bb::make_strategy("reference");
   std::vector<bb::RunResult> got(size_t(2 * rounds));
-  bb::LaunchOptions lo;
-  lo.backend = backend;
-  lo.world = plan.world;
-  lo.timeout_s = 60;
-  bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
-    bb::CommCache comms(world);
+  on_world(backend, plan.world, [&](bb::Comm& world, bb::Device& dev, bb::CommCache& comms) {
     for (int k = 0; k < 2 * rounds; ++k) {
       bb::RunOptions ro;
       ro.nvtx = false;

@@ -3,9 +3,6 @@
 
 namespace {
 
-// fan-in scale 2 with CP 2 at world 2: an all-gather forward, a CP all_reduce backward.
-const bbtest::Layout kWorld2Cp2{2, {{"tp", 1}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 1}}};
-
 bb::BridgeShape shape() {
   bb::BridgeShape sh;
   sh.layout = bb::Layout::bsh;
@@ -17,11 +14,11 @@ bb::BridgeShape shape() {
 }
 
 TEST(HostSkew, InjectedDelayIsExcludedInIsolatedCadence) {
-  bbtest::expect_skew_excluded("host", kWorld2Cp2, shape());
+  bbtest::expect_skew_excluded("host", bbtest::kSkewLayout, shape());
 }
 
 TEST(HostSkew, StreamingCadenceReportsTheDelay) {
-  bbtest::expect_streaming_reports_skew("host", kWorld2Cp2, shape(), bb::Phase::fwd_comm);
+  bbtest::expect_streaming_reports_skew("host", bbtest::kSkewLayout, shape(), bb::Phase::fwd_comm);
 }
 
 }  // namespace

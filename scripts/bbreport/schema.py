@@ -111,3 +111,20 @@ def fmt_pct(x):
 
 def fmt_bool(x):
     return {True: "yes", False: "NO"}.get(x, DASH)
+
+
+def load_labelled(doc, argv=None):
+    """Command line `RESULTS.json ... [--label NAME ...]` of the side-by-side scripts: returns
+    (labels, documents), or None after printing the error (the caller exits 2)."""
+    import argparse
+    import sys
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("results", nargs="+")
+    ap.add_argument("--label", action="append", default=[])
+    a = ap.parse_args(argv)
+    labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
+    try:
+        return labels, [load_results(p) for p in a.results]
+    except SchemaError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None

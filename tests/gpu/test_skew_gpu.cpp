@@ -9,7 +9,6 @@ namespace {
   if (bb::gpu_count() < 1) \
   GTEST_SKIP() << "no CUDA GPU: the emulated skew test runs on the device machine (scripts/device.sh)"
 
-const bbtest::Layout kWorld2Cp2{2, {{"tp", 1}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 1}}};
 
 bb::BridgeShape shape() {
   bb::BridgeShape sh;
@@ -23,7 +22,7 @@ bb::BridgeShape shape() {
 
 TEST(EmulatedSkew, InjectedDelayIsExcludedInIsolatedCadence) {
   REQUIRE_GPU();
-  bbtest::expect_skew_excluded("emulate", kWorld2Cp2, shape());
+  bbtest::expect_skew_excluded("emulate", bbtest::kSkewLayout, shape());
 }
 
 TEST(EmulatedSkew, StreamingCadenceReportsTheDelay) {
@@ -31,7 +30,7 @@ TEST(EmulatedSkew, StreamingCadenceReportsTheDelay) {
   // Streaming on a GPU: the host runs ahead of a 256 MiB round trip, so the delay may be hidden
   // behind queued work; only the report of the skew is required there.
   const double delay = 2.0;
-  auto [plain, late] = bbtest::interleaved("emulate", kWorld2Cp2, shape(), bb::Cadence::streaming, 1, 30, delay);
+  auto [plain, late] = bbtest::interleaved("emulate", bbtest::kSkewLayout, shape(), bb::Cadence::streaming, 1, 30, delay);
   std::printf("[ info ] emulate streaming: skew median undelayed %.3f ms, delayed %.3f ms\n", bbtest::med(plain.skew),
               bbtest::med(late.skew));
   EXPECT_GT(bbtest::med(late.skew), 0.9 * delay);
