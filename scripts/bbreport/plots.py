@@ -203,26 +203,3 @@ def floor_ratio_per_phase(labelled):
     fig.colorbar(im, ax=ax, fraction=0.03, label="floor ratio (floor_ms / median_ms)")
     fig.tight_layout()
     return Image("floor_ratio", _png(fig), "floor ratio per phase")
-
-
-def trend(entries_for_config, title):
-    """History: median ms (left axis) and floor ratio (right axis) over runs."""
-    xs = list(range(len(entries_for_config)))
-    med = [e["median_ms"] if is_num(e.get("median_ms")) else np.nan for e in entries_for_config]
-    ratio = [e["floor_ratio"] if is_num(e.get("floor_ratio")) else np.nan
-             for e in entries_for_config]
-    labels = [e["label"] for e in entries_for_config]
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.plot(xs, med, marker="o", color="#3b6ea5", label="total median ms")
-    ax.set_ylabel("total median ms", color="#3b6ea5")
-    ax.set_ylim(bottom=0, top=max([m for m in med if not math.isnan(m)], default=1) * 1.15)
-    ax2 = ax.twinx()
-    ax2.plot(xs, ratio, marker="s", ms=3, color="#c06020", linestyle="--", label="floor ratio")
-    ax2.set_ylabel("floor ratio", color="#c06020")
-    ax2.set_ylim(0, 1.05)
-    step = max(1, len(xs) // 12)  # keep tick labels legible on long histories
-    ax.set_xticks(xs[::step], labels[::step], rotation=30, ha="right", fontsize=7)
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _png(fig)
