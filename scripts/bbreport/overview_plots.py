@@ -34,7 +34,9 @@ def speedup_heatmap(verdicts, multi_run=False):
         return None
     data = np.array([[x if x is not None else np.nan for x in r] for r in rows], dtype=float)
     finite = data[np.isfinite(data)]
-    lo, hi = min(finite.min(), 0.99), max(finite.max(), 1.01)
+    # symmetric in ratio around 1 (2x faster and 2x slower equally strong), so 0.998x is white
+    span = max(float(finite.max()), 1.0 / float(finite.min()), 1.01)
+    lo, hi = 1.0 / span, span
     fig, ax = plt.subplots(figsize=(2.4 + 1.3 * len(strategies), 1.0 + 0.32 * len(rows)))
     cm = plt.get_cmap("RdYlGn").with_extremes(bad="#eeeeee")
     im = ax.imshow(np.ma.masked_invalid(data), cmap=cm, aspect="auto",

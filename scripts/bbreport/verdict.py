@@ -121,5 +121,5 @@ def verdict_line(v, multi_run=False):
         text += f"; floor ratio {_median(fr):.2f} (max {max(fr):.2f})"
     sk = v.skews.get(w, [])
     if sk:
-        text += f"; collective phases {_median(sk):+.0f}% over the same collective alone (skew)"
+        text += f"; collective phases {_median(sk):+.0f}% vs the same collective alone (skew)"
     return text + "."
