@@ -20,6 +20,7 @@ class Row:
     base_ms: float
     new_ms: float
     v: stats.Verdict
+    drift_pct: float = 0.0   # repetition-to-repetition drift that the change had to exceed
 
     @property
     def verdict(self):
@@ -70,8 +71,21 @@ def samples_of(st):
     return [st["median_ms"]] if is_num(st.get("median_ms")) else []
 
 
-def judge(base, new, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PCT):
-    return stats.decide(samples_of(base), samples_of(new), alpha, min_effect_pct)
+def repetitions_of(st, reps):
+    """The samples split into their repetitions (version 2 files keep them in order)."""
+    xs = samples_of(st)
+    if not isinstance(reps, int) or reps < 2 or len(xs) % reps:
+        return [xs]
+    k = len(xs) // reps
+    return [xs[i * k:(i + 1) * k] for i in range(reps)]
+
+
+def judge(base, new, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PCT, reps=(1, 1)):
+    """Verdict and the drift between repetitions, which raises the minimum effect."""
+    drift = max(stats.drift_pct(repetitions_of(base, reps[0])),
+                stats.drift_pct(repetitions_of(new, reps[1])))
+    v = stats.decide(samples_of(base), samples_of(new), alpha, max(min_effect_pct, drift))
+    return v, drift
 
 
 def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PCT):
@@ -86,8 +100,9 @@ def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFEC
     out.only_new = [i for i in new if i not in base]
     for cid in (i for i in base if i in new):
         b, n = base[cid], new[cid]
+        reps = (b.get("repetitions"), n.get("repetitions"))
         out.rows.append(Row(cid, TOTAL, b["total"]["median_ms"], n["total"]["median_ms"],
-                            judge(b["total"], n["total"], alpha, min_effect_pct)))
+                            *judge(b["total"], n["total"], alpha, min_effect_pct, reps)))
         bp = {p["name"]: p for p in b.get("phases", [])}
         np_ = {p["name"]: p for p in n.get("phases", [])}
         for name in sorted(set(bp) | set(np_), key=lambda x: (_phase_order(x), x)):
@@ -95,7 +110,7 @@ def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFEC
                 out.phase_mismatch.append((cid, name, "base" if name in bp else "new"))
                 continue
             out.rows.append(Row(cid, name, bp[name]["median_ms"], np_[name]["median_ms"],
-                                judge(bp[name], np_[name], alpha, min_effect_pct)))
+                                *judge(bp[name], np_[name], alpha, min_effect_pct, reps)))
     old_fail = {f.get("id") for f in base_doc["failures"]}
     out.new_failures = [(f.get("id"), f.get("rule"), f.get("error", ""))
                         for f in new_doc["failures"] if f.get("id") not in old_fail]
@@ -111,7 +126,8 @@ def to_markdown(cmp, base_name, new_name, all_rows=True):
     lines = ["# bridgebench comparison", "",
              f"base: `{base_name}`, new: `{new_name}`. Per config and phase, from every "
              f"repetition's raw samples: Mann-Whitney U (two-sided, alpha {cmp.alpha:g}) and a "
-             f"minimum effect of {cmp.min_effect_pct:g}% of the base median. SLOWER/FASTER: "
+             f"minimum effect of {cmp.min_effect_pct:g}% of the base median, raised to the drift "
+             f"between a side's repetitions where it has several (`reps ±x%`). SLOWER/FASTER: "
              f"significant and at least that large; SAME: smaller, or enough samples to see it "
              f"and none seen; UNSURE: too few samples (the table says how many a side).", ""]
     if cmp.platforms:
@@ -140,6 +156,8 @@ def to_markdown(cmp, base_name, new_name, all_rows=True):
                 verdict += f" (needs {v.needed}/side)"
             p = f"{v.p_value:.2g}" if v.p_value is not None else DASH
             noise = f"±{v.noise_pct:.1f}%" if is_num(v.noise_pct) else DASH
+            if r.drift_pct > cmp.min_effect_pct:
+                noise += f" (reps ±{r.drift_pct:.1f}%)"
             lines.append(f"| {r.id} | {r.phase} | {fmt_ms(r.base_ms)} | {fmt_ms(r.new_ms)} | "
                          f"{fmt_pct(v.change_pct)} | {p} | {v.n_base}/{v.n_new} | {noise} | "
                          f"{verdict} |")

@@ -3,7 +3,8 @@
 check: the newest run against the previous N runs of the same platform (backend, device,
 world), per config and phase, with the test compare.py uses (stats.decide) on the pooled raw
 samples of those N runs against the newest run's. Pooling nights puts the night-to-night
-spread into the base, so only a change beyond it is called. As in compare.py, a config the
+spread into the base, and the minimum effect is raised to the range of those nights' medians
+(stats.drift_pct), so only a change beyond what earlier nights already varied by is called. As in compare.py, a config the
 previous run measured that the newest lacks or failed counts as a regression."""
 from dataclasses import dataclass, field
 
@@ -55,7 +56,8 @@ def check(con, previous=5, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PC
         if key not in pooled:
             continue
         base = [x for p in pooled[key] for x in _samples(p)]
-        v = stats.decide(base, _samples(now[key]), alpha, min_effect_pct)
+        nights = stats.drift_pct([_samples(p) for p in pooled[key]])
+        v = stats.decide(base, _samples(now[key]), alpha, max(min_effect_pct, nights))
         out.rows.append((key[0], key[1], stats.median(base), now[key]["median_ms"], v))
     last = {k[0] for k in store.results(con, prev[-1]["run_id"], path)}
     measured_now = {k[0] for k in now}

@@ -9,6 +9,11 @@ Two sets of raw timing samples (BASE, NEW) get one verdict:
                    minimum effect at this noise (so "no change" is an answer, not a shrug);
   UNSURE           not significant and too few samples to tell: `needed` says how many per side
                    would detect a `min_effect_pct` change at the observed noise.
+Samples within one run are not the whole story: a run (or a night) as a whole can sit higher or
+lower than the next one (clocks, the neighbours on a shared machine). When the samples come in
+groups (the repetitions of a run, or the nights of a history) the callers raise the minimum
+effect to the spread between the groups' medians (`drift_pct`): a change smaller than the
+run-to-run drift already seen is not attributed to the code.
 Mann-Whitney compares ranks, so it assumes no distribution and one stray sample moves it little
 (timings are skewed, with a long tail). With n samples a side the smallest p-value it can reach
 is 2 / C(2n, n): below alpha = 0.01 that takes 5 a side, so 3 vs 3 can never be SLOWER.
@@ -52,6 +57,14 @@ def robust_sigma_pct(xs):
     if len(xs) < 2 or m <= 0:
         return None
     return 1.4826 * median([abs(x - m) for x in xs]) / m * 100.0
+
+
+def drift_pct(groups):
+    """Range of the groups' medians over their median, in percent; 0 with fewer than 2 groups."""
+    meds = [median(g) for g in groups if g]
+    if len(meds) < 2 or median(meds) <= 0:
+        return 0.0
+    return (max(meds) - min(meds)) / median(meds) * 100.0
 
 
 def min_samples_for_alpha(alpha):

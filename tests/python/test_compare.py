@@ -92,6 +92,7 @@ def test_a_a_of_every_repetition_in_a_real_shaped_file(tmp_path, write_json):
 
     def fill(d):
         for c in d["configs"]:
+            c["repetitions"] = 3
             for st in [c["total"]] + c["phases"]:
                 m = st["median_ms"]
                 st["samples_ms"] = [x for rep in range(3)
@@ -264,3 +265,32 @@ def test_compare_function_reports_phase_mismatch():
     result = compare(a, b)
     assert result.phase_mismatch == [(a["configs"][0]["id"], a["configs"][0]["phases"][-1]["name"],
                                       "base")]
+
+
+def test_change_within_repetition_drift_is_not_called(tmp_path, write_json):
+    """Each side's three repetitions sit ±4% apart (a run-level effect: clocks, neighbours);
+    NEW is 3% slower overall. Sample by sample that is significant, but it is inside the drift
+    the repetitions show, so it is not SLOWER; the same shift with steady repetitions is."""
+    rng = random.Random(8)
+
+    def side(center, offsets):
+        return [x for o in offsets for x in _noisy(rng, 20, center * (1 + o), 0.005)]
+    doc = load(SAMPLE_HOST)
+    cfg = doc["configs"][0]
+    cfg["phases"] = []
+    for drifting, expect in ((True, {"SAME", "UNSURE"}), (False, {"SLOWER"})):
+        offsets = (-0.04, 0.0, 0.04) if drifting else (0.0, 0.0, 0.0)
+        a, b = copy.deepcopy(doc), copy.deepcopy(doc)
+        for d, center in ((a, 1.0), (b, 1.03)):
+            c = d["configs"][0]
+            c["repetitions"] = 3
+            c["total"]["samples_ms"] = side(center, offsets)
+            c["total"]["median_ms"] = stats.median(c["total"]["samples_ms"])
+        res = run_script("compare.py", write_json("a.json", a), write_json("b.json", b))
+        verdict = _rows(res.stdout)[(cfg["id"], TOTAL)]
+        assert verdict in expect, res.stdout
+        (row,) = [l for l in res.stdout.splitlines() if l.startswith(f"| {cfg['id']} |")]
+        assert ("(reps ±" in row) == drifting
+        if drifting:   # the bare sample test alone would have called it
+            assert stats.decide(a["configs"][0]["total"]["samples_ms"],
+                                b["configs"][0]["total"]["samples_ms"]).verdict == stats.SLOWER
