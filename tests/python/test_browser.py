@@ -68,3 +68,15 @@ def test_the_check_catches_a_broken_page(tmp_path):
     assert any("boom" in e for e in seen["console_errors"])
     assert [im["decoded"] for im in seen["images"]] == [False]
     assert seen["boxes"]["#missing"] is None
+
+
+def test_recorded_report_first_screen():
+    """The report kept in reports/ (regenerated from its JSON) passes the same checks."""
+    import os
+    from conftest import ROOT
+    page = os.path.join(ROOT, "reports", "bridge-emulate-h100", "report.html")
+    seen = browser.inspect(page, OVERVIEW)
+    assert seen["console_errors"] == [] and all(i["decoded"] for i in seen["images"])
+    assert all(u.startswith(("file://", "data:")) for u in seen["requests"])
+    assert seen["boxes"]["#overview_speedup"]["top"] < seen["viewport"][1] * 0.75
+    assert "68 configs, all correct" in seen["text"]
