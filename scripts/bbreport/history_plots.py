@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
 import numpy as np  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 DPI = 100
 
@@ -32,6 +33,10 @@ def layout_trend(layout, run_labels, series, title):
         ax.errorbar(xs, med, yerr=[med - lo, hi - med], marker="o", ms=3.5, lw=1.2, capsize=2,
                     color=colors[i % len(colors)], label=_short(cid, layout))
     ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _pos: f"{v:g}")   # 0.2, not 2 x 10^-1
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(FuncFormatter(   # minor ticks: label 2 and 5 only
+        lambda v, _pos: f"{v:g}" if f"{v:.0e}"[0] in "25" else ""))
     ax.set_ylabel("round-trip median (ms, log)")
     ax.set_xlabel("commit (oldest → newest run)")
     step = max(1, math.ceil(len(run_labels) / 14))  # keep tick labels legible
