@@ -131,3 +131,13 @@ def test_check_results_rejects_lookalikes():
             continue
         raise AssertionError(f"accepted {str(bad)[:60]}")
     assert check_results(copy.deepcopy(good))["configs"]
+
+
+def test_output_directory_created_or_refused(tmp_path):
+    out = tmp_path / "a" / "b"
+    assert run_script("report.py", SAMPLE_HOST, "--out-dir", out).returncode == 0
+    assert (out / "report.html").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = run_script("report.py", SAMPLE_HOST, "--out-dir", blocker / "rep")
+    assert res.returncode == 2 and "cannot create output directory" in res.stderr
