@@ -14,6 +14,7 @@
 #include <set>
 
 #include "bench_options.hpp"
+#include "gbench_output.hpp"
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "measure/bare_collective.hpp"
@@ -218,15 +219,13 @@ void bench_bare(benchmark::State& st, int j) {
     st.counters["wrong"] = double(r.wrong);
     bool repeated = false;
     for (auto& prev : g->collectives)
-      if (prev["id"] == b.id) {  // --benchmark_repetitions: keep the first samples, track the medians
-        prev["repetition_medians_ms"].push_back(s.median);
-        double lo = 1e300, hi = 0;
-        for (const auto& v : prev["repetition_medians_ms"]) lo = std::min(lo, v.get<double>()), hi = std::max(hi, v.get<double>());
-        prev["repetition_spread"] = lo > 0 ? hi / lo : 0.0;
+      if (prev["id"] == b.id) {  // --benchmark_repetitions: every repetition's samples count
+        bb::merge_repetition(prev, c, s.median);
         repeated = true;
       }
     if (!repeated) {
       c["repetition_medians_ms"] = json::array({s.median});
+      c["repetitions"] = 1;
       g->collectives.push_back(c);
     }
   }
@@ -279,14 +278,11 @@ void bench_point(benchmark::State& st, int idx) {
     auto it = g->configs.find(p.pt.id());
     if (it == g->configs.end()) {
       c["repetition_medians_ms"] = json::array({med});
+      c["repetitions"] = 1;
       g->configs[p.pt.id()] = c;
       g->order.push_back(p.pt.id());
-    } else {  // --benchmark_repetitions: keep the first samples, track every repetition's median
-      auto& reps = it->second["repetition_medians_ms"];
-      reps.push_back(med);
-      double lo = 1e300, hi = 0;
-      for (const auto& v : reps) lo = std::min(lo, v.get<double>()), hi = std::max(hi, v.get<double>());
-      it->second["repetition_spread"] = lo > 0 ? hi / lo : 0.0;
+    } else {  // --benchmark_repetitions: every repetition's samples count
+      bb::merge_repetition(it->second, c, med);
     }
   }
 }
@@ -326,20 +322,20 @@ void rank_main(bb::Comm& world, bb::Device& dev) {
 
 // The stdout table: a view of the JSON. skew = host launch skew over the ranks (median / max
 // per iteration), which the isolated cadence keeps out of the times.
-void print_summary() {
-  std::printf("\n%-60s %10s %10s %9s %9s %12s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med", "skew_max",
+void print_summary(std::FILE* out) {
+  std::fprintf(out, "\n%-60s %10s %10s %9s %9s %12s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med", "skew_max",
               "bytes/rank", "floor%", "#wrong");
   for (const auto& id : g->order) {
     const auto& c = g->configs[id];
-    std::printf("%-60s %10.3f %10.3f %9.3f %9.3f %12lld %7.1f%% %7lld\n", id.c_str(), c["total"]["median_ms"].get<double>(),
+    std::fprintf(out, "%-60s %10.3f %10.3f %9.3f %9.3f %12lld %7.1f%% %7lld\n", id.c_str(), c["total"]["median_ms"].get<double>(),
                 c["total"]["min_ms"].get<double>(), c["launch_skew"]["median_ms"].get<double>(),
                 c["launch_skew"]["max_ms"].get<double>(), (long long)c["bytes_per_rank"].get<int64_t>(),
                 100.0 * c["floor_ratio"].get<double>(), (long long)c["check"]["mismatches"].get<int64_t>());
   }
   for (const auto& f : g->failures)
-    std::printf("%-60s %10s %10s %9s %9s %12s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-", "-", "-", "-",
+    std::fprintf(out, "%-60s %10s %10s %9s %9s %12s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-", "-", "-", "-",
                 "-", "FAIL", f["rule"].get<std::string>().c_str());
-  std::printf("cadence: %s (times exclude the GPU alignment%s)\n", bb::cadence_name(g->opt.cadence),
+  std::fprintf(out, "cadence: %s (times exclude the GPU alignment%s)\n", bb::cadence_name(g->opt.cadence),
               g->opt.cadence == bb::Cadence::isolated ? " and every host launch latency" : "; host launch gaps are in them");
 }
 
@@ -362,6 +358,7 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a.rfind("--benchmark_repetitions=", 0) == 0) reps = std::max(1, std::atoi(a.c_str() + 24));
   }
+  std::FILE* summary = bb::summary_stream(argc, argv);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 
@@ -418,7 +415,7 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(name.c_str(), bench_point, int(i))
           ->UseManualTime()
           ->Iterations(1)
-          ->Unit(benchmark::kMillisecond);
+          ->Unit(bb::kBenchTimeUnit);
     }
     if (opt.collectives) sw.bares = bare_collectives(sw.points);
     for (size_t j = 0; j < sw.bares.size(); ++j) {
@@ -427,7 +424,7 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(name.c_str(), bench_bare, int(j))
           ->UseManualTime()
           ->Iterations(1)
-          ->Unit(benchmark::kMillisecond);
+          ->Unit(bb::kBenchTimeUnit);
     }
     sw.floors.collectives_over_links = sw.backend == "nccl";
     sw.floors.ranks_per_memory = sw.backend == "nccl" ? 1 : sw.world;
@@ -457,6 +454,7 @@ int main(int argc, char** argv) {
     lo.backend = sw.backend;
     lo.world = sw.world;
     lo.timeout_s = opt.timeout_s;
+    bb::add_run_context(bb::environment_json(sw.backend, opt.command_line), sw.world);
     bool rank0_here = false;
     bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
       if (world.rank() == 0) rank0_here = true;
@@ -481,8 +479,8 @@ int main(int argc, char** argv) {
     out["failures"] = sw.failures;
     out["skipped"] = sw.skipped;
     bb::write_json_atomic(opt.json_out, out);
-    print_summary();
-    std::printf("\nresults: %s (%zu configs, %zu failed, %zu skipped)\n", opt.json_out.c_str(), sw.order.size(),
+    print_summary(summary);
+    std::fprintf(summary, "\nresults: %s (%zu configs, %zu failed, %zu skipped)\n", opt.json_out.c_str(), sw.order.size(),
                 sw.failures.size(), sw.skipped.size());
     return sw.failures.empty() ? 0 : 1;
   } catch (const bb::Error& e) {

@@ -2,12 +2,14 @@
 """Render one or more bridgebench results JSON files as DIR/report.md and DIR/report.html.
 
 usage: report.py RESULTS.json [MORE.json ...] --out-dir DIR [--title T]
-exit: 0 written, 2 unreadable or unsupported results file
+exit: 0 written, 2 unreadable or unsupported results file, or an output directory that cannot
+      be created (a missing one is created)
 """
 import argparse
 import sys
 
 from bbreport import doc as docmod
+from bbreport.outpath import OutputError, ensure_dir
 from bbreport.report import build
 from bbreport.schema import SchemaError, load_results
 
@@ -20,7 +22,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         runs = [(path, load_results(path)) for path in args.results]
-    except SchemaError as e:
+        ensure_dir(args.out_dir)
+    except (SchemaError, OutputError) as e:
         print(f"report.py: {e}", file=sys.stderr)
         return 2
     document = build(runs, args.title)

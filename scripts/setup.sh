@@ -8,7 +8,8 @@ build="${BUILD_DIR:-$root/build}"
 
 need_pkgs=()
 if [ "${BB_SKIP_INSTALL:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
-  for p in cmake g++ make libbenchmark-dev libgtest-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin python3-pip; do
+  for p in cmake g++ make libbenchmark-dev libgtest-dev nlohmann-json3-dev libopenmpi-dev openmpi-bin python3-pip \
+           chromium; do  # chromium: the report's real-browser test (tests/python/test_browser.py)
     dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")
   done
   if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -24,7 +25,7 @@ if [ "${BB_SKIP_INSTALL:-0}" != 1 ] && command -v dpkg >/dev/null 2>&1; then
   fi
 fi
 if [ "${BB_SKIP_INSTALL:-0}" != 1 ]; then
-  if ! python3 -c "import matplotlib, numpy, pytest" >/dev/null 2>&1; then
+  if ! python3 -c "import matplotlib, numpy, pytest, scipy" >/dev/null 2>&1; then
     echo "setup: installing scripts/requirements.txt" >&2
     python3 -m pip install -q -r "$root/scripts/requirements.txt" 2>&1 | grep -v "Running pip as the 'root'" >&2 || true
   fi

@@ -1,38 +1,16 @@
-"""Base-vs-new comparison of two results documents, config by config (matched on `id`).
+"""Base-vs-new comparison of two results documents, config by config (matched on `id`), for the
+round-trip total and each phase, from the raw samples of every repetition (stats.decide:
+Mann-Whitney U plus a minimum effect size; SAME / FASTER / SLOWER / UNSURE).
 
-A change in a median counts only when it is larger than BOTH
-  * the threshold (percent of the base median), and
-  * the noise: the larger of the two sides' relative spreads, where a side's spread is
-    (p90 - p10) / median of its samples_ms (falling back to (max - min) / median when there are
-    fewer than 5 samples). The 10-90 percentile band ignores one stray sample either way, so a
-    single hiccup does not mask a real regression, yet a genuinely noisy config must move by
-    more than its own scatter before it is called.
-Anything else is "noise". A config that failed in NEW but not in BASE is also a regression.
-"""
+What counts against NEW under --fail-on-regression: a SLOWER row, a config that fails in NEW
+(and did not in BASE), a config measured in BASE that NEW lacks (missing or skipped), and a NEW
+that measured nothing at all. A gate must not pass on a run that did not run."""
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from .schema import DASH, PHASES, fmt_ms, fmt_pct, is_num
+from . import stats
+from .schema import DASH, PHASES, fmt_ms, fmt_pct, is_num, platform, platform_differences
 
 TOTAL = "TOTAL"
-
-
-def spread_pct(stats):
-    """Relative spread of one Stats object in percent of its median; None if unknown."""
-    med = stats.get("median_ms")
-    if not is_num(med) or med <= 0:
-        return None
-    samples = [s for s in stats.get("samples_ms") or [] if is_num(s)]
-    if len(samples) >= 5:
-        lo, hi = np.percentile(samples, [10, 90])
-    elif len(samples) >= 2:
-        lo, hi = min(samples), max(samples)
-    elif is_num(stats.get("min_ms")) and is_num(stats.get("max_ms")):
-        lo, hi = stats["min_ms"], stats["max_ms"]
-    else:
-        return None
-    return float(hi - lo) / med * 100.0
 
 
 @dataclass
@@ -41,88 +19,151 @@ class Row:
     phase: str
     base_ms: float
     new_ms: float
-    change_pct: float | None
-    noise_pct: float | None
-    verdict: str           # improved | regressed | noise | n/a
+    v: stats.Verdict
+    drift_pct: float = 0.0   # repetition-to-repetition drift that the change had to exceed
 
-
-def judge(base, new, threshold_pct):
-    b, n = base.get("median_ms"), new.get("median_ms")
-    if not (is_num(b) and is_num(n)) or b <= 0:
-        return None, None, "n/a"
-    change = (n - b) / b * 100.0
-    spreads = [s for s in (spread_pct(base), spread_pct(new)) if s is not None]
-    noise = max(spreads) if spreads else 0.0
-    if abs(change) <= threshold_pct or abs(change) <= noise:
-        return change, noise, "noise"
-    return change, noise, "regressed" if change > 0 else "improved"
+    @property
+    def verdict(self):
+        return self.v.verdict
 
 
 @dataclass
 class Comparison:
-    threshold_pct: float
+    alpha: float
+    min_effect_pct: float
     rows: list = field(default_factory=list)
     only_base: list = field(default_factory=list)
     only_new: list = field(default_factory=list)
     new_failures: list = field(default_factory=list)   # (id, rule, error)
     phase_mismatch: list = field(default_factory=list)  # (id, phase, "base"|"new")
+    platforms: tuple = ()                                # (base, new) when they differ
+    new_empty: bool = False
+
+    def with_verdict(self, verdict):
+        return [r for r in self.rows if r.verdict == verdict]
 
     @property
     def regressions(self):
-        return [r for r in self.rows if r.verdict == "regressed"]
+        return self.with_verdict(stats.SLOWER)
 
     @property
-    def improvements(self):
-        return [r for r in self.rows if r.verdict == "improved"]
+    def gate_failures(self):
+        """Reasons --fail-on-regression fails, one string each."""
+        out = [f"{r.id} {r.phase}: SLOWER {fmt_pct(r.v.change_pct)} (p={r.v.p_value:.2g})"
+               for r in self.regressions]
+        out += [f"{i}: failed in new ({rule})" for i, rule, _ in self.new_failures]
+        out += [f"{i}: measured in base, missing in new" for i in self.only_base]
+        if self.new_empty:
+            out.append("new has no configs: nothing was measured")
+        return out
 
 
 def _phase_order(name):
     return PHASES.index(name) if name in PHASES else len(PHASES)
 
 
-def compare(base_doc, new_doc, threshold_pct=5.0):
-    out = Comparison(threshold_pct)
+def samples_of(st):
+    """The raw samples of one Stats object; the median alone when a file has no samples (it
+    then counts as one sample, so the verdict is UNSURE, never a guess)."""
+    xs = [s for s in st.get("samples_ms") or [] if is_num(s)]
+    if xs:
+        return xs
+    return [st["median_ms"]] if is_num(st.get("median_ms")) else []
+
+
+def repetitions_of(st, reps):
+    """The samples split into their repetitions (version 2 files keep them in order)."""
+    xs = samples_of(st)
+    if not isinstance(reps, int) or reps < 2 or len(xs) % reps:
+        return [xs]
+    k = len(xs) // reps
+    return [xs[i * k:(i + 1) * k] for i in range(reps)]
+
+
+def judge(base, new, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PCT, reps=(1, 1)):
+    """Verdict and the drift between repetitions, which raises the minimum effect."""
+    drift = max(stats.drift_pct(repetitions_of(base, reps[0])),
+                stats.drift_pct(repetitions_of(new, reps[1])))
+    v = stats.decide(samples_of(base), samples_of(new), alpha, max(min_effect_pct, drift))
+    return v, drift
+
+
+def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PCT):
+    out = Comparison(alpha, min_effect_pct)
+    if platform_differences(base_doc, new_doc):
+        out.platforms = (platform(base_doc), platform(new_doc))
     base = {c["id"]: c for c in base_doc["configs"]}
     new = {c["id"]: c for c in new_doc["configs"]}
-    out.only_base = [i for i in base if i not in new]
+    out.new_empty = not new
+    new_failed = {f.get("id") for f in new_doc["failures"]}
+    out.only_base = [i for i in base if i not in new and i not in new_failed]
     out.only_new = [i for i in new if i not in base]
     for cid in (i for i in base if i in new):
         b, n = base[cid], new[cid]
-        out.rows.append(Row(cid, TOTAL, b["total"].get("median_ms"), n["total"].get("median_ms"),
-                            *judge(b["total"], n["total"], threshold_pct)))
+        reps = (b.get("repetitions"), n.get("repetitions"))
+        out.rows.append(Row(cid, TOTAL, b["total"]["median_ms"], n["total"]["median_ms"],
+                            *judge(b["total"], n["total"], alpha, min_effect_pct, reps)))
         bp = {p["name"]: p for p in b.get("phases", [])}
         np_ = {p["name"]: p for p in n.get("phases", [])}
         for name in sorted(set(bp) | set(np_), key=lambda x: (_phase_order(x), x)):
             if name not in np_ or name not in bp:
                 out.phase_mismatch.append((cid, name, "base" if name in bp else "new"))
                 continue
-            out.rows.append(Row(cid, name, bp[name].get("median_ms"), np_[name].get("median_ms"),
-                                *judge(bp[name], np_[name], threshold_pct)))
+            out.rows.append(Row(cid, name, bp[name]["median_ms"], np_[name]["median_ms"],
+                                *judge(bp[name], np_[name], alpha, min_effect_pct, reps)))
     old_fail = {f.get("id") for f in base_doc["failures"]}
     out.new_failures = [(f.get("id"), f.get("rule"), f.get("error", ""))
                         for f in new_doc["failures"] if f.get("id") not in old_fail]
     return out
 
 
+def _platform_text(p):
+    backend, device, world = p
+    return f"backend {backend}, device {device}, world {world}"
+
+
 def to_markdown(cmp, base_name, new_name, all_rows=True):
     lines = ["# bridgebench comparison", "",
-             f"base: `{base_name}`, new: `{new_name}`; a change counts when it exceeds "
-             f"{cmp.threshold_pct:g}% and the noise (larger 10-90 percentile spread of the two "
-             f"sides' samples, in % of the median).", "",
-             f"**{len(cmp.regressions)} regressed, {len(cmp.improvements)} improved**, "
-             f"{len(cmp.new_failures)} new failures, {len(cmp.only_base)} configs only in base, "
-             f"{len(cmp.only_new)} only in new.", ""]
-    shown = cmp.rows if all_rows else [r for r in cmp.rows if r.verdict != "noise"]
+             f"base: `{base_name}`, new: `{new_name}`. Per config and phase, from every "
+             f"repetition's raw samples: Mann-Whitney U (two-sided, alpha {cmp.alpha:g}) and a "
+             f"minimum effect of {cmp.min_effect_pct:g}% of the base median, raised to the drift "
+             f"between a side's repetitions where it has several (`reps ±x%`). SLOWER/FASTER: "
+             f"significant and at least that large; SAME: smaller, or enough samples to see it "
+             f"and none seen; UNSURE: too few samples (the table says how many a side).", ""]
+    if cmp.platforms:
+        lines += [f"**DIFFERENT PLATFORMS (--allow-different)**: base is "
+                  f"{_platform_text(cmp.platforms[0])}; new is "
+                  f"{_platform_text(cmp.platforms[1])}. Changes below mix the code with the "
+                  f"machine.", ""]
+    counts = {v: len(cmp.with_verdict(v))
+              for v in (stats.SLOWER, stats.FASTER, stats.SAME, stats.UNSURE)}
+    lines += [f"**{counts['SLOWER']} SLOWER, {counts['FASTER']} FASTER**, {counts['SAME']} SAME, "
+              f"{counts['UNSURE']} UNSURE; {len(cmp.new_failures)} new failures, "
+              f"{len(cmp.only_base)} configs missing in new, {len(cmp.only_new)} only in new.", ""]
+    if cmp.new_empty:
+        lines += ["**new has no configs: nothing was measured** (fails --fail-on-regression).", ""]
+    shown = cmp.rows if all_rows else [r for r in cmp.rows if r.verdict != stats.SAME]
     if shown:
-        lines += ["| id | phase | base ms | new ms | change | noise | verdict |",
-                  "|---|---|---:|---:|---:|---:|---|"]
+        platform_col = " (platforms differ)" if cmp.platforms else ""
+        lines += [f"| id | phase | base ms | new ms | change | p-value | samples base/new | "
+                  f"noise | verdict{platform_col} |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---|"]
         for r in shown:
-            verdict = f"**{r.verdict}**" if r.verdict in ("regressed", "improved") else r.verdict
-            noise = f"±{r.noise_pct:.1f}%" if is_num(r.noise_pct) else DASH
+            v = r.v
+            verdict = f"**{v.verdict}**" if v.verdict in (stats.SLOWER, stats.FASTER) \
+                else v.verdict
+            if v.verdict == stats.UNSURE:
+                verdict += f" (needs {v.needed}/side)"
+            p = f"{v.p_value:.2g}" if v.p_value is not None else DASH
+            noise = f"±{v.noise_pct:.1f}%" if is_num(v.noise_pct) else DASH
+            if r.drift_pct > cmp.min_effect_pct:
+                noise += f" (reps ±{r.drift_pct:.1f}%)"
             lines.append(f"| {r.id} | {r.phase} | {fmt_ms(r.base_ms)} | {fmt_ms(r.new_ms)} | "
-                         f"{fmt_pct(r.change_pct)} | {noise} | {verdict} |")
+                         f"{fmt_pct(v.change_pct)} | {p} | {v.n_base}/{v.n_new} | {noise} | "
+                         f"{verdict} |")
         lines.append("")
-    for title, items in (("Only in base", cmp.only_base), ("Only in new", cmp.only_new)):
+    for title, items in (("Missing in new (count as regressions)", cmp.only_base),
+                         ("Only in new", cmp.only_new)):
         if items:
             lines += [f"## {title}", ""] + [f"- `{i}`" for i in items] + [""]
     if cmp.new_failures:

@@ -1,5 +1,7 @@
 """A tiny document model rendered twice: Markdown (images as files) and one self-contained HTML
-file (CSS inline, images as base64 data URIs), so both outputs always carry the same content."""
+file (CSS inline, images as base64 data URIs), so both outputs always carry the same content.
+Sections after the overview are collapsible in the HTML (`<details>`) and listed in a table of
+contents; in Markdown they are plain `##` headings with the same anchors."""
 import base64
 import html
 import os
@@ -19,6 +21,11 @@ class Image:
     name: str          # file stem, also the anchor
     png: bytes
     alt: str
+    caption: str = ""  # what to read in the plot; shown under it
+
+
+def anchor(text):
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "section"
 
 
 class Document:
@@ -45,8 +52,36 @@ class Document:
     def pre(self, text):
         self.blocks.append(("pre", text))
 
+    def figures(self, images):
+        """Images side by side in the HTML (the overview's first screen), one after another in
+        Markdown."""
+        images = [i for i in images if i is not None]
+        if images:
+            self.blocks.append(("row", images))
+
+    def toc(self):
+        """Where the table of contents of the sections goes."""
+        self.blocks.append(("toc",))
+
+    def section(self, title, open_=False):
+        """Starts a collapsible section (closes the previous one)."""
+        self.end_section()
+        self.blocks.append(("section", title, anchor(title), open_))
+        self._open = True
+
+    def end_section(self):
+        if getattr(self, "_open", False):
+            self.blocks.append(("/section",))
+            self._open = False
+
+    def sections(self):
+        return [(b[1], b[2]) for b in self.blocks if b[0] == "section"]
+
     def images(self):
-        return [b[1] for b in self.blocks if b[0] == "img"]
+        out = []
+        for b in self.blocks:
+            out += [b[1]] if b[0] == "img" else b[1] if b[0] == "row" else []
+        return out
 
 
 # ---- Markdown -------------------------------------------------------------------------------
@@ -55,11 +90,23 @@ def _md_cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _md_image(img, image_dir):
+    out = [f"![{img.alt}]({image_dir}/{img.name}.png)", ""]
+    return out + ([f"*{img.caption}*", ""] if img.caption else [])
+
+
 def to_markdown(doc, image_dir="plots"):
     out = [f"# {doc.title}", ""]
     for block in doc.blocks:
         kind = block[0]
-        if kind == "h":
+        if kind == "section":
+            out += [f'<a id="{block[2]}"></a>', "", f"## {block[1]}", ""]
+        elif kind == "toc":
+            out += ["**Contents:** " + " · ".join(f"[{t}](#{a})" for t, a in doc.sections()), ""]
+        elif kind == "row":
+            for img in block[1]:
+                out += _md_image(img, image_dir)
+        elif kind == "h":
             out += ["#" * block[1] + " " + block[2], ""]
         elif kind == "p":
             out += [block[1], ""]
@@ -75,8 +122,7 @@ def to_markdown(doc, image_dir="plots"):
             out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows]
             out.append("")
         elif kind == "img":
-            img = block[1]
-            out += [f"![{img.alt}]({image_dir}/{img.name}.png)", ""]
+            out += _md_image(block[1], image_dir)
     return "\n".join(out)
 
 
@@ -112,6 +158,15 @@ pre { background: #f4f6f9; padding: 8px; overflow-x: auto; }
 code { background: #f1f3f6; padding: 0 3px; }
 img { max-width: 100%; border: 1px solid #e3e7ed; margin: 6px 0 14px; }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 6px 10px; }
+figure { margin: 4px 0 12px; }
+figcaption { font-size: 12px; color: #4a5360; max-width: 760px; }
+.row { display: flex; gap: 18px; align-items: flex-start; }
+.row figure { flex: 1 1 0; min-width: 0; }
+.row img { max-height: 340px; max-width: 100%; height: auto; width: auto; }
+details { border: 1px solid #d5dbe3; border-radius: 4px; padding: 2px 12px; margin: 8px 0; }
+details > summary { cursor: pointer; font-size: 17px; font-weight: 600; padding: 6px 0; }
+nav.toc { background: #f4f6f9; padding: 6px 10px; margin: 14px 0; }
+nav.toc a { margin-right: 14px; }
 """
 
 _BAD = {"NO", "regressed", "misrouted"}
@@ -133,14 +188,32 @@ def _cell(i, text, t):
     return f"<td{attr}>{_inline(text)}</td>"
 
 
+def _html_figure(img):
+    data = base64.b64encode(img.png).decode("ascii")
+    cap = f"<figcaption>{_inline(img.caption)}</figcaption>" if img.caption else ""
+    return (f'<figure><img id="{html.escape(img.name)}" alt="{html.escape(img.alt)}" '
+            f'src="data:image/png;base64,{data}">{cap}</figure>')
+
+
 def to_html(doc):
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            f"<title>{html.escape(doc.title)}</title>", f"<style>{CSS}</style>", "</head><body>",
            f"<h1>{html.escape(doc.title)}</h1>"]
     for block in doc.blocks:
         kind = block[0]
-        if kind == "h":
-            out.append(f"<h{block[1]}>{_inline(block[2])}</h{block[1]}>")
+        if kind == "section":
+            out.append(f'<details id="{block[2]}"{" open" if block[3] else ""}>'
+                       f"<summary>{_inline(block[1])}</summary>")
+        elif kind == "/section":
+            out.append("</details>")
+        elif kind == "toc":
+            links = "".join(f'<a href="#{a}">{html.escape(t)}</a>' for t, a in doc.sections())
+            out.append(f'<nav class="toc"><strong>Contents:</strong> {links}</nav>')
+        elif kind == "row":
+            out.append('<div class="row">' + "".join(map(_html_figure, block[1])) + "</div>")
+        elif kind == "h":
+            aid = f' id="{anchor(block[2])}"' if block[1] == 2 else ""
+            out.append(f"<h{block[1]}{aid}>{_inline(block[2])}</h{block[1]}>")
         elif kind == "p":
             text = block[1]
             cls = ' class="note"' if text.startswith("Note:") else ""
@@ -157,10 +230,9 @@ def to_html(doc):
                 out.append("<tr>" + "".join(_cell(i, c, t) for i, c in enumerate(row)) + "</tr>")
             out.append("</tbody></table></div>")
         elif kind == "img":
-            img = block[1]
-            data = base64.b64encode(img.png).decode("ascii")
-            out.append(f'<img id="{html.escape(img.name)}" alt="{html.escape(img.alt)}" '
-                       f'src="data:image/png;base64,{data}">')
+            out.append(_html_figure(block[1]))
+    if getattr(doc, "_open", False):
+        out.append("</details>")
     out.append("</body></html>")
     return "\n".join(out)
 

@@ -1,9 +1,11 @@
 """The report's top sections: headline, strategy comparison, bare collectives with the suite's
-overhead over them, and repetition spread. Every optional key may be absent (older files)."""
+overhead over them, and repetition spread. Every optional key may be absent (older files).
+Targets (overhead within ±5%, repetition spread < 1.05) are performance goals, reported as
+met/missed and counted apart from correctness, which is only the oracle and the routing audit."""
 import re
 
 from .doc import Table
-from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num, layout_label,
+from .schema import (DASH, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num, layout_label,
                      shape_label, total_floor_ratio)
 
 COMM_PHASES = ("fwd_comm", "bwd_cp", "bwd_comm")
@@ -35,6 +37,11 @@ def _device(env):
 
 def _is_wrong(cfg):
     return cfg.get("correct") is False or (cfg.get("audit") or {}).get("ok") is False
+
+
+def target(ok):
+    """A performance target's cell: never "NO", which the report keeps for wrong results."""
+    return DASH if ok is None else "met" if ok else "missed"
 
 
 def headline(runs):
@@ -120,7 +127,7 @@ def match_collective(cfg, ph, collectives):
 def collectives_table(runs):
     t = Table(["id", "op", "phase", "group × groups", "bytes/rank", "median ms", "min ms",
                "max ms", "algbw GB/s", "busbw GB/s", "floor ratio", "through suite ms",
-               "harness overhead", f"within ±{OVERHEAD_TARGET_PCT:.0f}%"], numeric=set(range(4, 13)))
+               "harness overhead", f"target ±{OVERHEAD_TARGET_PCT:.0f}%"], numeric=set(range(4, 13)))
     for i, (_, d) in enumerate(runs):
         for c in d.get("collectives") or []:
             t.rows.append([
@@ -130,15 +137,15 @@ def collectives_table(runs):
                 fmt_ms(c.get("min_ms")), fmt_ms(c.get("max_ms")), fmt_num(c.get("algbw_GBps"), 1),
                 fmt_num(c.get("busbw_GBps"), 1), fmt_num(c.get("floor_ratio"), 2),
                 fmt_ms(c.get("suite_median_ms")), fmt_pct(c.get("suite_overhead_pct")),
-                fmt_bool(abs(c["suite_overhead_pct"]) <= OVERHEAD_TARGET_PCT)
-                if is_num(c.get("suite_overhead_pct")) else DASH])
+                target(abs(c["suite_overhead_pct"]) <= OVERHEAD_TARGET_PCT
+                       if is_num(c.get("suite_overhead_pct")) else None)])
     return t
 
 
 def overhead_table(labelled_runs):
     """labelled_runs: [(label, cfg, collectives)]. Rows only for phases with a matching bare."""
     t = Table(["config", "phase", "op", "phase median ms", "bare median ms", "overhead",
-               f"within ±{OVERHEAD_TARGET_PCT:.0f}%"], numeric={3, 4, 5})
+               f"target ±{OVERHEAD_TARGET_PCT:.0f}%"], numeric={3, 4, 5})
     for label, cfg, colls in labelled_runs:
         for ph in cfg.get("phases", []):
             if ph.get("name") not in COMM_PHASES:
@@ -149,8 +156,8 @@ def overhead_table(labelled_runs):
             pm, bm = ph.get("median_ms"), bare.get("median_ms")
             pct = (pm - bm) / bm * 100 if is_num(pm) and is_num(bm) and bm > 0 else None
             t.rows.append([label, ph["name"], ph.get("op", DASH), fmt_ms(pm), fmt_ms(bm),
-                           fmt_pct(pct), fmt_bool(abs(pct) <= OVERHEAD_TARGET_PCT)
-                           if pct is not None else DASH])
+                           fmt_pct(pct), target(abs(pct) <= OVERHEAD_TARGET_PCT
+                                                if pct is not None else None)])
     return t
 
 
@@ -158,23 +165,41 @@ def overhead_table(labelled_runs):
 
 def spread_table(labelled):
     t = Table(["config", "src bytes/rank", "repetitions", "repetition medians ms", "spread",
-               f"< {SPREAD_TARGET}"], numeric={1, 2, 4})
+               f"target < {SPREAD_TARGET}"], numeric={1, 2, 4})
     for label, c in labelled:
         spread = c.get("repetition_spread")
         if not is_num(spread):
             continue
         src = c.get("shape", {}).get("src_bytes_per_rank")
         reps = c.get("repetition_medians_ms") or []
-        target = fmt_bool(spread < SPREAD_TARGET) if is_num(src) and src >= SPREAD_MIN_BYTES \
+        met = target(spread < SPREAD_TARGET) if is_num(src) and src >= SPREAD_MIN_BYTES \
             else "no target (small)"
         t.rows.append([label, fmt_bytes(src), str(len(reps)) if reps else DASH,
-                       ", ".join(fmt_ms(r) for r in reps) or DASH, fmt_num(spread, 3), target])
+                       ", ".join(fmt_ms(r) for r in reps) or DASH, fmt_num(spread, 3), met])
     return t
 
 
+def target_summary(runs, labelled):
+    """One line counting each target met, apart from correctness."""
+    by_cfg = {id(c): d.get("collectives") or [] for _, d in runs for c in d["configs"]}
+    parts = []
+    for name, table in (
+            ("collective phases within ±5% of the collective alone",
+             overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled])),
+            ("collectives within ±5% through the suite's recorder", collectives_table(runs)),
+            (f"configs with repetition spread < {SPREAD_TARGET}", spread_table(labelled))):
+        cells = [row[-1] for row in table.rows if row[-1] in ("met", "missed")]
+        if cells:
+            parts.append(f"{cells.count('met')} of {len(cells)} {name}")
+    if not parts:
+        return "Targets (performance, not correctness): none measured in this run."
+    return ("Targets (performance goals, not correctness; details under Targets): "
+            + "; ".join(parts) + ".")
+
+
 def add_strategy_section(doc, runs):
-    """Strategy comparison, right under the headline: what users look at first."""
-    doc.heading("Strategy comparison")
+    """Strategy comparison: every (layout, shape) with a column per strategy."""
+    doc.section("Strategy comparison")
     tables = strategy_tables(runs)
     if not tables:
         doc.para("No configs to compare.")
@@ -184,8 +209,8 @@ def add_strategy_section(doc, runs):
 
 
 def add_collective_sections(doc, runs, labelled):
-    """Collectives alone, suite overhead and repetition spread."""
-    doc.heading("Collectives alone")
+    """Collectives alone; then the targets: suite overhead and repetition spread."""
+    doc.section("Collectives alone")
     colls = collectives_table(runs)
     if colls.rows:
         doc.para("The bridge's collectives timed alone (nccl-tests style) at each layout's group "
@@ -195,7 +220,10 @@ def add_collective_sections(doc, runs, labelled):
     else:
         doc.para("No bare collectives in this results file (older file, or none timed).")
 
-    doc.heading("Collective phases in the round trip vs alone")
+    doc.section("Targets (performance, not correctness)")
+    doc.para("Performance goals, reported as met or missed; a missed target is not a wrong "
+             "result (correctness is the oracle and the routing audit, under Configs).")
+    doc.heading("Collective phases in the round trip vs alone", 3)
     by_cfg = {id(c): d.get("collectives") or [] for _, d in runs for c in d["configs"]}
     over = overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled])
     if over.rows:
@@ -204,7 +232,7 @@ def add_collective_sections(doc, runs, labelled):
     else:
         doc.para("No config phase has a matching bare collective.")
 
-    doc.heading("Repetition spread")
+    doc.heading("Repetition spread", 3)
     spread = spread_table(labelled)
     if spread.rows:
         doc.table(spread)

@@ -68,7 +68,7 @@ def bandwidth_vs_size(labelled):
         ax.xaxis.set_major_locator(FixedLocator(xs_all))
         ax.xaxis.set_major_formatter(FuncFormatter(_short_bytes))
         ax.xaxis.set_minor_locator(FixedLocator([]))
-        ax.set_xlabel("src bytes per rank (log2)")
+        ax.set_xlabel("src bytes per rank (bytes, log2)")
         ax.set_ylim(bottom=0)
         ax.set_title(f"strategy: {strategy}", fontsize=10)
         ax.grid(alpha=0.3)
@@ -101,7 +101,8 @@ def phase_breakdown(labelled):
                label="total median", zorder=3)
     ax.set_yticks(y, [label for label, _ in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("median ms per phase (stacked)")
+    ax.set_xlabel("median time per phase, stacked (ms)")
+    ax.set_ylabel("config")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=8, fontsize=8, frameon=False)
     fig.tight_layout()
@@ -124,6 +125,13 @@ def _annotated_heatmap(ax, data, fmt, cmap, vmin=None, vmax=None):
         ax.text(j, i, fmt(v), ha="center", va="center", fontsize=8,
                 color="black" if light else "white")
     return im
+
+
+def _ratio_top(data):
+    """Colour scale top for floor ratios: 1.0, or the largest value when one is above it (a
+    ratio over 1 beat the floor model and must look like it, not be clipped to 1)."""
+    finite = data[np.isfinite(data)]
+    return max(1.0, float(finite.max())) if finite.size else 1.0
 
 
 def layout_heatmap(labelled):
@@ -161,18 +169,17 @@ def layout_heatmap(labelled):
                 ratio[i, j] = r if r is not None else np.nan
         for col, (data, fmt, cmap, vmin, vmax, what) in enumerate((
                 (ms, lambda v: f"{v:.3g}", "viridis_r", None, None, "total median ms"),
-                (ratio, lambda v: f"{v:.2f}", "RdYlGn", 0.0, 1.0,
-                 "floor ratio (1 = at the limit)"))):
+                (ratio, lambda v: f"{v:.2f}", "RdYlGn", 0.0, _ratio_top(ratio),
+                 "floor ratio (floor ms / median ms)"))):
             ax = axes[row][col]
             im = _annotated_heatmap(ax, data, fmt, cmap, vmin, vmax)
             ax.set_xticks(range(len(dests)), dests, fontsize=8, rotation=20, ha="right")
             ax.set_yticks(range(len(srcs)), srcs, fontsize=8)
             ax.set_title(f"{strategy}: {what}", fontsize=9)
-            if col == 0:
-                ax.set_ylabel("src (encoder)", fontsize=8)
-            if row == len(strategies) - 1:
-                ax.set_xlabel("dest (LLM)", fontsize=8)
-            fig.colorbar(im, ax=ax, fraction=0.05)
+            ax.set_ylabel("src (encoder) layout", fontsize=8)
+            ax.set_xlabel("dest (LLM) layout", fontsize=8)
+            fig.colorbar(im, ax=ax, fraction=0.05,
+                         label="ms" if col == 0 else "floor ratio (x)")
     b, s, h, mem, dtype = big[1:]
     fig.suptitle(f"Layout heat map, largest shape b{b}·s{s}·h{h} {mem} {dtype}", fontsize=10)
     fig.tight_layout()
@@ -195,34 +202,15 @@ def floor_ratio_per_phase(labelled):
         if r is not None:
             data[i, -1] = r
     fig, ax = plt.subplots(figsize=(3.5 + 0.95 * len(cols), 1.2 + 0.3 * len(rows)))
-    im = _annotated_heatmap(ax, data, lambda v: f"{v:.2f}", "RdYlGn", 0.0, 1.0)
+    im = _annotated_heatmap(ax, data, lambda v: f"{v:.2f}", "RdYlGn", 0.0, _ratio_top(data))
     ax.set_xticks(range(len(cols) + 1), cols + ["TOTAL"], fontsize=8)
     ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel("phase (TOTAL = whole round trip)")
+    ax.set_ylabel("config")
     ax.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize=8)
     ax.axvline(len(cols) - 0.5, color="black", lw=1.5)
-    fig.colorbar(im, ax=ax, fraction=0.03, label="floor ratio (floor_ms / median_ms)")
+    fig.colorbar(im, ax=ax, fraction=0.03,
+                 label="floor ratio (x; floor ms / median ms, > 1 beat the floor model)")
     fig.tight_layout()
     return Image("floor_ratio", _png(fig), "floor ratio per phase")
-
-
-def trend(entries_for_config, title):
-    """History: median ms (left axis) and floor ratio (right axis) over runs."""
-    xs = list(range(len(entries_for_config)))
-    med = [e["median_ms"] if is_num(e.get("median_ms")) else np.nan for e in entries_for_config]
-    ratio = [e["floor_ratio"] if is_num(e.get("floor_ratio")) else np.nan
-             for e in entries_for_config]
-    labels = [e["label"] for e in entries_for_config]
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.plot(xs, med, marker="o", color="#3b6ea5", label="total median ms")
-    ax.set_ylabel("total median ms", color="#3b6ea5")
-    ax.set_ylim(bottom=0, top=max([m for m in med if not math.isnan(m)], default=1) * 1.15)
-    ax2 = ax.twinx()
-    ax2.plot(xs, ratio, marker="s", ms=3, color="#c06020", linestyle="--", label="floor ratio")
-    ax2.set_ylabel("floor ratio", color="#c06020")
-    ax2.set_ylim(0, 1.05)
-    step = max(1, len(xs) // 12)  # keep tick labels legible on long histories
-    ax.set_xticks(xs[::step], labels[::step], rotation=30, ha="right", fontsize=7)
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _png(fig)

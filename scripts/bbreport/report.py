@@ -1,8 +1,10 @@
-"""Builds the run report (headline, strategy comparison, environment, configs, bare collectives
-and suite overhead, repetition spread, plots, failures, phases) as a doc.Document."""
+"""Builds the run report as a doc.Document. The first screen answers the question: headline
+(correctness), targets (apart from it), a one-line verdict per layout, the speedup heat map and
+time against size. A table of contents then leads to the collapsed details: strategy
+comparison, environment, configs, collectives alone, targets, plots, failures, phases."""
 import os
 
-from . import overview, plots
+from . import overview, overview_plots, plots, verdict
 from .doc import Document, Table
 from .schema import (DASH, PHASES, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      shape_label, total_floor_ratio)
@@ -12,7 +14,9 @@ BUSBW_NOTE = ("Note: busbw follows the nccl-tests convention (all_gather: algbwÂ
               "reaches every other at the same link bandwidth. On NVSwitch that holds; on other "
               "topologies compare `algbw` and the bytes, shown beside it. Floors use the "
               "environment's link bandwidth (collectives) or measured copy bandwidth (local "
-              "copies); floor ratio 1.0 means at the hardware limit.")
+              "copies); floor ratio = floor / median: 1.0 is at the modelled floor, and a ratio "
+              "above 1 (shown as measured, never capped) means the run beat the floor model, so "
+              "that floor is not a true bound there.")
 
 
 PLOTS = [
@@ -26,9 +30,12 @@ PLOTS = [
      "cores (host simulation).", plots.phase_breakdown),
     ("Layout heat map", "src (encoder) layout x dest (LLM) layout for the largest shape: total "
      "median ms and total floor ratio (sum of phase floors over the total median); grey = not "
-     "measured.", plots.layout_heatmap),
-    ("Floor ratio per phase", "floor_ms / median_ms per phase; 1.0 is at the hardware limit, "
-     "low values are where the time goes beyond moving the bytes.", plots.floor_ratio_per_phase),
+     "measured. The ratio scale runs to the largest value: above 1 beat the floor model.",
+     plots.layout_heatmap),
+    ("Floor ratio per phase", "floor_ms / median_ms per phase (rows: configs, columns: phases, "
+     "last column the round trip); 1.0 is at the modelled floor, values above 1 beat the floor "
+     "model (printed as measured), low values are where the time goes beyond moving the bytes.",
+     plots.floor_ratio_per_phase),
 ]
 
 
@@ -157,6 +164,18 @@ def phase_table(cfg):
     return t, unknown
 
 
+def add_overview(doc, runs, labelled):
+    """What fits the first screen: verdict lines, then the two overview figures side by side."""
+    doc.heading("Overview")
+    verdicts = verdict.layout_verdicts(runs)
+    if verdicts:
+        doc.bullets(verdict.verdict_line(v, len(runs) > 1) for v in verdicts)
+    else:
+        doc.para("No configs were measured.")
+    doc.figures([overview_plots.speedup_heatmap(verdicts, len(runs) > 1),
+                 overview_plots.time_vs_size(labelled)])
+
+
 def build(runs, title):
     """runs: [(path, results doc)], already schema-checked."""
     doc = Document(title)
@@ -168,9 +187,13 @@ def build(runs, title):
                   or c.get("correct") is False)
     doc.para(f"{len(labelled)} configs measured, {n_fail} failed, {n_skip} skipped, "
              f"{n_wrong} with correctness or routing problems; from {len(runs)} results file(s).")
+    doc.para(overview.target_summary(runs, labelled))
+    add_overview(doc, runs, labelled)
+    doc.toc()
+
     overview.add_strategy_section(doc, runs)
 
-    doc.heading("Environment")
+    doc.section("Environment")
     doc.table(environment_table(runs))
     for i, (_, d) in enumerate(runs):
         topo = d["environment"].get("topology")
@@ -178,7 +201,7 @@ def build(runs, title):
             doc.heading(f"Topology (run {i + 1})" if len(runs) > 1 else "Topology", 3)
             doc.pre(topo)
 
-    doc.heading("Configs")
+    doc.section("Configs")
     if labelled:
         doc.table(config_table(labelled))
     else:
@@ -186,24 +209,24 @@ def build(runs, title):
     doc.para(BUSBW_NOTE)
     overview.add_collective_sections(doc, runs, labelled)
 
-    doc.heading("Plots")
+    doc.section("Plots")
     if not labelled:
         doc.para("No plots: no configs.")
     for title, caption, make in PLOTS:
         image = make(labelled)
         if image is not None:
+            image.caption = caption
             doc.heading(title, 3)
-            doc.para(caption)
             doc.image(image)
 
-    doc.heading("Failures")
+    doc.section("Failures")
     fails = [f"`{f.get('id')}` ({f.get('rule', '?')}): {f.get('error', '')}"
              for _, d in runs for f in d["failures"]]
     if fails:
         doc.bullets(fails)
     else:
         doc.para("No failures.")
-    doc.heading("Skipped")
+    doc.section("Skipped")
     skips = [f"`{s.get('id')}` ({s.get('rule', '?')}): {s.get('reason', '')}"
              for _, d in runs for s in d["skipped"]]
     if skips:
@@ -211,7 +234,7 @@ def build(runs, title):
     else:
         doc.para("Nothing skipped.")
 
-    doc.heading("Per-phase breakdown")
+    doc.section("Per-phase breakdown")
     for label, c in labelled:
         doc.heading(label, 3)
         gpu_note = "" if any(is_num(p.get("gpu_busy_ms")) for p in c.get("phases", [])) else \
@@ -225,4 +248,5 @@ def build(runs, title):
         doc.table(table)
         if unknown:
             doc.para(f"Phases outside the schema vocabulary: {', '.join(map(str, unknown))}.")
+    doc.end_section()
     return doc

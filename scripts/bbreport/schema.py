@@ -3,7 +3,7 @@ import json
 import math
 
 SCHEMA = "bridgebench/results"
-SUPPORTED_VERSIONS = (1, 2)
+SUPPORTED_VERSIONS = (1, 2)  # 2: docs/results-schema.md, "Changes in version 2"
 
 # Execution order; the same strings name NVTX ranges, CUPTI buckets and report columns.
 PHASES = ["fwd_local", "fwd_comm", "cp_shard", "cp_adjoint", "bwd_cp", "bwd_comm", "bwd_local"]
@@ -39,6 +39,59 @@ def load_results(path):
     except (OSError, ValueError) as e:
         raise SchemaError(f"{path}: cannot read results JSON: {e}") from None
     return check_results(doc, str(path))
+
+
+def _bad_number(x, allow_zero=False):
+    """Why x is not a usable time, or None when it is."""
+    if not is_num(x):
+        return f"{x!r} is not a finite number"
+    if x < 0 or (x == 0 and not allow_zero):
+        return f"{x!r} is not positive"
+    return None
+
+
+def check_numbers(doc, where="results"):
+    """Times that a comparison or a history would divide by or rank: every config's total and
+    phase median must be a positive finite number, every sample a finite number >= 0. A bad one
+    is bad input (SchemaError, exit 2) naming the config, never a verdict computed from it."""
+    for i, cfg in enumerate(doc["configs"]):
+        cid = cfg.get("id", f"configs[{i}]") if isinstance(cfg, dict) else f"configs[{i}]"
+        if not isinstance(cfg, dict) or not isinstance(cfg.get("total"), dict):
+            raise SchemaError(f"{where}: config {cid!r}: no 'total' object")
+        parts = [("total", cfg["total"])] + [(f"phase {p.get('name', j)!s}", p)
+                                             for j, p in enumerate(cfg.get("phases") or [])
+                                             if isinstance(p, dict)]
+        for what, stats in parts:
+            why = _bad_number(stats.get("median_ms"))
+            if why:
+                raise SchemaError(f"{where}: config {cid!r}: {what} median_ms {why}")
+            samples = stats.get("samples_ms") or []
+            if not isinstance(samples, list):
+                raise SchemaError(f"{where}: config {cid!r}: {what} samples_ms is not a list")
+            for s in samples:
+                why = _bad_number(s, allow_zero=True)
+                if why:
+                    raise SchemaError(f"{where}: config {cid!r}: {what} sample {why}")
+    return doc
+
+
+def platform(doc):
+    """(backend, device, world): what must match before two runs' times can be compared."""
+    env = doc["environment"]
+    gpus = env.get("gpus") or []
+    device = gpus[0].get("name", "?") if gpus else "no GPU"
+    world = env.get("world")
+    if world is None:
+        worlds = sorted({c.get("world") for c in doc["configs"] if c.get("world") is not None})
+        world = worlds[0] if len(worlds) == 1 else ",".join(map(str, worlds)) or None
+    return env.get("backend"), device, world
+
+
+def platform_differences(doc_a, doc_b):
+    """[(what, a, b)] for each of backend, device, world known on both sides and different."""
+    return [(name, a, b) for name, a, b in zip(("backend", "device", "world"), platform(doc_a),
+                                               platform(doc_b))
+            if a is not None and b is not None and a != b]
 
 
 # ---- derived values -------------------------------------------------------------------------

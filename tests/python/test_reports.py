@@ -49,7 +49,7 @@ def test_html_is_self_contained(report_a):
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert "<link" not in html and "<script" not in html and "@import" not in html
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(images) == 4
+    assert len(images) == 6      # the two overview figures, then the four detail plots
     assert all(base64.b64decode(i)[:4] == b"\x89PNG" for i in images)
     assert "<style>" in html and "<table>" in html
     for cfg in load(SAMPLE_A)["configs"]:
@@ -113,11 +113,11 @@ def test_writer_extras_are_shown(tmp_path, write_json):
 
 def test_unknown_schema_version_is_refused(tmp_path, write_json):
     doc = load(SAMPLE_A)
-    doc["schema_version"] = 2
-    res = run_script("report.py", write_json("v2.json", doc), "--out-dir", tmp_path / "o",
+    doc["schema_version"] = 3
+    res = run_script("report.py", write_json("v3.json", doc), "--out-dir", tmp_path / "o",
                      subprocess_=True)
     assert res.returncode == 2
-    assert "schema_version 2 is not supported" in res.stderr
+    assert "schema_version 3 is not supported" in res.stderr
     assert not (tmp_path / "o").exists()
 
 
@@ -131,3 +131,13 @@ def test_check_results_rejects_lookalikes():
             continue
         raise AssertionError(f"accepted {str(bad)[:60]}")
     assert check_results(copy.deepcopy(good))["configs"]
+
+
+def test_output_directory_created_or_refused(tmp_path):
+    out = tmp_path / "a" / "b"
+    assert run_script("report.py", SAMPLE_HOST, "--out-dir", out).returncode == 0
+    assert (out / "report.html").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = run_script("report.py", SAMPLE_HOST, "--out-dir", blocker / "rep")
+    assert res.returncode == 2 and "cannot create output directory" in res.stderr

@@ -1,0 +1,126 @@
+"""The nightly gate over the history, and the export for github-action-benchmark.
+
+check: the newest run against the previous N runs of the same platform (backend, device,
+world), per config and phase, with the test compare.py uses (stats.decide) on the pooled raw
+samples of those N runs against the newest run's. Pooling nights puts the night-to-night
+spread into the base, and the minimum effect is raised to the range of those nights' medians
+(stats.drift_pct), so only a change beyond what earlier nights already varied by is called. As in compare.py, a config the
+previous run measured that the newest lacks or failed counts as a regression."""
+from dataclasses import dataclass, field
+
+from . import history_store as store
+from . import stats
+from .schema import fmt_ms, fmt_pct
+
+
+@dataclass
+class Check:
+    newest: dict | None
+    previous: list = field(default_factory=list)
+    rows: list = field(default_factory=list)      # (config_id, phase, base_med, new_med, Verdict)
+    missing: list = field(default_factory=list)   # config ids measured before, absent now
+    failed: list = field(default_factory=list)    # config ids failing now, measured before
+
+    def with_verdict(self, verdict):
+        return [r for r in self.rows if r[4].verdict == verdict]
+
+    @property
+    def regressions(self):
+        return self.with_verdict(stats.SLOWER)
+
+    @property
+    def failing(self):
+        return bool(self.regressions or self.missing or self.failed)
+
+
+def _samples(point):
+    return point["samples"] or [point["median_ms"]]
+
+
+def check(con, previous=5, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PCT,
+          path="history"):
+    all_runs = store.runs(con)
+    if not all_runs:
+        return Check(None)
+    newest = all_runs[-1]
+    prev = [r for r in all_runs[:-1] if store.same_platform(r, newest)][-previous:]
+    out = Check(newest, prev)
+    if not prev:
+        return out
+    now = store.results(con, newest["run_id"], path)
+    pooled = {}
+    for r in prev:
+        for key, point in store.results(con, r["run_id"], path).items():
+            pooled.setdefault(key, []).append(point)
+    for key in sorted(now, key=lambda k: (k[0], store.phase_key(k[1]))):
+        if key not in pooled:
+            continue
+        base = [x for p in pooled[key] for x in _samples(p)]
+        nights = stats.drift_pct([_samples(p) for p in pooled[key]])
+        v = stats.decide(base, _samples(now[key]), alpha, max(min_effect_pct, nights))
+        out.rows.append((key[0], key[1], stats.median(base), now[key]["median_ms"], v))
+    last = {k[0] for k in store.results(con, prev[-1]["run_id"], path)}
+    measured_now = {k[0] for k in now}
+    failed_now = set(newest["failures"])
+    out.failed = sorted(last & failed_now)
+    out.missing = sorted(last - measured_now - failed_now)
+    return out
+
+
+def _run_text(r):
+    return (f"run {r['run_id']} ({(r['time_utc'] or '?')[:10]}, commit {r['git_commit']}, "
+            f"{r['backend']} on {r['device']}, world {r['world'] or '?'})")
+
+
+def report_lines(c):
+    """What `history.py check` prints: regressions first, one per line, then a summary."""
+    if c.newest is None:
+        return ["check: the history is empty"]
+    if not c.previous:
+        return [f"check: {_run_text(c.newest)} has no earlier run on the same platform; "
+                f"nothing to compare"]
+    lines = []
+    for cid, phase, b, n, v in c.regressions:
+        lines.append(f"REGRESSION {cid} {phase}: {fmt_pct(v.change_pct)} "
+                     f"({fmt_ms(b)} -> {fmt_ms(n)} ms), p={v.p_value:.2g}, "
+                     f"samples {v.n_base} vs {v.n_new}")
+    lines += [f"REGRESSION {cid}: failed in the newest run" for cid in c.failed]
+    lines += [f"REGRESSION {cid}: measured before, missing in the newest run"
+              for cid in c.missing]
+    counts = {k: len(c.with_verdict(k))
+              for k in (stats.SLOWER, stats.FASTER, stats.SAME, stats.UNSURE)}
+    lines.append(f"check: newest {_run_text(c.newest)} vs the {len(c.previous)} previous run(s) "
+                 f"on that platform: {counts['SLOWER']} SLOWER, {counts['FASTER']} FASTER, "
+                 f"{counts['SAME']} SAME, {counts['UNSURE']} UNSURE, {len(c.failed)} newly "
+                 f"failed, {len(c.missing)} missing -> "
+                 + ("REGRESSION" if c.failing else "ok"))
+    return lines
+
+
+def export_benchmark_action(con, run_id=None, phases=False, path="history"):
+    """github-action-benchmark's `customSmallerIsBetter` input: a JSON list of
+    {name, unit, value, range, extra}, one per config (and per phase with phases=True)."""
+    all_runs = store.runs(con)
+    if not all_runs:
+        return []
+    run = all_runs[-1] if run_id is None else next((r for r in all_runs if r["run_id"] == run_id),
+                                                  None)
+    if run is None:
+        raise store.HistoryError(f"{path}: no run {run_id}")
+    out = []
+    points = store.results(con, run["run_id"], path)
+    for (cid, phase) in sorted(points, key=lambda k: (k[0], store.phase_key(k[1]))):
+        if phase != store.TOTAL and not phases:
+            continue
+        p = points[(cid, phase)]
+        sigma = stats.robust_sigma_pct(p["samples"]) if len(p["samples"]) > 1 else None
+        entry = {"name": cid if phase == store.TOTAL else f"{cid} {phase}", "unit": "ms",
+                 "value": round(p["median_ms"], 6)}
+        if sigma is not None:
+            entry["range"] = f"± {sigma / 100 * p['median_ms']:.6f}"
+        entry["extra"] = (f"commit {run['git_commit']}; {run['backend']} on {run['device']}, "
+                          f"world {run['world'] or '?'}; {len(p['samples'])} samples"
+                          + (f"; floor ratio {p['floor_ratio']:.3f}"
+                             if p["floor_ratio"] is not None else ""))
+        out.append(entry)
+    return out

@@ -1,0 +1,298 @@
+"""The nightly history store: one SQLite file (Python's sqlite3), a `runs` table and a `results`
+table with one row per (run, config, phase) holding the medians and every raw sample, so a later
+`check` can run the same test as compare.py. Samples are a float32 little-endian blob (4 bytes a
+sample; float32 keeps 7 significant digits, far finer than timing noise).
+
+Two writers at once (two nightly jobs on one share) are safe: each append is one
+`BEGIN IMMEDIATE` transaction, and SQLite's lock plus a generous busy timeout serialises them.
+
+The earlier JSON-lines history (history_version 1, medians only) stays readable: `load_legacy`
+validates it line by line (file:line on the first bad one) and `import_legacy` copies it in.
+A damaged file of either kind is refused, never appended to."""
+import json
+import os
+import sqlite3
+import struct
+import time
+
+from .schema import PHASES, is_num, platform, total_floor_ratio
+
+STORE_VERSION = 2
+LEGACY_VERSION = 1
+TOTAL = "TOTAL"
+BUSY_TIMEOUT_S = 120
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_utc TEXT, git_commit TEXT, host TEXT, device TEXT, gpu_count INTEGER, backend TEXT,
+  world TEXT, schema_version INTEGER, n_configs INTEGER NOT NULL, failures TEXT NOT NULL,
+  skipped INTEGER NOT NULL, source TEXT, appended_utc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id),
+  config_id TEXT NOT NULL, layout_name TEXT, strategy TEXT, phase TEXT NOT NULL,
+  median_ms REAL NOT NULL, min_ms REAL, max_ms REAL, n_samples INTEGER NOT NULL,
+  floor_ratio REAL, samples BLOB NOT NULL,
+  PRIMARY KEY (run_id, config_id, phase));
+"""
+
+
+class HistoryError(Exception):
+    pass
+
+
+def pack(samples):
+    return struct.pack(f"<{len(samples)}f", *samples)
+
+
+def unpack(blob, where):
+    if len(blob) % 4:
+        raise HistoryError(f"{where}: samples blob of {len(blob)} bytes is not float32 values")
+    return list(struct.unpack(f"<{len(blob) // 4}f", blob))
+
+
+def kind(path):
+    """'sqlite', 'jsonl', or 'new' (missing or empty file)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        return "new"
+    except OSError as e:
+        raise HistoryError(f"{path}: {e.strerror or e}") from None
+    if not head:
+        return "new"
+    return "sqlite" if head == _SQLITE_MAGIC else "jsonl"
+
+
+def _connect(path):
+    try:
+        con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        con.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as e:
+        raise HistoryError(f"{path}: cannot open SQLite history: {e}") from None
+    return con
+
+
+def _verify(con, path):
+    """A store we wrote, undamaged: integrity, tables, version."""
+    try:
+        ok = con.execute("PRAGMA quick_check").fetchone()[0]
+        if ok != "ok":
+            raise HistoryError(f"{path}: damaged SQLite history: {ok}")
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"meta", "runs", "results"} <= tables:
+            raise HistoryError(f"{path}: a SQLite file but not a bridgebench history "
+                               f"(tables: {', '.join(sorted(tables)) or 'none'})")
+        row = con.execute("SELECT value FROM meta WHERE key='history_version'").fetchone()
+    except sqlite3.DatabaseError as e:
+        raise HistoryError(f"{path}: damaged SQLite history: {e}") from None
+    if row is None or row[0] != str(STORE_VERSION):
+        raise HistoryError(f"{path}: history_version {row[0] if row else None!r} is not "
+                           f"{STORE_VERSION}; update scripts/bbreport")
+
+
+def open_store(path, create=False):
+    """A verified connection. create=True makes a new store where there is none."""
+    k = kind(path)
+    if k == "jsonl":
+        raise HistoryError(f"{path}: a JSON-lines history (version {LEGACY_VERSION}), not a "
+                           f"SQLite one: `history.py import NEW.db {path}` copies it")
+    if k == "new":
+        if not create:
+            raise HistoryError(f"{path}: no such history")
+        con = _connect(path)
+        con.execute("BEGIN IMMEDIATE")
+        for stmt in filter(str.strip, SCHEMA.split(";")):
+            con.execute(stmt)
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('history_version', ?)",
+                    (str(STORE_VERSION),))
+        con.execute("COMMIT")
+        return con
+    con = _connect(path)
+    _verify(con, path)
+    return con
+
+
+def _layout_and_strategy(config_id, cfg=None):
+    parts = str(config_id).split("/")
+    layout = (cfg or {}).get("layout_name") or parts[0]
+    strategy = (cfg or {}).get("strategy") or (parts[-1] if len(parts) > 1 else None)
+    return layout, strategy
+
+
+def _result_rows(doc):
+    """(config_id, layout, strategy, phase, median, min, max, n, floor_ratio, blob) per
+    config and phase of a checked results document."""
+    for cfg in doc["configs"]:
+        layout, strategy = _layout_and_strategy(cfg["id"], cfg)
+        parts = [(TOTAL, cfg["total"], total_floor_ratio(cfg))]
+        parts += [(p["name"], p, p.get("floor_ratio")) for p in cfg.get("phases", [])]
+        for phase, st, ratio in parts:
+            samples = [s for s in st.get("samples_ms") or [] if is_num(s)]
+            yield (cfg["id"], layout, strategy, phase, st["median_ms"], st.get("min_ms"),
+                   st.get("max_ms"), len(samples), ratio if is_num(ratio) else None,
+                   pack(samples))
+
+
+def _insert(con, run, rows):
+    cur = con.execute(
+        "INSERT INTO runs (time_utc, git_commit, host, device, gpu_count, backend, world, "
+        "schema_version, n_configs, failures, skipped, source, appended_utc) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", run)
+    run_id = cur.lastrowid
+    con.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [(run_id,) + tuple(r) for r in rows])
+    return run_id
+
+
+def _now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def append(path, doc, source=None):
+    """One run (a checked results document) as one transaction; returns its run_id."""
+    con = open_store(path, create=True)
+    env = doc["environment"]
+    backend, device, world = platform(doc)
+    run = (env.get("time_utc"), env.get("git_commit"), env.get("host"), device,
+           env.get("gpu_count", len(env.get("gpus") or [])), backend,
+           None if world is None else str(world), doc.get("schema_version"), len(doc["configs"]),
+           json.dumps(sorted(str(f.get("id")) for f in doc["failures"])), len(doc["skipped"]),
+           source, _now())
+    rows = list(_result_rows(doc))
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        run_id = _insert(con, run, rows)
+        con.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise HistoryError(f"{path}: append failed: {e}") from None
+    finally:
+        con.close()
+    return run_id
+
+
+# ---- the JSON-lines history of version 1 ----------------------------------------------------
+
+def load_legacy(path):
+    """Every line of a JSON-lines history, validated; the first bad line is file:line."""
+    entries = []
+    try:
+        with open(path) as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise HistoryError(f"{path}: {getattr(e, 'strerror', None) or e}") from None
+    lines = text.split("\n")
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{n}"
+        if n == len(lines):   # text after the last newline: a write that did not finish
+            raise HistoryError(f"{where}: truncated last line (no newline at the end)")
+        try:
+            e = json.loads(line)
+        except ValueError as err:
+            raise HistoryError(f"{where}: not a JSON line: {err}") from None
+        if not isinstance(e, dict) or e.get("history_version") != LEGACY_VERSION:
+            got = e.get("history_version") if isinstance(e, dict) else type(e).__name__
+            raise HistoryError(f"{where}: unknown history_version {got!r}")
+        if not isinstance(e.get("configs"), dict):
+            raise HistoryError(f"{where}: no 'configs' object")
+        for cid, point in e["configs"].items():
+            m = point.get("median_ms") if isinstance(point, dict) else point
+            if not is_num(m) or m <= 0:
+                raise HistoryError(f"{where}: config {cid!r}: median_ms {m!r} is not a "
+                                   f"positive number")
+        entries.append((n, e))
+    return entries
+
+
+def legacy_rows(entry):
+    for cid, point in entry["configs"].items():
+        layout, strategy = _layout_and_strategy(cid)
+        ratio = point.get("floor_ratio")
+        yield (cid, layout, strategy, TOTAL, point["median_ms"], None, None, 0,
+               ratio if is_num(ratio) else None, b"")
+
+
+def _copy_legacy(con, entries, name):
+    for n, e in entries:
+        run = (e.get("time"), e.get("commit"), e.get("host"), e.get("device"),
+               e.get("gpu_count"), e.get("backend"), None, None, len(e["configs"]),
+               json.dumps(e.get("failures") or []), e.get("skipped") or 0, f"{name}:{n}", _now())
+        _insert(con, run, legacy_rows(e))
+
+
+def import_legacy(db_path, jsonl_path):
+    """Copies a whole (validated) JSON-lines history in one transaction; returns the count."""
+    entries = load_legacy(jsonl_path)
+    con = open_store(db_path, create=True)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        _copy_legacy(con, entries, os.path.basename(jsonl_path))
+        con.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise HistoryError(f"{db_path}: import failed: {e}") from None
+    finally:
+        con.close()
+    return len(entries)
+
+
+def open_any(path):
+    """A connection to read from: the SQLite store, or a JSON-lines history copied into memory."""
+    if kind(path) == "jsonl":
+        entries = load_legacy(path)
+        con = sqlite3.connect(":memory:", isolation_level=None)
+        for stmt in filter(str.strip, SCHEMA.split(";")):
+            con.execute(stmt)
+        con.execute("INSERT INTO meta VALUES ('history_version', ?)", (str(STORE_VERSION),))
+        con.execute("BEGIN")
+        _copy_legacy(con, entries, os.path.basename(path))
+        con.execute("COMMIT")
+        return con
+    return open_store(path)
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+RUN_COLUMNS = ("run_id", "time_utc", "git_commit", "host", "device", "gpu_count", "backend",
+               "world", "schema_version", "n_configs", "failures", "skipped", "source")
+
+
+def runs(con):
+    out = []
+    for row in con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id"):
+        r = dict(zip(RUN_COLUMNS, row))
+        r["failures"] = json.loads(r["failures"])
+        out.append(r)
+    return out
+
+
+def results(con, run_id, path="history"):
+    """{(config_id, phase): {...}} of one run, samples unpacked."""
+    out = {}
+    for cid, layout, strategy, phase, med, lo, hi, n, ratio, blob in con.execute(
+            "SELECT config_id, layout_name, strategy, phase, median_ms, min_ms, max_ms, "
+            "n_samples, floor_ratio, samples FROM results WHERE run_id=?", (run_id,)):
+        where = f"{path}: run {run_id}, {cid} {phase}"
+        samples = unpack(blob, where)
+        if len(samples) != n:
+            raise HistoryError(f"{where}: {len(samples)} samples stored, n_samples says {n}")
+        out[(cid, phase)] = {"config_id": cid, "layout_name": layout, "strategy": strategy,
+                             "phase": phase, "median_ms": med, "min_ms": lo, "max_ms": hi,
+                             "floor_ratio": ratio, "samples": samples}
+    return out
+
+
+def phase_key(phase):
+    return (-1 if phase == TOTAL else PHASES.index(phase) if phase in PHASES else len(PHASES),
+            phase)
+
+
+def same_platform(a, b):
+    """Same backend and device, and the same world where both runs know it (version 1
+    JSON-lines entries do not)."""
+    return (a["backend"], a["device"]) == (b["backend"], b["device"]) and \
+        (a["world"] is None or b["world"] is None or a["world"] == b["world"])

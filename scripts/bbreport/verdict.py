@@ -1,0 +1,125 @@
+"""The answer a reader comes for, per layout: which strategy wins, by how much over
+`reference`, how close to the floor, and how long its collectives wait on peers (skew).
+
+A strategy's speedup on one (layout, shape, memory layout, dtype, mode) is the reference's
+round-trip median over its own; across the shapes of a layout it is summarised by the geometric
+mean (the right mean for ratios: 2x faster then 2x slower averages to 1x) with the range. Nothing
+is capped: a floor ratio above 1 is printed as it is (the run beat the floor model there)."""
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from .overview import COMM_PHASES, match_collective
+from .schema import is_num, layout_label, total_floor_ratio
+
+REFERENCE = "reference"
+
+
+def geomean(xs):
+    xs = [x for x in xs if is_num(x) and x > 0]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else None
+
+
+def _median(xs):
+    xs = sorted(x for x in xs if is_num(x))
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
+
+
+def _strategy(cfg):
+    mode = cfg.get("mode", "timed")
+    return cfg.get("strategy", "?") + ("" if mode == "timed" else f" ({mode})")
+
+
+def _point_key(run, cfg):
+    s = cfg.get("shape", {})
+    return (run, cfg.get("layout_name"), s.get("b"), s.get("s"), s.get("h"), s.get("layout"),
+            s.get("dtype"))
+
+
+@dataclass
+class LayoutVerdict:
+    run: int
+    layout: str
+    label: str                                    # TP2·DP4 → TP2·CP2·DP2
+    strategies: list                              # in order of appearance
+    speedups: dict = field(default_factory=dict)  # strategy -> [speedup per shape point]
+    floor_ratios: dict = field(default_factory=dict)  # strategy -> [total floor ratio]
+    skews: dict = field(default_factory=dict)     # strategy -> [(phase - bare) / bare, %]
+    rows: dict = field(default_factory=dict)      # (mem, dtype) -> strategy -> [speedups]
+
+    def geo(self, strategy):
+        return geomean(self.speedups.get(strategy, []))
+
+    @property
+    def winner(self):
+        scored = [(self.geo(s), s) for s in self.strategies if self.geo(s) is not None]
+        return max(scored)[1] if scored else None
+
+
+def layout_verdicts(runs):
+    """[LayoutVerdict], one per (results file, layout), in order of appearance."""
+    out = OrderedDict()
+    points = OrderedDict()
+    for i, (_, d) in enumerate(runs):
+        for c in d["configs"]:
+            points.setdefault(_point_key(i, c), []).append(c)
+            if (i, c.get("layout_name")) not in out:
+                out[(i, c.get("layout_name"))] = LayoutVerdict(i, c.get("layout_name"),
+                                                               layout_label(c), [])
+            v = out[(i, c.get("layout_name"))]
+            st = _strategy(c)
+            if st not in v.strategies:
+                v.strategies.append(st)
+            r = total_floor_ratio(c)
+            if is_num(r):
+                v.floor_ratios.setdefault(st, []).append(r)
+            for ph in c.get("phases", []):
+                if ph.get("name") not in COMM_PHASES:
+                    continue
+                bare = match_collective(c, ph, d.get("collectives") or [])
+                pm, bm = ph.get("median_ms"), (bare or {}).get("median_ms")
+                if is_num(pm) and is_num(bm) and bm > 0:
+                    v.skews.setdefault(st, []).append((pm - bm) / bm * 100)
+    for (run, layout, *_rest), cfgs in points.items():
+        v = out[(run, layout)]
+        ref = next(((c.get("total") or {}).get("median_ms") for c in cfgs
+                    if c.get("strategy") == REFERENCE and c.get("mode", "timed") == "timed"), None)
+        if not (is_num(ref) and ref > 0):
+            continue
+        mem, dtype = _rest[3], _rest[4]
+        for c in cfgs:
+            m = (c.get("total") or {}).get("median_ms")
+            if is_num(m) and m > 0:
+                v.speedups.setdefault(_strategy(c), []).append(ref / m)
+                v.rows.setdefault((mem, dtype), {}).setdefault(_strategy(c), []).append(ref / m)
+    return list(out.values())
+
+
+def verdict_line(v, multi_run=False):
+    """One line: winner, its speedup over reference (geo-mean, range, shapes), its floor ratio
+    (median, max), and its collectives' wait over the bare collective where measured."""
+    prefix = f"[{v.run + 1}] " if multi_run else ""
+    head = f"{prefix}**{v.layout}** ({v.label}): "
+    w = v.winner
+    if w is None:
+        return head + "no `reference` config to compare against; see the tables below."
+    sp = v.speedups[w]
+    if w == REFERENCE and len(v.strategies) == 1:
+        text = head + f"only `{REFERENCE}` measured ({len(sp)} shape{'s' if len(sp) != 1 else ''})"
+    elif w == REFERENCE:
+        others = ", ".join(f"{s} {v.geo(s):.2f}x" for s in v.strategies
+                           if s != REFERENCE and v.geo(s) is not None)
+        text = head + f"**{REFERENCE}** is fastest (others: {others}; geo-mean over shapes)"
+    else:
+        text = head + (f"**{w}** wins, **{v.geo(w):.2f}x** over `{REFERENCE}` (geo-mean of "
+                       f"{len(sp)} shapes, {min(sp):.2f}–{max(sp):.2f}x)")
+    fr = v.floor_ratios.get(w, [])
+    if fr:
+        text += f"; floor ratio {_median(fr):.2f} (max {max(fr):.2f})"
+    sk = v.skews.get(w, [])
+    if sk:
+        text += f"; collective phases {_median(sk):+.0f}% vs the same collective alone (skew)"
+    return text + "."
