@@ -5,18 +5,25 @@ met/missed and counted apart from correctness, which is only the oracle and the 
 import re
 
 from .doc import Table
-from .schema import (DASH, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num, layout_label,
-                     shape_label, total_floor_ratio)
+from .schema import (DASH, bare_median_ms, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num,
+                     launch_skew_ms, layout_label, shape_label, total_floor_ratio)
 
 COMM_PHASES = ("fwd_comm", "bwd_cp", "bwd_comm")
 OVERHEAD_TARGET_PCT = 5.0
 SPREAD_TARGET, SPREAD_MIN_BYTES = 1.05, 16 << 20
 
 OVERHEAD_NOTE = ("Note: a collective phase inside the round trip also waits for the slowest "
-                 "peer to finish the work before it (skew), which a collective timed alone does "
-                 "not; so this is not the harness's overhead (see the suite column of 'Collectives "
-                 "alone' for that). In host and emulated runs collective times are memory copies, "
-                 "not NVLink, and the ranks share one GPU or a few cores, which adds skew.")
+                 "peer's *device* to finish the work before it, which a collective timed alone "
+                 "does not; so this is not the harness's overhead (see the suite column of "
+                 "'Collectives alone' for that). Host launch skew is not in it under the isolated "
+                 "cadence (see 'Launch skew'). In host and emulated runs collective times are "
+                 "memory copies, not NVLink, and the ranks share one GPU or a few cores, so one "
+                 "rank's local work slows its peers' collectives.")
+SKEW_NOTE = ("Launch skew: per iteration, the latest minus the earliest first launch over the "
+             "ranks (host clock), median and max over the iterations; `launch` is the slowest "
+             "rank's host time to enqueue one iteration. Under the `isolated` cadence every rank "
+             "queues its whole iteration behind a launch gate and the GPUs are aligned before "
+             "it, so neither is in the times; under `streaming` both can be.")
 SUITE_NOTE = (f"`through suite` times the same collective through the suite's own phase recorder "
               f"(marks, NVTX range, CUPTI phase id), interleaved with the bare runs: the harness "
               f"overhead, target within ±{OVERHEAD_TARGET_PCT:.0f}%.")
@@ -56,6 +63,18 @@ def headline(runs):
     backends = ", ".join(dict.fromkeys(str(d["environment"].get("backend")) for _, d in runs))
     devices = ", ".join(dict.fromkeys(_device(d["environment"]) for _, d in runs))
     text = f"**{len(configs)} configs, {verdict}** · backend: {backends} · device: {devices}"
+    cadences = ", ".join(dict.fromkeys(str(d["environment"]["cadence"]) for _, d in runs
+                                       if d["environment"].get("cadence")))
+    if cadences:
+        text += f" · cadence: {cadences}"
+    skews = [launch_skew_ms(c) for c in configs]
+    meds = sorted(m for m, _ in skews if is_num(m))
+    maxes = [x for _, x in skews if is_num(x)]
+    if meds:
+        text += (f" · launch skew over ranks: median {fmt_ms(meds[len(meds) // 2])} ms, "
+                 f"max {fmt_ms(max(maxes))} ms")
+    if any(d["environment"].get("injected_delay") for _, d in runs):
+        text += " · FAULT INJECTED: a rank launches late on purpose (--inject-delay)"
     if any(is_emulated(d) for _, d in runs):
         text += " · EMULATED: collective times are device-to-device copies, not NVLink"
     return text
@@ -126,19 +145,35 @@ def match_collective(cfg, ph, collectives):
 
 def collectives_table(runs):
     t = Table(["id", "op", "phase", "group × groups", "bytes/rank", "median ms", "min ms",
-               "max ms", "algbw GB/s", "busbw GB/s", "floor ratio", "through suite ms",
-               "harness overhead", f"target ±{OVERHEAD_TARGET_PCT:.0f}%"], numeric=set(range(4, 13)))
+               "max ms", "in place ms", "algbw GB/s", "busbw GB/s", "floor ratio", "through suite ms",
+               "harness overhead", f"target ±{OVERHEAD_TARGET_PCT:.0f}%", "#wrong"],
+              numeric=set(range(4, 14)) | {15})
     for i, (_, d) in enumerate(runs):
         for c in d.get("collectives") or []:
             t.rows.append([
                 (f"[{i + 1}] " if len(runs) > 1 else "") + str(c.get("id")), c.get("op", DASH),
                 c.get("phase", DASH), f"{c.get('group_size', '?')} × {c.get('groups', '?')}",
                 fmt_bytes(c.get("bytes_per_rank")), fmt_ms(c.get("median_ms")),
-                fmt_ms(c.get("min_ms")), fmt_ms(c.get("max_ms")), fmt_num(c.get("algbw_GBps"), 1),
+                fmt_ms(c.get("min_ms")), fmt_ms(c.get("max_ms")), fmt_ms(c.get("in_place_median_ms")),
+                fmt_num(c.get("algbw_GBps"), 1),
                 fmt_num(c.get("busbw_GBps"), 1), fmt_num(c.get("floor_ratio"), 2),
                 fmt_ms(c.get("suite_median_ms")), fmt_pct(c.get("suite_overhead_pct")),
                 target(abs(c["suite_overhead_pct"]) <= OVERHEAD_TARGET_PCT
-                       if is_num(c.get("suite_overhead_pct")) else None)])
+                       if is_num(c.get("suite_overhead_pct")) else None),
+                str(c["wrong"]) if is_num(c.get("wrong")) else DASH])
+    return t
+
+
+def skew_table(labelled):
+    t = Table(["config", "cadence", "skew median ms", "skew max ms", "launch median ms",
+               "gate expiries"], numeric={2, 3, 4, 5})
+    for label, c in labelled:
+        med, mx = launch_skew_ms(c)
+        if not is_num(med):
+            continue
+        t.rows.append([label, str(c.get("cadence", DASH)), fmt_ms(med), fmt_ms(mx),
+                       fmt_ms((c.get("launch") or {}).get("median_ms")),
+                       str(c.get("gate_expiries", DASH))])
     return t
 
 
@@ -153,7 +188,7 @@ def overhead_table(labelled_runs):
             bare = match_collective(cfg, ph, colls)
             if bare is None:
                 continue
-            pm, bm = ph.get("median_ms"), bare.get("median_ms")
+            pm, bm = ph.get("median_ms"), bare_median_ms(bare)
             pct = (pm - bm) / bm * 100 if is_num(pm) and is_num(bm) and bm > 0 else None
             t.rows.append([label, ph["name"], ph.get("op", DASH), fmt_ms(pm), fmt_ms(bm),
                            fmt_pct(pct), target(abs(pct) <= OVERHEAD_TARGET_PCT
@@ -188,7 +223,8 @@ def target_summary(runs, labelled):
              overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled])),
             ("collectives within ±5% through the suite's recorder", collectives_table(runs)),
             (f"configs with repetition spread < {SPREAD_TARGET}", spread_table(labelled))):
-        cells = [row[-1] for row in table.rows if row[-1] in ("met", "missed")]
+        col = next(k for k, h in enumerate(table.headers) if h.startswith("target"))
+        cells = [row[col] for row in table.rows if row[col] in ("met", "missed")]
         if cells:
             parts.append(f"{cells.count('met')} of {len(cells)} {name}")
     if not parts:
@@ -231,6 +267,14 @@ def add_collective_sections(doc, runs, labelled):
         doc.para(OVERHEAD_NOTE)
     else:
         doc.para("No config phase has a matching bare collective.")
+
+    doc.heading("Launch skew", 3)
+    skew = skew_table(labelled)
+    if skew.rows:
+        doc.table(skew)
+        doc.para(SKEW_NOTE)
+    else:
+        doc.para("No launch skew recorded (results schema version 1).")
 
     doc.heading("Repetition spread", 3)
     spread = spread_table(labelled)

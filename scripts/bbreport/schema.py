@@ -181,3 +181,17 @@ def load_labelled(doc, argv=None):
     except SchemaError as e:
         print(f"error: {e}", file=sys.stderr)
         return None
+
+
+def bare_median_ms(coll):
+    """A bare collective's median in the placement the bridge uses: version 2 times both
+    placements the nccl-tests way and marks the bridge's (`suite_in_place`); version 1 had one."""
+    if coll.get("suite_in_place") and is_num(coll.get("in_place_median_ms")):
+        return coll["in_place_median_ms"]
+    return coll.get("median_ms")
+
+
+def launch_skew_ms(cfg):
+    """(median, max) of a config's host launch skew over the ranks (version 2), else (None, None)."""
+    sk = cfg.get("launch_skew") or {}
+    return sk.get("median_ms"), sk.get("max_ms")

@@ -1,5 +1,5 @@
 """The answer a reader comes for, per layout: which strategy wins, by how much over
-`reference`, how close to the floor, and how long its collectives wait on peers (skew).
+`reference`, how close to the floor, how long its collectives wait on peers, and the launch skew.
 
 A strategy's speedup on one (layout, shape, memory layout, dtype, mode) is the reference's
 round-trip median over its own; across the shapes of a layout it is summarised by the geometric
@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .overview import COMM_PHASES, match_collective
-from .schema import is_num, layout_label, total_floor_ratio
+from .schema import bare_median_ms, is_num, launch_skew_ms, layout_label, total_floor_ratio
 
 REFERENCE = "reference"
 
@@ -48,6 +48,7 @@ class LayoutVerdict:
     speedups: dict = field(default_factory=dict)  # strategy -> [speedup per shape point]
     floor_ratios: dict = field(default_factory=dict)  # strategy -> [total floor ratio]
     skews: dict = field(default_factory=dict)     # strategy -> [(phase - bare) / bare, %]
+    launch_skews: dict = field(default_factory=dict)  # strategy -> [(median, max) launch skew, ms]
     rows: dict = field(default_factory=dict)      # (mem, dtype) -> strategy -> [speedups]
 
     def geo(self, strategy):
@@ -73,6 +74,9 @@ def layout_verdicts(runs):
             st = _strategy(c)
             if st not in v.strategies:
                 v.strategies.append(st)
+            med, mx = launch_skew_ms(c)
+            if is_num(med) and is_num(mx):
+                v.launch_skews.setdefault(st, []).append((med, mx))
             r = total_floor_ratio(c)
             if is_num(r):
                 v.floor_ratios.setdefault(st, []).append(r)
@@ -80,7 +84,7 @@ def layout_verdicts(runs):
                 if ph.get("name") not in COMM_PHASES:
                     continue
                 bare = match_collective(c, ph, d.get("collectives") or [])
-                pm, bm = ph.get("median_ms"), (bare or {}).get("median_ms")
+                pm, bm = ph.get("median_ms"), bare_median_ms(bare or {})
                 if is_num(pm) and is_num(bm) and bm > 0:
                     v.skews.setdefault(st, []).append((pm - bm) / bm * 100)
     for (run, layout, *_rest), cfgs in points.items():
@@ -121,5 +125,9 @@ def verdict_line(v, multi_run=False):
         text += f"; floor ratio {_median(fr):.2f} (max {max(fr):.2f})"
     sk = v.skews.get(w, [])
     if sk:
-        text += f"; collective phases {_median(sk):+.0f}% vs the same collective alone (skew)"
+        text += f"; collective phases {_median(sk):+.0f}% vs the same collective alone (waits on peers' work)"
+    ls = v.launch_skews.get(w, [])
+    if ls:
+        text += (f"; launch skew median {_median([m for m, _ in ls]):.3f} ms, "
+                 f"max {max(x for _, x in ls):.3f} ms")
     return text + "."

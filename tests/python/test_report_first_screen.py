@@ -10,6 +10,7 @@ import pytest
 from conftest import SAMPLE_A, SAMPLE_HOST, load, run_script
 
 from bbreport import plots, verdict
+from bbreport.doc import to_markdown
 from bbreport.report import build
 from bbreport.schema import check_results
 
@@ -34,7 +35,7 @@ def test_verdict_line_per_layout_matches_the_numbers(report_a):
         (line,) = [l for l in lines if l.startswith(f"- **{layout}**")]
         assert f"**fused** wins, **{_geo(sp):.2f}x** over `reference`" in line
         assert f"{len(sp)} shapes, {min(sp):.2f}–{max(sp):.2f}x" in line
-        assert "floor ratio" in line and "vs the same collective alone (skew)" in line
+        assert "floor ratio" in line and "vs the same collective alone (waits on peers' work)" in line
     assert "only `reference` measured (1 shape)" in overview
 
 
@@ -152,3 +153,26 @@ def test_several_files_get_run_prefixes(tmp_path, write_json, n_files):
     assert run_script("report.py", *files, "--out-dir", out).returncode == 0
     md = (out / "report.md").read_text()
     assert "- [1] **seed_fan_in_cp2**" in md and "- [2] **seed_fan_in_cp2**" in md
+
+
+def test_launch_skew_and_cadence_are_reported(tmp_path):
+    """Schema version 2: the cadence and the host launch skew show in the headline, in each
+    layout's verdict and in the Launch skew table; a fault-injected run says so."""
+    doc = copy.deepcopy(load(SAMPLE_A))
+    doc["schema_version"] = 2
+    doc["environment"]["cadence"] = "isolated"
+    doc["environment"]["injected_delay"] = {"rank": 7, "ms": 2.0}
+    for k, c in enumerate(doc["configs"]):
+        c["cadence"] = "isolated"
+        c["launch_skew"] = {"median_ms": 2.0 + k * 1e-3, "max_ms": 2.5 + k * 1e-3, "samples_ms": [2.0]}
+        c["launch"] = {"median_ms": 0.25, "samples_ms": [0.25]}
+        c["gate_expiries"] = 0
+    check_results(doc)
+    md = to_markdown(build([("v2.json", doc)], "skew"))
+    head = next(l for l in md.splitlines() if l.startswith("**"))
+    assert "cadence: isolated" in head and "launch skew over ranks" in head and "FAULT INJECTED" in head
+    top = max(c["launch_skew"]["max_ms"] for c in doc["configs"])
+    assert f"max {top:.3f} ms" in head
+    overview = md.split("## Overview\n", 1)[1].split("**Contents:**", 1)[0]
+    assert all("launch skew median" in l for l in overview.splitlines() if l.startswith("- **"))
+    assert "### Launch skew" in md and "gate expiries" in md
