@@ -80,7 +80,7 @@ TEST_P(RoundTrip, PassesOracle) {
   std::string first;
   bb::CheckOutcome o = bbtest::run_checked(p.c.layout, sh, *strategy, &first);
   EXPECT_TRUE(o.ok) << first;
-  EXPECT_EQ(o.failing_ranks, 0);
+  EXPECT_TRUE(o.failing_ranks.empty());
   if (plan.in_grid(0)) EXPECT_GE(o.tensors_checked, 2);
 }
 

@@ -169,9 +169,11 @@ RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strat
     res.work = rec.work();
     rb->set_recorder(nullptr);
   }
-  res.check.failing_ranks =
+  // Minimal compile fix for the vector type (issue 12): the lead gathers every failing rank.
+  const int highest_failing =
       int(world.max_over_ranks(res.check.mismatches > 0 ? double(rank + 1) : 0.0));  // highest failing rank + 1
-  res.check.ok = res.check.failing_ranks == 0;
+  if (highest_failing > 0) res.check.failing_ranks.push_back(highest_failing - 1);
+  res.check.ok = highest_failing == 0;
   res.peak_bytes = int64_t(world.max_over_ranks(double(res.peak_bytes)));
   if (!res.check.ok || !opts.time) return res;
 

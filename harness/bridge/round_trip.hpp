@@ -42,11 +42,12 @@ class CommCache {
 
 struct CheckOutcome {
   bool ok = true;
-  int tensors_checked = 0;      // on this rank
-  int64_t elements_checked = 0; // on this rank
-  int64_t mismatches = 0;       // on this rank
-  int failing_ranks = 0;        // agreed over the world
-  std::string first_mismatch;   // this process's first failing description
+  int tensors_checked = 0;       // on this rank
+  int64_t elements_checked = 0;  // summed over the bridge's member ranks
+  int64_t elements_expected = 0; // the checked tensors' element counts, summed over member ranks
+  int64_t mismatches = 0;        // on this rank
+  std::vector<int> failing_ranks;  // world ranks whose check failed, agreed over the world
+  std::string first_mismatch;    // this process's first failing description
 };
 
 struct RunResult {
