@@ -142,7 +142,7 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
 // A config refused before it ran (memory budget, too large) is a recorded skip and the sweep
 // goes on; any other error of a config is a recorded failure.
 void record_refusal(benchmark::State& st, const std::string& id, const bb::Error& e) {
-  if (e.rule() == "out_of_memory_budget" || e.rule() == "too_large") {
+  if (e.rule() == "out_of_memory_budget" || e.rule() == "out_of_memory" || e.rule() == "too_large") {
     g->skipped.push_back({{"id", id}, {"rule", e.rule()}, {"reason", e.what()}});
     std::fprintf(stderr, "skip %s: %s: %s\n", id.c_str(), e.rule().c_str(), e.what());
     st.SkipWithError(e.what());
@@ -498,5 +498,11 @@ int main(int argc, char** argv) {
   print_summary();
   std::printf("\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", opt.json_out.c_str(), sw.order.size(),
               sw.failures.size(), sw.skipped.size(), aborted.is_null() ? "" : ", run aborted");
+  if (code == 0 && sw.order.empty() && sw.collectives.empty()) {
+    // Every config was refused at run time (e.g. the memory budget): recorded, but not a pass.
+    std::cerr << "error: nothing_measured: every config was skipped or failed; " << opt.json_out
+              << " records why\n";
+    return 1;
+  }
   return code != 0 || !sw.failures.empty() ? 1 : 0;
 }
