@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "bridge/strategy.hpp"
+#include "comm/launch.hpp"
 #include "core/checked.hpp"
 
 namespace bb {
@@ -215,6 +216,33 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
                                         ": narrow it, or raise --max-configs");
   if (req.configs == 0) throw Error("nothing_to_run", "the sweep has no configs");
   return req;
+}
+
+void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::string& backend, int gpus) {
+  check_backend_for_launch(backend, env);
+  const bool gpu = backend != "host";
+  if (gpu && gpus == 0)
+#ifdef BB_HAVE_CUDA
+    throw Error("no_gpu", "--backend=" + backend + " needs a CUDA GPU and none is usable here (no driver, "
+                          "or CUDA_VISIBLE_DEVICES hides them): use --backend=host");
+#else
+    throw Error("no_gpu", "--backend=" + backend + " needs a CUDA GPU, and this build has no CUDA "
+                          "(built with -DBB_WITH_CUDA=OFF or without nvcc): use --backend=host");
+#endif
+  if (opt.mode == "graph" && backend != "nccl")
+    throw Error("graph_unsupported", "--mode=graph needs --backend=nccl (the " + backend +
+                                         " backend meets its peers on the host inside a collective)");
+  if (opt.cupti == "on" && !gpu)
+    throw Error("cupti_unavailable", "--cupti=on needs a GPU backend; --backend=host has no GPU activity to trace");
+}
+
+void check_world(const LaunchEnv& env, const std::string& backend, int world, int gpus) {
+  if (backend == "nccl" && !env.multi_process() && world > gpus)
+    throw Error("not_enough_gpus", "--backend=nccl with world " + std::to_string(world) + " needs one GPU per rank but " +
+                                       std::to_string(gpus) + " are usable (use --backend=emulate, or a launcher)");
+  if (backend != "nccl" && world > kMaxThreadRanks)
+    throw Error("too_large", "world " + std::to_string(world) + " on --backend=" + backend +
+                                 " is one thread per rank; at most " + std::to_string(kMaxThreadRanks));
 }
 
 void probe_output_path(const std::string& path, const std::string& flag) {

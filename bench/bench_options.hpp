@@ -69,4 +69,10 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
 // host and emulate run a thread per rank: more than this is refused as too_large.
 constexpr int kMaxThreadRanks = 1024;
 
+// The backend (resolved) against the launcher, the hardware (`gpus` usable) and the other
+// flags: bad_launch, no_gpu, graph_unsupported, cupti_unavailable.
+void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::string& backend, int gpus);
+// The run's world against the backend: not_enough_gpus, too_large (threads).
+void check_world(const LaunchEnv& env, const std::string& backend, int world, int gpus);
+
 }  // namespace bb

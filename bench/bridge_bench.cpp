@@ -358,7 +358,8 @@ int main(int argc, char** argv) {
       std::cout << bb::kBenchUsage;
       return 0;
     }
-    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n" << bb::kBenchUsage;
+    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+    if (e.rule() == "bad_flag") std::cerr << bb::kBenchUsage;  // a flag's spelling; not a size
     return 2;
   }
   benchmark::Initialize(&argc, argv);
@@ -377,29 +378,11 @@ int main(int argc, char** argv) {
     launch_env = bb::detect_launch();
     sw.backend = bb::resolve_backend(opt.backend);
     const bool gpu = sw.backend != "host";
-    bb::check_backend_for_launch(sw.backend, launch_env);
-    if (gpu && bb::gpu_count() == 0)
-#ifdef BB_HAVE_CUDA
-      throw bb::Error("no_gpu", "--backend=" + sw.backend + " needs a CUDA GPU and none is usable here (no driver, "
-                                "or CUDA_VISIBLE_DEVICES hides them): use --backend=host");
-#else
-      throw bb::Error("no_gpu", "--backend=" + sw.backend + " needs a CUDA GPU, and this build has no CUDA "
-                                "(built with -DBB_WITH_CUDA=OFF or without nvcc): use --backend=host");
-#endif
-    if (opt.mode == "graph" && sw.backend != "nccl")
-      throw bb::Error("graph_unsupported", "--mode=graph needs --backend=nccl (the " + sw.backend +
-                                               " backend meets its peers on the host inside a collective)");
-    if (opt.cupti == "on" && !gpu)
-      throw bb::Error("cupti_unavailable", "--cupti=on needs a GPU backend; --backend=host has no GPU activity to trace");
+    bb::check_backend(opt, launch_env, sw.backend, bb::gpu_count());
     bb::SweepRequest req = bb::build_sweep(opt, launch_env, gpu);
     for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
     sw.world = req.world;
-    if (sw.backend == "nccl" && !launch_env.multi_process() && sw.world > bb::gpu_count())
-      throw bb::Error("not_enough_gpus", "--backend=nccl with world " + std::to_string(sw.world) + " needs one GPU per rank but " +
-                                             std::to_string(bb::gpu_count()) + " are usable (use --backend=emulate, or a launcher)");
-    if (sw.backend != "nccl" && sw.world > bb::kMaxThreadRanks)
-      throw bb::Error("too_large", "world " + std::to_string(sw.world) + " on --backend=" + sw.backend +
-                                       " is one thread per rank; at most " + std::to_string(bb::kMaxThreadRanks));
+    bb::check_world(launch_env, sw.backend, sw.world, bb::gpu_count());
     for (auto& pt : bb::expand(req.axes)) {
       try {
         bb::Plan plan = pt.layout.plan();
