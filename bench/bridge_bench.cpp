@@ -439,7 +439,9 @@ int main(int argc, char** argv) {
 #ifdef BB_HAVE_CUDA
     if (sw.backend != "host") {
       bb::gpu_warm_up(500);  // steady clocks before the first config and the copy roofline
-      sw.floors.copy_GBps = sw.floors.shared_copy_GBps = bb::gpu_copy_bandwidth_GBps(0);
+      sw.floors.copy_GBps = bb::gpu_copy_bandwidth_GBps(0);
+      // Emulated ranks share one GPU's memory; NCCL ranks each have their own.
+      if (sw.backend == "emulate") sw.floors.shared_copy_GBps = sw.floors.copy_GBps;
       sw.l2_bytes = bb::gpu_l2_bytes(0);
       if (opt.cupti != "off") {
         std::string why;
