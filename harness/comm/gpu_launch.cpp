@@ -42,7 +42,7 @@ std::string bus_id_of(int gpu) {
 void record_thread_places(int world, const std::function<int(int)>& gpu_of) {
   auto& rec = launch_record().ranks;
   rec.clear();
-  for (int r = 0; r < world; ++r) rec.push_back({r, gpu_of(r), this_host(), gpu_of(r), bus_id_of(gpu_of(r))});
+  for (int r = 0; r < world; ++r) rec.push_back({r, r, this_host(), gpu_of(r), bus_id_of(gpu_of(r))});
 }
 
 // One rank's place as fixed-size bytes, so processes can gather them over any transport.
