@@ -95,6 +95,7 @@ TEST(BadInput, DuplicateStrategiesRunOnceAndSaySo) {
   auto j = results(d);
   ASSERT_EQ(j["configs"].size(), 1u);
   EXPECT_EQ(j["configs"][0]["repetition_medians_ms"].size(), 1u) << "the duplicate counted as a repetition";
+  EXPECT_EQ(d.entries(), 1u) << "the output probe or the atomic write left a file behind";
 }
 
 // --- crashes and blow-ups -----------------------------------------------------------------
