@@ -100,6 +100,21 @@ TEST(BadInput, DuplicateStrategiesRunOnceAndSaySo) {
 
 // --- crashes and blow-ups -----------------------------------------------------------------
 
+TEST(BadInput, DestBytesOverflowSkipsOnlyThatConfig) {
+  TempDir d;
+  // 2^60 x 1 x 1 passes the shape check (x4 bytes fits), but fan-in doubles the dest batch:
+  // 2^62 bytes, and one rank's buffers (16 x that) do not fit in 64 bits.
+  auto r = bench(d, "--backend=host --layouts=seed_fan_in_cp1 --mem=bsh --strategies=fused "
+                    "--shapes=1152921504606846976x1x1,2x64x32 --collectives=off --iters=1 --warmup=0 --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("skip seed_fan_in_cp1/bsh/bf16/b1152921504606846976.s1.h1/fused: too_large: "), std::string::npos)
+      << r.err;
+  auto j = results(d);
+  EXPECT_EQ(j["configs"].size(), 1u);
+  ASSERT_EQ(j["skipped"].size(), 1u);
+  EXPECT_EQ(j["skipped"][0]["rule"], "too_large");
+}
+
 TEST(BadInput, BadFilterRegexIsBadFlag) {
   TempDir d;
   d.write("o.json", kOld);
@@ -278,6 +293,7 @@ TEST(BadInput, ResultsRecordLaunchEnvironmentAndBuild) {
   EXPECT_EQ(env["env"]["NCCL_DEBUG"], "WARN");
   EXPECT_EQ(env["env"]["CUDA_VISIBLE_DEVICES"], "");
   EXPECT_TRUE(env["env_set_by_suite"].is_object());
+  EXPECT_TRUE(results(d)["aborted"].is_null());
   EXPECT_EQ(env["git_commit"], env["build"]["commit"]);
   EXPECT_EQ(env["build"]["build_type"], BB_BUILD_TYPE);
   EXPECT_FALSE(env["build"]["cxx_compiler"].get<std::string>().empty());

@@ -59,6 +59,9 @@ ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& sh) {
   const int64_t row = checked_mul(checked_mul(sh.s, sh.h, id + ": s x h"), es, id + ": s x h x dtype size");
   c.src = checked_mul(sh.b, row, id + ": src bytes per rank");
   c.dest = checked_mul(dest_batch_for(plan, sh.b), row, id + ": dest bytes per rank");
+  // A rank holds a handful of src/dest-sized buffers per set (inputs, outputs, gradients,
+  // workspaces): their sum must fit too, or the memory budget's own arithmetic would wrap.
+  checked_mul(std::max(c.src, c.dest), 16, id + ": one rank's buffers (16 x the largest tensor)");
   return c;
 }
 

@@ -23,8 +23,8 @@ Stats stats_of(std::vector<double> v);
 // tensors hold (elements_expected, when reported), is Error("incomplete_check"), never a pass.
 void require_complete_check(const CheckOutcome& c);
 
-// Per-rank bytes of a config's src and dest tensors; Error("too_large") when they overflow
-// 64 bits (dest batch = src batch x fan-in scale).
+// Per-rank bytes of a config's src and dest tensors; Error("too_large") when they, or 16 times
+// the larger (a bound on one rank's buffers), overflow 64 bits (dest batch = src batch x scale).
 struct ConfigBytes {
   int64_t src = 0, dest = 0;
 };
