@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,10 +52,11 @@ struct CliResult {
 
 // stderr goes to a temp file that is removed before returning: tests leave nothing behind.
 CliResult run_cli(const std::string& args) {
-  char err_path[] = "/tmp/bb_cli_err_XXXXXX";
-  const int fd = mkstemp(err_path);
+  std::string err_tmpl = (std::filesystem::temp_directory_path() / "bb_cli_err_XXXXXX").string();
+  const int fd = mkstemp(err_tmpl.data());
   if (fd < 0) throw std::runtime_error("mkstemp failed");
   close(fd);
+  const std::string err_path = err_tmpl;
   std::string cmd = std::string(BB_PLAN_CLI) + " " + args + " 2>" + err_path;
   CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
@@ -62,11 +64,11 @@ CliResult run_cli(const std::string& args) {
   while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
   int st = pclose(p);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  FILE* e = fopen(err_path, "r");
+  FILE* e = fopen(err_path.c_str(), "r");
   while (e && (n_read(e, buf, r.err))) {
   }
   if (e) fclose(e);
-  std::remove(err_path);
+  std::remove(err_path.c_str());
   return r;
 }
 
