@@ -17,6 +17,7 @@
 #include "gbench_output.hpp"
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
+#include "comm/rendezvous.hpp"
 #include "measure/bare_collective.hpp"
 #include "plan/audit.hpp"
 #include "results/results.hpp"
@@ -192,6 +193,19 @@ json bare_json(const Bare& b, const bb::BareResult& r) {
   return c;
 }
 
+// A config refused before it ran (memory budget, too large) is a recorded skip and the sweep
+// goes on; any other error of a config is a recorded failure.
+void record_refusal(benchmark::State& st, const std::string& id, const bb::Error& e) {
+  if (e.rule() == "out_of_memory_budget" || e.rule() == "out_of_memory" || e.rule() == "too_large") {
+    g->skipped.push_back({{"id", id}, {"rule", e.rule()}, {"reason", e.what()}});
+    std::fprintf(stderr, "skip %s: %s: %s\n", id.c_str(), e.rule().c_str(), e.what());
+    st.SkipWithError(e.what());
+    return;
+  }
+  g->failures.push_back({{"id", id}, {"rule", e.rule()}, {"error", e.what()}});
+  st.SkipWithError(e.what());
+}
+
 void bench_bare(benchmark::State& st, int j) {
   const Bare& b = g->bares[size_t(j)];
   for (auto _ : st) {
@@ -202,8 +216,7 @@ void bench_bare(benchmark::State& st, int j) {
       r = run_bare(j, *g->world0, *g->dev0, *g->cache0);
     } catch (const bb::Error& e) {
       if (dynamic_cast<const bb::CommError*>(&e)) throw;
-      g->skipped.push_back({{"id", "coll/" + b.id}, {"rule", e.rule()}, {"reason", e.what()}});
-      st.SkipWithError(e.what());
+      record_refusal(st, b.id, e);
       break;
     }
     if (!r.ok) {
@@ -248,17 +261,20 @@ void bench_point(benchmark::State& st, int idx) {
       r = run_point(idx, *g->dev0, *g->cache0);
     } catch (const bb::Error& e) {
       if (dynamic_cast<const bb::CommError*>(&e)) throw;
-      g->failures.push_back({{"id", p.pt.id()}, {"rule", e.rule()}, {"error", e.what()}});
-      st.SkipWithError(e.what());
+      record_refusal(st, p.pt.id(), e);
       break;
     }
     if (!r.check.ok) {
-      std::string ranks;
-      for (int fr : r.check.failing_ranks) ranks += (ranks.empty() ? "" : ",") + std::to_string(fr);
-      std::string msg = "oracle mismatch on world rank(s) " + ranks + " (" + std::to_string(r.check.mismatches) +
-                        " wrong elements): " + (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
+      std::string msg = "oracle mismatch on rank(s) " + bb::ranks_str(r.check.failing_ranks) + ": " +
+                        (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
       g->failures.push_back({{"id", p.pt.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
       st.SkipWithError(msg.c_str());
+      break;
+    }
+    try {
+      bb::require_complete_check(r.check);  // a config that checked nothing never passes
+    } catch (const bb::Error& e) {
+      record_refusal(st, p.pt.id(), e);
       break;
     }
     json c = bb::config_json(p.pt, p.plan, p.audit, r, g->backend, g->opt.mode, r.warmup_used, g->floors);
@@ -287,14 +303,6 @@ void bench_point(benchmark::State& st, int idx) {
   }
 }
 
-
-// Google Benchmark's filter semantics: a regex searched in the name; a leading '-' negates.
-bool filter_matches(const std::string& name, const std::string& filter) {
-  if (filter.empty() || filter == "all" || filter == ".") return true;
-  const bool neg = filter[0] == '-';
-  const bool hit = std::regex_search(name, std::regex(neg ? filter.substr(1) : filter));
-  return neg ? !hit : hit;
-}
 
 std::string bench_name(const bb::SweepPoint& p) { return "bridge/" + p.id(); }
 
@@ -339,24 +347,50 @@ void print_summary(std::FILE* out) {
               g->opt.cadence == bb::Cadence::isolated ? " and every host launch latency" : "; host launch gaps are in them");
 }
 
+// The results JSON from what the sweep measured so far; `aborted` says why it stopped early.
+json results_json(const Sweep& sw, const std::string& command_line, const json& aborted) {
+  json out;
+  out["schema"] = "bridgebench/results";
+  out["schema_version"] = bb::kSchemaVersion;
+  json env = bb::environment_json(sw.backend, command_line);
+  env["copy_bandwidth_GBps"] = sw.floors.copy_GBps;
+  env["shared_copy_bandwidth_GBps"] = sw.floors.shared_copy_GBps;
+  env["cupti"] = {{"enabled", bool(sw.cupti)}, {"overhead_pct", nullptr}};
+  env["world"] = sw.world;
+  env["cadence"] = bb::cadence_name(sw.opt.cadence);
+  env["cpu_affinity_count"] = bb::cpu_affinity_count();
+  if (sw.opt.delay_rank >= 0) env["injected_delay"] = {{"rank", sw.opt.delay_rank}, {"ms", sw.opt.delay_ms}};
+  out["environment"] = env;
+  out["configs"] = json::array();
+  for (const auto& id : sw.order) out["configs"].push_back(sw.configs.at(id));
+  out["collectives"] = sw.collectives;
+  out["failures"] = sw.failures;
+  out["skipped"] = sw.skipped;
+  out["aborted"] = aborted;
+  return out;
+}
+
+int bad_input(const bb::Error& e) {
+  std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bb::BenchOptions opt;
+  bb::GbenchFlags gb;
   try {
     opt = bb::parse_bench_options(&argc, argv);
+    gb = bb::inspect_gbench_flags(argc, argv);
   } catch (const bb::Error& e) {
     if (e.rule() == "help") {
       std::cout << bb::kBenchUsage;
       return 0;
     }
-    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n" << bb::kBenchUsage;
+    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+    if (e.rule() == "bad_flag") std::cerr << bb::kBenchUsage;  // a flag's spelling; not a size
     return 2;
-  }
-  int reps = 1;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a.rfind("--benchmark_repetitions=", 0) == 0) reps = std::max(1, std::atoi(a.c_str() + 24));
   }
   std::FILE* summary = bb::summary_stream(argc, argv);
   benchmark::Initialize(&argc, argv);
@@ -365,42 +399,26 @@ int main(int argc, char** argv) {
   Sweep sw;
   g = &sw;
   sw.opt = opt;
+  const int reps = gb.repetitions;
+  // 1. Validate everything before any config runs (docs/bad-input.md): every bad input exits 2.
+  bb::LaunchEnv launch_env;
+  std::string filter;
   try {
+    filter = benchmark::GetBenchmarkFilter();
+    bb::check_filter(filter);
+    launch_env = bb::detect_launch();
     sw.backend = bb::resolve_backend(opt.backend);
     const bool gpu = sw.backend != "host";
-    if (bb::under_mpi()) {
-      sw.world = bb::mpi_world_size();
-    } else {
-      if (opt.worlds.size() != 1) throw bb::Error("bad_flag", "one --world per run");
-      sw.world = opt.worlds[0];
-    }
-    const bool file = opt.layouts.size() > 5 && opt.layouts.substr(opt.layouts.size() - 5) == ".json";
-    bb::SweepAxes from_file;
-    if (file) from_file = bb::load_sweep_file(opt.layouts);
-    std::vector<bb::LayoutCase> layouts = file ? from_file.layouts : bb::layouts_from_arg(opt.layouts, sw.world);
-    for (const auto& l : layouts)
-      if (l.world != sw.world)
-        throw bb::Error("world_mismatch", "layout '" + l.name + "' is for " + std::to_string(l.world) +
-                                              " ranks but this run has " + std::to_string(sw.world) +
-                                              " (set --world, or launch that many MPI processes)");
-    bb::SweepAxes axes;
-    axes.layouts = layouts;
-    axes.shapes = bb::parse_shapes(!opt.shapes.empty() ? opt.shapes
-                                   : gpu ? "1x1024x4096,2x4096x4096,4x8192x4096"
-                                         : "2x256x1024,4x1024x1024");
-    axes.mems = opt.mems;
-    axes.dtypes = opt.dtypes;
-    axes.strategies = opt.strategies;
-    if (file) {  // the file's axes, unless a flag says otherwise
-      if (!opt.given("--shapes")) axes.shapes = from_file.shapes;
-      if (!opt.given("--mem")) axes.mems = from_file.mems;
-      if (!opt.given("--dtypes")) axes.dtypes = from_file.dtypes;
-      if (!opt.given("--strategies")) axes.strategies = from_file.strategies;
-    }
-    for (auto& pt : bb::expand(axes)) {
+    bb::check_backend(opt, launch_env, sw.backend, bb::gpu_count());
+    bb::SweepRequest req = bb::build_sweep(opt, launch_env, gpu);
+    for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+    sw.world = req.world;
+    bb::check_world(launch_env, sw.backend, sw.world, bb::gpu_count());
+    for (auto& pt : bb::expand(req.axes)) {
       try {
         bb::Plan plan = pt.layout.plan();
         bb::check_shape(plan, pt.shape);
+        bb::check_config_bytes(plan, pt.shape);
         bb::Audit audit = bb::audit_plan(plan, pt.shape.b);
         sw.points.push_back({pt, plan, audit, bb::make_strategy(pt.strategy)});
       } catch (const bb::Error& e) {
@@ -408,10 +426,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "skip %s: %s: %s\n", pt.id().c_str(), e.rule().c_str(), e.what());
       }
     }
-    const std::string filter = benchmark::GetBenchmarkFilter();
     for (size_t i = 0; i < sw.points.size(); ++i) {
       const std::string name = bench_name(sw.points[i].pt);
-      if (filter_matches(name, filter)) sw.total += reps;
+      if (bb::filter_matches(name, filter)) sw.total += reps;
       benchmark::RegisterBenchmark(name.c_str(), bench_point, int(i))
           ->UseManualTime()
           ->Iterations(1)
@@ -420,18 +437,42 @@ int main(int argc, char** argv) {
     if (opt.collectives) sw.bares = bare_collectives(sw.points);
     for (size_t j = 0; j < sw.bares.size(); ++j) {
       const std::string name = "coll/" + sw.bares[j].id;
-      if (filter_matches(name, filter)) sw.total += reps;
+      if (bb::filter_matches(name, filter)) sw.total += reps;
       benchmark::RegisterBenchmark(name.c_str(), bench_bare, int(j))
           ->UseManualTime()
           ->Iterations(1)
           ->Unit(bb::kBenchTimeUnit);
     }
-    sw.floors.collectives_over_links = sw.backend == "nccl";
-    sw.floors.ranks_per_memory = sw.backend == "nccl" ? 1 : sw.world;
+    // Listing has no side effects: no launch, no measurement, no results file.
+    if (gb.list_tests) {
+      benchmark::RunSpecifiedBenchmarks();
+      benchmark::Shutdown();
+      return 0;
+    }
+    if (sw.total == 0)
+      throw bb::Error("nothing_to_run", sw.points.empty()
+                                            ? "every config was skipped (" + std::to_string(sw.skipped.size()) +
+                                                  ", reasons above); " + opt.json_out + " is left as it was"
+                                            : "--benchmark_filter='" + filter + "' matches none of the " +
+                                                  std::to_string(sw.points.size() + sw.bares.size()) +
+                                                  " benchmarks (see --benchmark_list_tests); " + opt.json_out +
+                                                  " is left as it was");
+    if (launch_env.rank == 0) bb::probe_output_path(opt.json_out, "--json");
+  } catch (const bb::Error& e) {
+    return bad_input(e);
+  }
+  // 2. Run. Whatever happens, what was measured is written.
+  json aborted = nullptr;
+  bool rank0_here = false;
+  int code = 0;
+  try {
+    sw.floors = bb::floors_for(sw.backend, sw.world);
 #ifdef BB_HAVE_CUDA
-    if (gpu) {
+    if (sw.backend != "host") {
       bb::gpu_warm_up(500);  // steady clocks before the first config and the copy roofline
       sw.floors.copy_GBps = bb::gpu_copy_bandwidth_GBps(0);
+      // Emulated ranks share one GPU's memory; NCCL ranks each have their own.
+      if (sw.backend == "emulate") sw.floors.shared_copy_GBps = sw.floors.copy_GBps;
       sw.l2_bytes = bb::gpu_l2_bytes(0);
       if (opt.cupti != "off") {
         std::string why;
@@ -443,10 +484,7 @@ int main(int argc, char** argv) {
       }
     }
 #endif
-    if (!gpu) {
-      sw.floors.copy_GBps = bb::host_copy_bandwidth_GBps();
-      sw.l2_bytes = 32ll << 20;
-    }
+    if (sw.backend == "host") sw.l2_bytes = 32ll << 20;
     std::fprintf(stderr, "bridge_bench: backend %s, world %d, %zu configs (%zu skipped), copy bandwidth %.0f GB/s\n",
                  sw.backend.c_str(), sw.world, sw.points.size(), sw.skipped.size(), sw.floors.copy_GBps);
     sw.t0 = std::chrono::steady_clock::now();
@@ -455,36 +493,33 @@ int main(int argc, char** argv) {
     lo.world = sw.world;
     lo.timeout_s = opt.timeout_s;
     bb::add_run_context(bb::environment_json(sw.backend, opt.command_line), sw.world);
-    bool rank0_here = false;
     bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
       if (world.rank() == 0) rank0_here = true;
       rank_main(world, dev);
     });
-    benchmark::Shutdown();
-    if (!rank0_here) return 0;  // MPI ranks > 0: rank 0 writes the results
-    json out;
-    out["schema"] = "bridgebench/results";
-    out["schema_version"] = bb::kSchemaVersion;
-    json env = bb::environment_json(sw.backend, opt.command_line);
-    env["copy_bandwidth_GBps"] = sw.floors.copy_GBps;
-    env["cupti"] = {{"enabled", bool(sw.cupti)}, {"overhead_pct", nullptr}};
-    env["world"] = sw.world;
-    env["cadence"] = bb::cadence_name(opt.cadence);
-    env["cpu_affinity_count"] = bb::cpu_affinity_count();
-    if (opt.delay_rank >= 0) env["injected_delay"] = {{"rank", opt.delay_rank}, {"ms", opt.delay_ms}};
-    out["environment"] = env;
-    out["configs"] = json::array();
-    for (const auto& id : sw.order) out["configs"].push_back(sw.configs[id]);
-    out["collectives"] = sw.collectives;
-    out["failures"] = sw.failures;
-    out["skipped"] = sw.skipped;
-    bb::write_json_atomic(opt.json_out, out);
-    print_summary(summary);
-    std::fprintf(summary, "\nresults: %s (%zu configs, %zu failed, %zu skipped)\n", opt.json_out.c_str(), sw.order.size(),
-                sw.failures.size(), sw.skipped.size());
-    return sw.failures.empty() ? 0 : 1;
+  } catch (const std::exception& e) {
+    const auto* be = dynamic_cast<const bb::Error*>(&e);
+    aborted = {{"rule", be ? be->rule() : "internal_error"}, {"error", e.what()}};
+    std::cerr << "error: " << aborted["rule"].get<std::string>() << ": " << e.what() << "\n";
+    code = 1;
+    rank0_here = rank0_here || launch_env.rank == 0;
+  }
+  benchmark::Shutdown();
+  if (!rank0_here) return code;  // ranks > 0 of a multi-process launch: rank 0 writes the results
+  try {
+    bb::write_json_atomic(opt.json_out, results_json(sw, opt.command_line, aborted));
   } catch (const bb::Error& e) {
     std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
-    return e.rule() == "bad_flag" || e.rule() == "bad_sweep_file" || e.rule() == "world_mismatch" ? 2 : 1;
+    return 1;
   }
+  print_summary(summary);
+  std::fprintf(summary, "\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", opt.json_out.c_str(), sw.order.size(),
+              sw.failures.size(), sw.skipped.size(), aborted.is_null() ? "" : ", run aborted");
+  if (code == 0 && sw.order.empty() && sw.collectives.empty()) {
+    // Every config was refused at run time (e.g. the memory budget): recorded, but not a pass.
+    std::cerr << "error: nothing_measured: every config was skipped or failed; " << opt.json_out
+              << " records why\n";
+    return 1;
+  }
+  return code != 0 || !sw.failures.empty() ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bridge_util.hpp"
+#include "plan/audit.hpp"
 #include "plan/layout_arg.hpp"
 
 namespace {
@@ -37,22 +39,36 @@ std::vector<RuleCase> rule_cases() {
   };
 }
 
+bool n_read(FILE* f, std::array<char, 4096>& buf, std::string& to) {
+  const size_t n = fread(buf.data(), 1, buf.size(), f);
+  to.append(buf.data(), n);
+  return n > 0;
+}
+
 struct CliResult {
   int code;
   std::string out, err;
 };
 
+// stderr goes to a temp file that is removed before returning: tests leave nothing behind.
 CliResult run_cli(const std::string& args) {
-  std::string cmd = std::string(BB_PLAN_CLI) + " " + args + " 2>/tmp/bb_cli_err_" + std::to_string(getpid());
+  std::string err_tmpl = (std::filesystem::temp_directory_path() / "bb_cli_err_XXXXXX").string();
+  const int fd = mkstemp(err_tmpl.data());
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  close(fd);
+  const std::string err_path = err_tmpl;
+  std::string cmd = std::string(BB_PLAN_CLI) + " " + args + " 2>" + err_path;
   CliResult r;
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
   while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
   int st = pclose(p);
   r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  FILE* e = fopen(("/tmp/bb_cli_err_" + std::to_string(getpid())).c_str(), "r");
-  while (size_t n = fread(buf.data(), 1, buf.size(), e)) r.err.append(buf.data(), n);
-  fclose(e);
+  FILE* e = fopen(err_path.c_str(), "r");
+  while (e && (n_read(e, buf, r.err))) {
+  }
+  if (e) fclose(e);
+  std::remove(err_path.c_str());
   return r;
 }
 
@@ -127,6 +143,60 @@ TEST(Cli, BadFlagsExit2WithUsage) {
     EXPECT_EQ(r.code, 2) << args;
     EXPECT_NE(r.err.find("usage: bridge-plan"), std::string::npos) << args << ": " << r.err;
   }
+}
+
+// Issue 12: sizes are parsed in 64 bits and range-checked; the plan costs what its ranks cost.
+TEST(Cli, WorldBeyond32BitsIsTooLargeNotWrapped) {
+  auto r = run_cli("--world 4294967304 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: too_large: --world is 4294967304", 0), 0u) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(Cli, OffsetBeyond32BitsIsTooLargeNotNegative) {
+  auto r = run_cli("--world 8 --offset 2147483648 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: too_large: --offset is 2147483648", 0), 0u) << r.err;
+}
+
+TEST(Cli, DimSizeBeyond32BitsIsTooLarge) {
+  auto r = run_cli("--world 8 --src tp=4294967298,dp=4 --dest tp=2,cp=2,dp=2");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: too_large: size of 'tp' is 4294967298", 0), 0u) << r.err;
+}
+
+TEST(Cli, HugeBatchCostsWhatTheRanksCost) {
+  // Before: 16+ GB for --batch 1000000000 (every sample id listed per rank). Now ranges.
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 --batch 1099511627776");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["audit"]["ok"], true);
+  EXPECT_EQ(j["slices"]["2"], nlohmann::json({549755813888LL, 549755813888LL}));
+}
+
+TEST(Cli, MisrouteAtAHugeBatchIsListedTruncated) {
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=4,dp=2 --src-order dp,tp --dest-order tp,dp "
+                   "--batch 1000000000");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto m = nlohmann::json::parse(r.out)["audit"]["first_misrouted"];
+  EXPECT_EQ(m["rank"], 2);
+  EXPECT_EQ(m["truncated"], true);
+  ASSERT_EQ(m["receives"].size(), size_t(bb::kMisrouteListed));
+  EXPECT_EQ(m["receives"][0], 1000000000LL);
+  EXPECT_EQ(m["owns"][0], 0);
+}
+
+TEST(Cli, SampleIdsBeyond64BitsAreTooLarge) {
+  // Before: bad_alloc. src dp=4 x batch 2^62 global sample ids do not fit in int64.
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 --batch 4611686018427387904");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: too_large: ", 0), 0u) << r.err;
+}
+
+TEST(Cli, BatchBeyond64BitsIsTooLarge) {
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 --batch 99999999999999999999");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: too_large: --batch is 99999999999999999999", 0), 0u) << r.err;
 }
 
 // --- run-time bad input --------------------------------------------------------------------

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
@@ -10,11 +13,32 @@
 
 namespace {
 
+// Sweep files live in one temp dir per test process, removed when the process ends.
+struct TmpDir {
+  std::string path;
+  TmpDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "bb_sweep_XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~TmpDir() { std::filesystem::remove_all(path); }
+};
+
 std::string write_tmp(const std::string& body) {
+  static TmpDir dir;
   static int n = 0;
-  std::string path = "/tmp/bb_sweep_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".json";
+  std::string path = dir.path + "/" + std::to_string(n++) + ".json";
   std::ofstream(path) << body;
   return path;
+}
+
+std::string rule_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const bb::Error& e) {
+    return e.rule() + ": " + e.what();
+  }
+  return "";
 }
 
 TEST(Sweep, SeedsAreTheSpecConfigs) {
@@ -76,6 +100,78 @@ TEST(SweepFile, EveryBadEntryIsReportedWithItsPath) {
                              "$.strategies[0]", "8 bad entries"})
       EXPECT_NE(m.find(want), std::string::npos) << "missing '" << want << "' in:\n" << m;
   }
+}
+
+TEST(SweepFile, WorldIsRangeCheckedAndReported) {
+  auto a = bb::load_sweep_file(write_tmp(R"({"world": 12, "layouts": [{"src": {"tp": 2, "dp": 6},
+      "dest": {"tp": 2, "dp": 6}}], "shapes": [{"b": 1, "s": 8, "h": 4}]})"));
+  EXPECT_EQ(a.world, 12);
+  EXPECT_EQ(a.layouts.at(0).world, 12);
+  // 4294967304 = 2^32 + 8: it used to be read as a world of 8.
+  const std::string m = rule_of([] {
+    bb::load_sweep_file(write_tmp(R"({"world": 4294967304, "layouts": ["seeds"], "shapes": [{"b": 1, "s": 8, "h": 4}]})"));
+  });
+  EXPECT_NE(m.find("$.world: too_large: 4294967304"), std::string::npos) << m;
+}
+
+TEST(SweepFile, OversizedValuesAreTooLargeNotWrapped) {
+  const std::string m = rule_of([] {
+    bb::load_sweep_file(write_tmp(R"({"layouts": [{"src": {"tp": 4294967298, "dp": 4}, "dest": {"tp": 2, "dp": 4},
+        "offset": 2147483648}], "shapes": [{"b": 18446744073709551615, "s": 8, "h": 4},
+        {"b": 4611686018427387904, "s": 2, "h": 2}]})"));
+  });
+  for (const char* want : {"$.layouts[0].src.tp: too_large", "$.layouts[0].offset: too_large", "$.shapes[0].b: too_large",
+                           "$.shapes[1]: too_large"})
+    EXPECT_NE(m.find(want), std::string::npos) << "missing '" << want << "' in:\n" << m;
+}
+
+TEST(SweepFile, UnknownKeyInAShapeIsReported) {
+  const std::string m = rule_of([] {
+    bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 1, "s": 8, "h": 4, "d": 2}]})"));
+  });
+  EXPECT_NE(m.find("$.shapes[0].d: unknown key"), std::string::npos) << m;
+}
+
+TEST(Sweep, ShapesAreCheckedIn64Bits) {
+  EXPECT_EQ(rule_of([] { bb::parse_shapes("2x4294967296x4294967296"); }).rfind("too_large: ", 0), 0u);
+  EXPECT_EQ(rule_of([] { bb::parse_shapes("4611686018427387904x2x2"); }).rfind("too_large: ", 0), 0u);
+  EXPECT_EQ(rule_of([] { bb::parse_shapes("99999999999999999999x2x2"); }).rfind("too_large: ", 0), 0u);
+  EXPECT_EQ(rule_of([] { bb::parse_shapes("2x-4x2"); }).rfind("bad_flag: ", 0), 0u);
+  EXPECT_EQ(bb::parse_shapes("100000x100000x100000").at(0)[2], 100000);
+}
+
+TEST(Sweep, RepeatsAreDroppedAndSaid) {
+  bb::SweepAxes a;
+  a.layouts = bb::seed_layouts();
+  a.layouts.push_back(bb::seed_layouts()[0]);
+  a.shapes = bb::parse_shapes("1x64x32,1x64x32,2x64x32");
+  a.mems = {bb::Layout::bsh, bb::Layout::bsh};
+  a.strategies = {"fused", "fused"};
+  std::vector<std::string> notes;
+  bb::dedupe_axes(a, &notes);
+  EXPECT_EQ(a.layouts.size(), 3u);
+  EXPECT_EQ(a.shapes.size(), 2u);
+  EXPECT_EQ(a.mems.size(), 1u);
+  EXPECT_EQ(a.strategies.size(), 1u);
+  ASSERT_EQ(notes.size(), 4u);
+  EXPECT_EQ(notes[3], "strategies lists fused 2 times; it runs once");
+  EXPECT_EQ(bb::count_configs(a), 3 * 2 * 1 * 1 * 1);
+}
+
+TEST(Sweep, OneNameForTwoLayoutsIsRefused) {
+  bb::SweepAxes a;
+  a.layouts = bb::seed_layouts();
+  a.layouts.push_back(bb::seed_layouts()[1]);
+  a.layouts.back().name = a.layouts[0].name;
+  std::vector<std::string> notes;
+  EXPECT_EQ(rule_of([&] { bb::dedupe_axes(a, &notes); }).rfind("duplicate_layout_name: ", 0), 0u);
+}
+
+TEST(Sweep, ConfigCountIsTheProductOfTheAxes) {
+  bb::SweepAxes a;
+  a.layouts.resize(4);
+  a.shapes.resize(4);
+  EXPECT_EQ(bb::count_configs(a), 4 * 4 * 1 * 1 * 2);
 }
 
 TEST(SweepFile, UnreadableOrNotJson) {

@@ -3,11 +3,12 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <cstdint>
 #include <optional>
 #include <sstream>
 #include <string>
 
-#include "core/error.hpp"
+#include "core/checked.hpp"
 #include "plan/audit.hpp"
 #include "plan/grid.hpp"
 #include "plan/layout_arg.hpp"
@@ -33,15 +34,6 @@ int usage_error(const std::string& msg) {
   return 2;
 }
 
-bool parse_int(const std::string& s, long long* out) {
-  try {
-    size_t used = 0;
-    *out = std::stoll(s, &used);
-    return used == s.size();
-  } catch (...) {
-    return false;
-  }
-}
 
 std::string join(const std::vector<int>& v) {
   std::string s;
@@ -107,15 +99,22 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) return usage_error("flag '" + f + "' needs a value");
       v = argv[++i];
     }
-    long long n = 0;
     if (str_flags.count(f)) {
       *str_flags[f] = v;
     } else if (f == "--world" || f == "--offset" || f == "--dest-offset" || f == "--batch") {
-      if (!parse_int(v, &n)) return usage_error(f + " needs an integer, got '" + v + "'");
-      if (f == "--world") a.world = int(n);
-      else if (f == "--offset") a.offset = int(n);
-      else if (f == "--dest-offset") a.dest_offset = int(n);
-      else a.batch = n;
+      // 64-bit, range-checked: --world 4294967304 is too_large, never a wrapped world of 8.
+      // A negative offset parses, so the grid names it (bad_layout); a batch < 1 is bad_batch.
+      try {
+        if (f == "--world") a.world = int(bb::parse_int64(v, 1, bb::kMaxRanks, "--world"));
+        else if (f == "--offset") a.offset = int(bb::parse_int64(v, -bb::kMaxRanks, bb::kMaxRanks, "--offset"));
+        else if (f == "--dest-offset")
+          a.dest_offset = int(bb::parse_int64(v, -bb::kMaxRanks, bb::kMaxRanks, "--dest-offset"));
+        else a.batch = bb::parse_int64(v, INT64_MIN, INT64_MAX, "--batch");
+      } catch (const bb::Error& e) {
+        if (e.rule() == "bad_flag") return usage_error(e.what());
+        std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+        return 2;
+      }
     } else {
       return usage_error("unknown flag '" + f + "'");
     }

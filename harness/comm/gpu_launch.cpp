@@ -15,6 +15,8 @@
 
 #include "comm/emulate_comm.hpp"
 #include "comm/first_failure.hpp"
+#include "comm/launch_env.hpp"
+#include "core/checked.hpp"
 #include "comm/nccl_comm.hpp"
 #include "device/cuda_device.hpp"
 #ifdef BB_HAVE_MPI
@@ -28,8 +30,45 @@ void cuda_or_throw(cudaError_t e, const std::string& what) {
   if (e != cudaSuccess) throw Error("cuda_error", what + ": " + cudaGetErrorString(e));
 }
 
-// NVLink SHARP (multicast) stays off unless the user asked for it explicitly.
-void nccl_env_defaults() { setenv("NCCL_NVLS_ENABLE", "0", 0); }
+// NVLink SHARP (multicast) stays off unless the user asked for it explicitly; the JSON and
+// stderr say that the suite set it.
+void nccl_env_defaults() { set_env_default("NCCL_NVLS_ENABLE", "0"); }
+
+std::string bus_id_of(int gpu) {
+  char bus[32] = {0};
+  cuda_or_throw(cudaDeviceGetPCIBusId(bus, int(sizeof bus), gpu), "cudaDeviceGetPCIBusId(" + std::to_string(gpu) + ")");
+  return bus;
+}
+
+// The places of a one-process (threads) launch: every rank on this host.
+void record_thread_places(int world, const std::function<int(int)>& gpu_of) {
+  auto& rec = launch_record().ranks;
+  rec.clear();
+  for (int r = 0; r < world; ++r) rec.push_back({r, r, this_host(), gpu_of(r), bus_id_of(gpu_of(r))});
+}
+
+// One rank's place as fixed-size bytes, so processes can gather them over any transport.
+struct PlaceMsg {
+  int rank, local_rank, gpu;
+  char host[128];
+  char bus[32];
+};
+
+PlaceMsg place_msg(int rank, int local_rank, int gpu) {
+  PlaceMsg m{};
+  m.rank = rank;
+  m.local_rank = local_rank;
+  m.gpu = gpu;
+  std::snprintf(m.host, sizeof m.host, "%s", this_host().c_str());
+  std::snprintf(m.bus, sizeof m.bus, "%s", bus_id_of(gpu).c_str());
+  return m;
+}
+
+void record_places(const std::vector<PlaceMsg>& all) {
+  auto& rec = launch_record().ranks;
+  rec.clear();
+  for (const auto& m : all) rec.push_back({m.rank, m.local_rank, std::string(m.host), m.gpu, std::string(m.bus)});
+}
 
 // One thread per rank. Each thread's Comm is destroyed before its Device (it uses the stream)
 // and, on failure, while the exception is in flight: that makes the NCCL Comm abort rather than
@@ -66,6 +105,7 @@ std::string nccl_msg(const char* what, ncclResult_t r) {
 
 void launch_emulate(const LaunchOptions& opts, const RankFn& fn) {
   if (gpu_count_impl() < 1) throw Error("no_gpu", "emulate backend: no usable CUDA GPU");
+  record_thread_places(opts.world, [](int) { return 0; });
   EmulateWorld world(opts.world, opts.timeout_s);
   run_threads(
       opts.world, [&](const std::string& why) { world.abort(why); }, [](int) { return 0; },
@@ -79,6 +119,7 @@ void launch_nccl_threads(const LaunchOptions& opts, const RankFn& fn) {
                                        " needs one GPU per rank but " + std::to_string(n) +
                                        " are usable (the emulate backend runs more ranks on one GPU)");
   nccl_env_defaults();
+  record_thread_places(opts.world, [](int rank) { return rank; });
   ncclUniqueId id;
   ncclResult_t r = ncclGetUniqueId(&id);
   if (r != ncclSuccess) throw Error("nccl_error", nccl_msg("ncclGetUniqueId", r));
@@ -89,6 +130,60 @@ void launch_nccl_threads(const LaunchOptions& opts, const RankFn& fn) {
         return make_nccl_world_comm(id, opts.world, rank, dev, abort, opts.timeout_s);
       },
       fn);
+}
+
+void launch_nccl_comm_id(const LaunchOptions& opts, const LaunchEnv& env, const RankFn& fn) {
+  nccl_env_defaults();
+  if (!std::getenv("NCCL_COMM_ID")) {
+    const char* addr = std::getenv("MASTER_ADDR");
+    const char* port = std::getenv("MASTER_PORT");
+    if (!addr || !port)
+      throw Error("bad_launch", env.mode + " started " + std::to_string(env.size) +
+                                    " processes without MPI: set NCCL_COMM_ID=host:port (rank 0's host, a free "
+                                    "port), or MASTER_ADDR and MASTER_PORT (the suite then uses MASTER_PORT+1)");
+    int p = 0;
+    try {
+      p = int(parse_int64(port, 1, 65534, "MASTER_PORT", "bad_launch"));
+    } catch (const Error& e) {
+      throw Error("bad_launch", e.what());
+    }
+    // torchrun's own store listens on MASTER_PORT; NCCL's bootstrap root takes the next one.
+    set_env_derived("NCCL_COMM_ID", std::string(addr) + ":" + std::to_string(p + 1),
+                    "from MASTER_ADDR and MASTER_PORT+1, for NCCL's bootstrap");
+  }
+  launch_record().bootstrap = "nccl_comm_id";
+  const int n = gpu_count_impl();
+  if (n < 1) throw Error("no_gpu", "nccl backend: rank " + std::to_string(env.rank) + " sees no usable CUDA GPU");
+  const int gpu = env.local_rank % n;
+  // With NCCL_COMM_ID set, ncclGetUniqueId returns that address and NCCL's fixed magic on
+  // every rank (bootstrapGetUniqueId); rank 0's ncclCommInitRank starts the root there.
+  ncclUniqueId id;
+  ncclResult_t r = ncclGetUniqueId(&id);
+  if (r != ncclSuccess) throw Error("nccl_error", nccl_msg("ncclGetUniqueId (NCCL_COMM_ID bootstrap)", r));
+  cuda_or_throw(cudaSetDevice(gpu), "cudaSetDevice(" + std::to_string(gpu) + ")");
+  auto abort = std::make_shared<AbortState>();
+  auto dev = make_cuda_device(gpu);
+  auto comm = make_nccl_world_comm(id, env.size, env.rank, *dev, abort, opts.timeout_s);
+  // Every rank's host and GPU, gathered over the new communicator for the results JSON.
+  const PlaceMsg mine = place_msg(env.rank, env.local_rank, gpu);
+  void* d_all = nullptr;
+  cuda_or_throw(cudaMalloc(&d_all, sizeof(PlaceMsg) * size_t(env.size + 1)), "cudaMalloc (rank places)");
+  std::vector<PlaceMsg> all(size_t(env.size));
+  try {
+    char* d_mine = static_cast<char*>(d_all) + sizeof(PlaceMsg) * size_t(env.size);
+    cuda_or_throw(cudaMemcpy(d_mine, &mine, sizeof mine, cudaMemcpyHostToDevice), "cudaMemcpy (rank place)");
+    comm->set_phase("gather rank places");
+    comm->all_gather(d_mine, d_all, sizeof(PlaceMsg));
+    comm->synchronize();
+    cuda_or_throw(cudaMemcpy(all.data(), d_all, sizeof(PlaceMsg) * all.size(), cudaMemcpyDeviceToHost),
+                  "cudaMemcpy (rank places)");
+  } catch (...) {
+    cudaFree(d_all);
+    throw;
+  }
+  cuda_or_throw(cudaFree(d_all), "cudaFree (rank places)");
+  if (env.rank == 0) record_places(all);
+  fn(*comm, *dev);
 }
 
 #ifdef BB_HAVE_MPI
@@ -147,7 +242,15 @@ void launch_nccl_mpi(const LaunchOptions& opts, const RankFn& fn) {
   try {
     const int n = gpu_count_impl();
     if (n < 1) throw Error("no_gpu", "nccl backend: MPI rank " + std::to_string(rank) + " sees no usable CUDA GPU");
-    const int gpu = local_rank() % n;
+    const int lr = local_rank();
+    const int gpu = lr % n;
+    // Every rank's host and GPU reach rank 0 for the results JSON.
+    const PlaceMsg mine = place_msg(rank, lr, gpu);
+    std::vector<PlaceMsg> all(size_t(rank == 0 ? size : 0));
+    mpi_or_throw(MPI_Gather(&mine, int(sizeof mine), MPI_BYTE, all.data(), int(sizeof mine), MPI_BYTE, 0, MPI_COMM_WORLD),
+                 "MPI_Gather (rank places)");
+    if (rank == 0) record_places(all);
+    launch_record().bootstrap = "mpi";
     // mpirun binds np <= 2 to one core by default: NCCL's launch thread (one per collective with
     // non-blocking communicators) and its proxy thread then share the rank's only core.
     cpu_set_t cpus;

@@ -25,10 +25,8 @@ int gpu_count() {
 }
 
 int mpi_world_size() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"}) {
-    if (const char* s = std::getenv(v)) return std::atoi(s);
-  }
-  return 0;
+  const LaunchEnv e = detect_launch();
+  return e.multi_process() ? e.size : 0;
 }
 
 int cpu_affinity_count() {
@@ -37,7 +35,15 @@ int cpu_affinity_count() {
   return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : -1;
 }
 
-bool under_mpi() { return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE"); }
+bool under_mpi() { return detect_launch().multi_process(); }
+
+void check_backend_for_launch(const std::string& backend, const LaunchEnv& env) {
+  if (!env.multi_process() || backend == "nccl" || backend == "auto") return;
+  throw Error("bad_launch", "--backend=" + backend + " runs all ranks as threads of one process, but " + env.mode +
+                                " started " + std::to_string(env.size) + " processes (" + env.source +
+                                "): each would run its own world and write the same file. Run it without the "
+                                "launcher (e.g. --world=" + std::to_string(env.size) + "), or use --backend=nccl");
+}
 
 std::string resolve_backend(const std::string& b) {
   if (b != "auto") return b;
@@ -47,6 +53,9 @@ std::string resolve_backend(const std::string& b) {
 }
 
 static void launch_host(const LaunchOptions& opts, const RankFn& fn) {
+  LaunchRecord& rec = launch_record();
+  rec.ranks.clear();
+  for (int r = 0; r < opts.world; ++r) rec.ranks.push_back({r, r, this_host(), -1, ""});
   HostWorld world(opts.world, opts.timeout_s);
   FirstFailure failure;
   std::vector<std::thread> threads;
@@ -68,15 +77,22 @@ static void launch_host(const LaunchOptions& opts, const RankFn& fn) {
 
 void launch(const LaunchOptions& opts, const RankFn& fn) {
   const std::string b = resolve_backend(opts.backend);
-  if (opts.world < 1 && !under_mpi()) throw Error("bad_world", "world size must be >= 1");
+  const LaunchEnv env = detect_launch();
+  if (opts.world < 1 && !env.multi_process()) throw Error("bad_world", "world size must be >= 1");
+  check_backend_for_launch(b, env);
+  LaunchRecord& rec = launch_record();
+  rec.mode = env.mode;
+  rec.source = env.source;
+  rec.bootstrap = "threads";
   if (b == "host") return launch_host(opts, fn);
 #ifdef BB_HAVE_CUDA
   if (b == "emulate") return launch_emulate(opts, fn);
   if (b == "nccl") {
+    if (!env.multi_process()) return launch_nccl_threads(opts, fn);
 #ifdef BB_HAVE_MPI
-    if (under_mpi()) return launch_nccl_mpi(opts, fn);
+    if (env.mpi_runtime) return launch_nccl_mpi(opts, fn);
 #endif
-    return launch_nccl_threads(opts, fn);
+    return launch_nccl_comm_id(opts, env, fn);
   }
 #else
   if (b == "emulate" || b == "nccl")

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "core/error.hpp"
+#include "core/checked.hpp"
 
 namespace bb {
 
@@ -105,6 +105,15 @@ Grid make_grid(const std::map<std::string, int>& sizes, const std::vector<std::s
                                     " but is not in the order");
   }
   if (offset < 0) throw Error("bad_layout", "rank offset " + std::to_string(offset) + " < 0");
+  // Ranks are ints: a grid (or an offset) past kMaxRanks would wrap offset + size.
+  if (offset > kMaxRanks)
+    throw Error("too_large", "rank offset " + std::to_string(offset) + " is above " + std::to_string(kMaxRanks));
+  int64_t n = 1;
+  for (int s : g.shape) {
+    n *= s;  // each s >= 1 and n <= kMaxRanks before, so this cannot overflow 64 bits
+    if (n > kMaxRanks)
+      throw Error("too_large", "grid of " + std::to_string(n) + "+ ranks is above " + std::to_string(kMaxRanks));
+  }
   return g;
 }
 

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "core/error.hpp"
+#include "core/checked.hpp"
 
 namespace bb {
 
@@ -22,14 +22,8 @@ std::map<std::string, int> parse_sizes(const std::string& s) {
     if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
       throw Error("bad_flag", "'" + kv + "' in layout '" + s + "' is not name=size");
     std::string name = kv.substr(0, eq), val = kv.substr(eq + 1);
-    size_t used = 0;
-    int v = 0;
-    try {
-      v = std::stoi(val, &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used != val.size()) throw Error("bad_flag", "size '" + val + "' of '" + name + "' is not an integer");
+    // Range-checked: "tp=4294967298" is too_large, never a wrapped tp=2.
+    const int v = int(parse_int64(val, std::numeric_limits<int>::min(), kMaxRanks, "size of '" + name + "'"));
     if (m.count(name)) throw Error("bad_flag", "dim '" + name + "' given twice in '" + s + "'");
     m[name] = v;
   }

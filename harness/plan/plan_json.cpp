@@ -34,7 +34,8 @@ nlohmann::ordered_json audit_to_json(const Audit& a) {
   j["misrouted_ranks"] = a.misrouted_ranks;
   j["cp_consistent"] = a.cp_consistent;
   if (a.first) {
-    j["first_misrouted"] = {{"rank", a.first->rank}, {"receives", a.first->receives}, {"owns", a.first->owns}};
+    j["first_misrouted"] = {{"rank", a.first->rank}, {"receives", a.first->receives}, {"owns", a.first->owns},
+                            {"truncated", a.first->truncated}};
   } else {
     j["first_misrouted"] = nullptr;
   }

@@ -1,61 +1,97 @@
-#include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <vector>
 
 #include <unistd.h>
 
+#include "comm/launch_env.hpp"
+#include "results/build_info.hpp"
 #include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
 #include "results/gpu_env.hpp"
 #endif
 
+extern char** environ;
+
 namespace bb {
+namespace {
 
-static std::string run_capture(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r")) {
-    char buf[4096];
-    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    if (pclose(p) != 0) out.clear();
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
+// The commit this binary was built from (CMake, at configure time). A copy of the tree
+// without .git (e.g. a lent GPU machine) can be told its commit with BB_GIT_COMMIT.
+std::string build_commit() {
+  std::string c = build_info::kCommit;
+  if (!c.empty()) return build_info::kDirty ? c + "-dirty" : c;
+  if (const char* env = std::getenv("BB_GIT_COMMIT")) return env;
+  return "unknown";
 }
 
-double host_copy_bandwidth_GBps() {
-  const size_t n = size_t(256) << 20;
-  std::vector<char> a(n, 1), b(n, 2);
-  std::vector<double> t;
-  for (int i = 0; i < 5; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    std::memcpy(b.data(), a.data(), n);
-    auto t1 = std::chrono::steady_clock::now();
-    t.push_back(std::chrono::duration<double>(t1 - t0).count());
-  }
-  return 2.0 * double(n) / stats_of(t).median / 1e9;
+nlohmann::ordered_json build_json() {
+  nlohmann::ordered_json b;
+  b["commit"] = build_commit();
+  b["commit_source"] = std::strlen(build_info::kCommit) ? "configure" : std::getenv("BB_GIT_COMMIT") ? "BB_GIT_COMMIT" : "none";
+  b["build_type"] = build_info::kBuildType;
+  b["cxx_compiler"] = build_info::kCxxCompiler;
+  b["cxx_flags"] = build_info::kCxxFlags;
+  b["cuda"] = build_info::kWithCuda;
+  b["cuda_compiler"] = build_info::kWithCuda ? nlohmann::ordered_json(build_info::kCudaCompiler) : nullptr;
+  b["cuda_flags"] = build_info::kWithCuda ? nlohmann::ordered_json(build_info::kCudaFlags) : nullptr;
+  b["cuda_architectures"] = build_info::kWithCuda ? nlohmann::ordered_json(build_info::kCudaArchitectures) : nullptr;
+  b["mpi"] = build_info::kWithMpi;
+  b["configured_utc"] = build_info::kConfiguredUtc;
+  return b;
 }
+
+// Every NCCL_* variable and CUDA_VISIBLE_DEVICES as this process sees them (the suite's own
+// choices included; env_set_by_suite says which those are).
+nlohmann::ordered_json nccl_cuda_env() {
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string kv = *e;
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string k = kv.substr(0, eq);
+    if (k.rfind("NCCL_", 0) == 0 || k == "CUDA_VISIBLE_DEVICES") vars[k] = kv.substr(eq + 1);
+  }
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : vars) j[k] = v;
+  return j;
+}
+
+nlohmann::ordered_json launch_json() {
+  const LaunchRecord& r = launch_record();
+  nlohmann::ordered_json j;
+  j["mode"] = r.mode;
+  j["bootstrap"] = r.bootstrap;
+  j["source"] = r.source.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.source);
+  j["ranks"] = nlohmann::ordered_json::array();
+  for (const auto& p : r.ranks)
+    j["ranks"].push_back({{"rank", p.rank},
+                          {"local_rank", p.local_rank},
+                          {"host", p.host},
+                          {"gpu", p.gpu < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(p.gpu)},
+                          {"gpu_pci_bus_id", p.gpu_bus_id.empty() ? nlohmann::ordered_json(nullptr)
+                                                                  : nlohmann::ordered_json(p.gpu_bus_id)}});
+  return j;
+}
+
+}  // namespace
 
 nlohmann::ordered_json environment_json(const std::string& backend, const std::string& command_line) {
   nlohmann::ordered_json j;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  j["host"] = host;
+  j["host"] = this_host();
   std::time_t now = std::time(nullptr);
   char ts[64];
   std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   j["time_utc"] = ts;
-  std::string commit = run_capture("git -C '" BB_SOURCE_DIR "' rev-parse --short=12 HEAD");
-  if (!commit.empty() && !run_capture("git -C '" BB_SOURCE_DIR "' status --porcelain --untracked-files=no").empty())
-    commit += "-dirty";
-  // A copy of the tree without .git (e.g. a lent GPU machine) can be told its commit.
-  if (commit.empty())
-    if (const char* env = std::getenv("BB_GIT_COMMIT")) commit = env;
-  j["git_commit"] = commit.empty() ? "unknown" : commit;
+  j["git_commit"] = build_commit();
+  j["build"] = build_json();
   j["command_line"] = command_line;
   j["backend"] = backend;
+  j["launch"] = launch_json();
+  j["env"] = nccl_cuda_env();
+  nlohmann::ordered_json set = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : env_set_by_suite()) set[k] = v;
+  j["env_set_by_suite"] = set;
 #ifdef BB_HAVE_CUDA
   const nlohmann::ordered_json gpu = gpu_environment_json();
   for (auto it = gpu.begin(); it != gpu.end(); ++it) j[it.key()] = it.value();

@@ -1,5 +1,7 @@
 #include "results/results.hpp"
 
+#include "core/checked.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -39,10 +41,36 @@ static nlohmann::ordered_json sizes_json(const std::map<std::string, int>& m) {
   return j;
 }
 
+void require_complete_check(const CheckOutcome& c) {
+  if (c.elements_checked <= 0)
+    throw Error("incomplete_check", "the oracle checked 0 elements of this config (" +
+                                        std::to_string(c.tensors_checked) +
+                                        " tensors on rank 0): a result that was not checked is not reported as correct");
+  if (c.elements_expected > 0 && c.elements_checked < c.elements_expected)
+    throw Error("incomplete_check", "the oracle checked " + std::to_string(c.elements_checked) + " of the " +
+                                        std::to_string(c.elements_expected) +
+                                        " elements the bridge's tensors hold over its member ranks");
+}
+
+ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& sh) {
+  const int64_t es = int64_t(dtype_size(sh.dtype));
+  const std::string id = "shape " + std::to_string(sh.b) + "x" + std::to_string(sh.s) + "x" + std::to_string(sh.h);
+  ConfigBytes c;
+  const int64_t row = checked_mul(checked_mul(sh.s, sh.h, id + ": s x h"), es, id + ": s x h x dtype size");
+  c.src = checked_mul(sh.b, row, id + ": src bytes per rank");
+  c.dest = checked_mul(dest_batch_for(plan, sh.b), row, id + ": dest bytes per rank");
+  // A rank holds a handful of src/dest-sized buffers per set (inputs, outputs, gradients,
+  // workspaces): their sum must fit too, or the memory budget's own arithmetic would wrap.
+  checked_mul(std::max(c.src, c.dest), 16, id + ": one rank's buffers (16 x the largest tensor)");
+  return c;
+}
+
 nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit, const RunResult& r,
                                    const std::string& backend, const std::string& mode, int warmup,
                                    const Floors& floors) {
   using oj = nlohmann::ordered_json;
+  require_complete_check(r.check);  // the writer refuses what the oracle did not see
+  const ConfigBytes cb = check_config_bytes(plan, pt.shape);
   oj j;
   j["id"] = pt.id();
   j["layout_name"] = pt.layout.name;
@@ -56,15 +84,13 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["direction"] = direction_name(plan.direction);
   j["scale"] = plan.scale;
   j["cp"] = plan.dest_cp;
-  const int64_t es = int64_t(dtype_size(pt.shape.dtype));
-  const int64_t src_bytes = pt.shape.b * pt.shape.s * pt.shape.h * es;
   j["shape"] = {{"b", pt.shape.b},
                 {"s", pt.shape.s},
                 {"h", pt.shape.h},
                 {"layout", layout_name(pt.shape.layout)},
                 {"dtype", dtype_name(pt.shape.dtype)},
-                {"src_bytes_per_rank", src_bytes},
-                {"dest_bytes_per_rank", dest_batch_for(plan, pt.shape.b) * pt.shape.s * pt.shape.h * es}};
+                {"src_bytes_per_rank", cb.src},
+                {"dest_bytes_per_rank", cb.dest}};
   j["strategy"] = pt.strategy;
   j["mode"] = mode;
   j["correct"] = r.check.ok;
@@ -76,7 +102,8 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   oj a;
   a["ok"] = audit.ok;
   if (audit.first)
-    a["first_misrouted"] = {{"rank", audit.first->rank}, {"receives", audit.first->receives}, {"owns", audit.first->owns}};
+    a["first_misrouted"] = {{"rank", audit.first->rank}, {"receives", audit.first->receives}, {"owns", audit.first->owns},
+                            {"truncated", audit.first->truncated}};
   else
     a["first_misrouted"] = nullptr;
   j["audit"] = a;
@@ -113,10 +140,9 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
       floor_ms = double(w.bytes) / (floors.link_GBps * 1e6);
       ph["floor_basis"] = "nvlink";
     } else {
-      // Local copies, and collectives emulated as memory copies: read + write over copy bandwidth.
-      // Ranks that share one memory share its bandwidth too.
-      floor_ms = (coll ? 2.0 * double(w.bytes) : double(w.bytes)) * floors.ranks_per_memory /
-                 (floors.copy_GBps * 1e6);
+      // Local copies, and collectives emulated as memory copies: read + write over the copy
+      // bandwidth of one rank alone (floors.hpp: a phase's ranks need not overlap in time).
+      floor_ms = (coll ? 2.0 * double(w.bytes) : double(w.bytes)) / (floors.copy_GBps * 1e6);
       ph["floor_basis"] = "memcpy";
     }
     ph["floor_ms"] = floor_ms;
@@ -130,6 +156,14 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   }
   j["phases"] = phases;
   j["bytes_per_rank"] = total_bytes;
+  // Ranks on one memory: the round trip also moves every member's bytes through it at once.
+  double moved = 0;
+  for (const auto& ph : phases)
+    moved += (ph["kind"] == "collective" ? 2.0 : 1.0) * double(ph["bytes_per_rank"].get<int64_t>());
+  const double shared_ms =
+      floors.shared_copy_GBps > 0 ? moved * plan.size() / (floors.shared_copy_GBps * 1e6) : 0.0;
+  j["floor_basis"] = shared_ms > floor_total ? "shared_memcpy" : "phases";
+  floor_total = std::max(floor_total, shared_ms);
   j["floor_ms"] = floor_total;
   const double tmed = stats_of(r.total_ms).median;
   j["floor_ratio"] = tmed > 0 ? floor_total / tmed : 0.0;

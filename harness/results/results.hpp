@@ -8,32 +8,37 @@
 
 #include "bridge/round_trip.hpp"
 #include "plan/audit.hpp"
+#include "results/floors.hpp"
 #include "results/sweep.hpp"
 
 namespace bb {
 
 constexpr int kSchemaVersion = 2;
-constexpr double kNvlinkGBps = 450.0;  // NVLink 4, per direction per GPU (SPEC 10)
 
 struct Stats {
   double median = 0, min = 0, max = 0, mean = 0;
 };
 Stats stats_of(std::vector<double> v);
 
-struct Floors {
-  double copy_GBps = 0;  // measured local copy bandwidth (read + written bytes)
-  double link_GBps = kNvlinkGBps;
-  bool collectives_over_links = true;  // false in host/emulation: collectives are memory copies
-  int ranks_per_memory = 1;  // ranks sharing one memory's bandwidth (all of them in host/emulation)
+// The oracle passes only honestly: a config whose check saw no element, or fewer than its
+// tensors hold (elements_expected, when reported), is Error("incomplete_check"), never a pass.
+void require_complete_check(const CheckOutcome& c);
+
+// Per-rank bytes of a config's src and dest tensors; Error("too_large") when they, or 16 times
+// the larger (a bound on one rank's buffers), overflow 64 bits (dest batch = src batch x scale).
+struct ConfigBytes {
+  int64_t src = 0, dest = 0;
 };
+ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& shape);
 
 nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit,
                                    const RunResult& r, const std::string& backend, const std::string& mode,
                                    int warmup, const Floors& floors);
 
 // Environment capture: host, time, git commit, command line, GPUs, versions, topology.
+// Also the launch (mode, every rank's host and GPU), the NCCL_* / CUDA_VISIBLE_DEVICES
+// environment (and what the suite set), and the commit and build flags captured by CMake.
 nlohmann::ordered_json environment_json(const std::string& backend, const std::string& command_line);
-double host_copy_bandwidth_GBps();
 
 // Writes to a temp file beside `path`, then renames: readers never see half a file.
 void write_json_atomic(const std::string& path, const nlohmann::ordered_json& j);

@@ -1,10 +1,13 @@
 #include "results/sweep.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "core/checked.hpp"
 #include "plan/grid.hpp"
 #include "bridge/strategy.hpp"
 #include "plan/layout_arg.hpp"
@@ -84,17 +87,99 @@ std::vector<SweepPoint> expand(const SweepAxes& a) {
   return v;
 }
 
+int64_t count_configs(const SweepAxes& a) {
+  int64_t n = int64_t(a.layouts.size());
+  for (size_t k : {a.shapes.size(), a.mems.size(), a.dtypes.size(), a.strategies.size()})
+    n = checked_mul(n, int64_t(k), "number of configs");
+  return n;
+}
+
+namespace {
+
+std::string layout_key(const LayoutCase& l) {
+  std::ostringstream o;
+  o << l.world << "@" << l.offset << ":";
+  for (const auto& [k, v] : l.src) o << k << v << ",";
+  o << "/";
+  for (const auto& [k, v] : l.dest) o << k << v << ",";
+  for (const auto& d : l.src_order) o << d;
+  o << "/";
+  for (const auto& d : l.dest_order) o << d;
+  return o.str();
+}
+
+template <class T, class Key, class Name>
+void dedupe(std::vector<T>& v, const char* axis, Key key, Name name, std::vector<std::string>* notes) {
+  std::map<std::string, int> seen;
+  std::vector<T> kept;
+  for (const auto& x : v) {
+    const std::string k = key(x);
+    if (seen.count(k)) {
+      ++seen[k];
+      continue;
+    }
+    seen[k] = 1;
+    kept.push_back(x);
+  }
+  for (const auto& x : kept) {
+    const int n = seen[key(x)];
+    if (n > 1)
+      notes->push_back(std::string(axis) + " lists " + name(x) + " " + std::to_string(n) + " times; it runs once");
+  }
+  v = std::move(kept);
+}
+
+}  // namespace
+
+void dedupe_axes(SweepAxes& a, std::vector<std::string>* notes) {
+  std::map<std::string, std::string> by_name;
+  for (const auto& l : a.layouts) {
+    auto [it, fresh] = by_name.emplace(l.name, layout_key(l));
+    if (!fresh && it->second != layout_key(l))
+      throw Error("duplicate_layout_name", "two different layouts are both named '" + l.name +
+                                               "' (their results would share ids): rename one");
+  }
+  dedupe(a.layouts, "layouts", layout_key, [](const LayoutCase& l) { return "'" + l.name + "'"; }, notes);
+  auto shape_str = [](const std::array<int64_t, 3>& s) {
+    return std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
+  };
+  dedupe(a.shapes, "shapes", shape_str, shape_str, notes);
+  auto mem_str = [](Layout m) { return std::string(layout_name(m)); };
+  dedupe(a.mems, "memory layouts", mem_str, mem_str, notes);
+  auto dt_str = [](DType d) { return std::string(dtype_name(d)); };
+  dedupe(a.dtypes, "dtypes", dt_str, dt_str, notes);
+  auto id = [](const std::string& x) { return x; };
+  dedupe(a.strategies, "strategies", id, id, notes);
+}
+
+void check_shape_fits(const std::array<int64_t, 3>& s, const std::string& what) {
+  // The widest dtype is 4 bytes, and fan-in multiplies the batch by at most kMaxRanks: both
+  // must keep every byte count of the config in 64 bits.
+  const std::string name = what + " " + std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
+  int64_t n = checked_mul(s[0], s[1], name + ": b x s");
+  n = checked_mul(n, s[2], name + ": b x s x h");
+  checked_mul(n, 4, name + ": bytes per rank (b x s x h x 4)");
+}
+
 std::vector<std::array<int64_t, 3>> parse_shapes(const std::string& arg) {
   std::vector<std::array<int64_t, 3>> out;
   std::stringstream ss(arg);
   std::string item;
   while (std::getline(ss, item, ',')) {
     std::array<int64_t, 3> s{};
-    char x1 = 0, x2 = 0;
-    std::istringstream in(item);
-    if (!(in >> s[0] >> x1 >> s[1] >> x2 >> s[2]) || x1 != 'x' || x2 != 'x' || !in.eof() || s[0] < 1 ||
-        s[1] < 1 || s[2] < 1)
+    const size_t x1 = item.find('x'), x2 = x1 == std::string::npos ? x1 : item.find('x', x1 + 1);
+    if (x1 == std::string::npos || x2 == std::string::npos || item.find('x', x2 + 1) != std::string::npos)
       throw Error("bad_flag", "shape '" + item + "' is not BxSxH with positive integers (e.g. 2x4096x4096)");
+    const std::string parts[3] = {item.substr(0, x1), item.substr(x1 + 1, x2 - x1 - 1), item.substr(x2 + 1)};
+    for (int k = 0; k < 3; ++k) {
+      try {
+        s[size_t(k)] = parse_int64(parts[k], 1, INT64_MAX, std::string("shape '") + item + "': " + "bsh"[k]);
+      } catch (const Error& e) {
+        if (e.rule() != "bad_flag") throw;
+        throw Error("bad_flag", "shape '" + item + "' is not BxSxH with positive integers (e.g. 2x4096x4096)");
+      }
+    }
+    check_shape_fits(s, "shape");
     out.push_back(s);
   }
   if (out.empty()) throw Error("bad_flag", "no shapes given");
@@ -105,10 +190,12 @@ std::vector<LayoutCase> layouts_from_arg(const std::string& arg, int world) {
   if (arg.size() > 5 && arg.substr(arg.size() - 5) == ".json") return load_sweep_file(arg).layouts;
   if (arg == "seeds") return seed_layouts();
   if (arg == "all") return all_layouts(world);
+  if (arg.empty()) throw Error("bad_flag", "--layouts is empty (use seeds, all, names or a sweep .json file)");
   std::vector<LayoutCase> out;
   std::stringstream ss(arg);
   std::string name;
   while (std::getline(ss, name, ',')) {
+    if (name.empty()) throw Error("bad_flag", "empty layout name in '" + arg + "'");
     bool found = false;
     for (const auto& l : seed_layouts())
       if (l.name == name) {
@@ -126,6 +213,27 @@ std::vector<LayoutCase> layouts_from_arg(const std::string& arg, int world) {
   }
   return out;
 }
+
+namespace {
+
+// An integer JSON value in [lo, hi]. Never wraps: a value past hi (or past 64 bits, which the
+// parser stores as unsigned or float) is named as too_large. Returns false and says why.
+bool json_int(const nlohmann::json& v, int64_t lo, int64_t hi, int64_t* out, std::string* why) {
+  const bool huge = (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+                    (v.is_number_float() && v.get<double>() > 9.2e18);
+  if (huge || (v.is_number_integer() && v.get<int64_t>() > hi)) {
+    *why = "too_large: " + v.dump() + " is above " + std::to_string(hi);
+    return false;
+  }
+  if (!v.is_number_integer() || v.get<int64_t>() < lo) {
+    *why = "must be an integer >= " + std::to_string(lo) + " (got " + v.dump() + ")";
+    return false;
+  }
+  *out = v.get<int64_t>();
+  return true;
+}
+
+}  // namespace
 
 SweepAxes load_sweep_file(const std::string& path) {
   std::ifstream f(path);
@@ -148,8 +256,10 @@ SweepAxes load_sweep_file(const std::string& path) {
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) bad("$." + it.key(), "unknown key");
   int world = 8;
   if (j.contains("world")) {
-    if (!j["world"].is_number_integer() || j["world"].get<int>() < 1) bad("$.world", "must be an integer >= 1");
-    else world = j["world"].get<int>();
+    int64_t w = 0;
+    std::string why;
+    if (!json_int(j["world"], 1, kMaxRanks, &w, &why)) bad("$.world", why);
+    else world = int(w), a.world = world;
   }
   if (!j.contains("layouts") || !j["layouts"].is_array() || j["layouts"].empty()) {
     bad("$.layouts", "must be a non-empty array");
@@ -179,14 +289,30 @@ SweepAxes load_sweep_file(const std::string& path) {
             bad(at + "." + it.key(), "unknown key");
         if (!e.contains("src") || !e["src"].is_object()) { bad(at + ".src", "must be an object such as {\"tp\": 2, \"dp\": 4}"); continue; }
         if (!e.contains("dest") || !e["dest"].is_object()) { bad(at + ".dest", "must be an object such as {\"tp\": 2, \"cp\": 2, \"dp\": 2}"); continue; }
+        bool sizes_ok = true;
         for (const char* side : {"src", "dest"})
-          for (auto it = e[side].begin(); it != e[side].end(); ++it)
-            if (!it->is_number_integer()) bad(at + "." + side + "." + it.key(), "must be an integer");
-        l.src = e["src"].get<std::map<std::string, int>>();
-        l.dest = e["dest"].get<std::map<std::string, int>>();
+          for (auto it = e[side].begin(); it != e[side].end(); ++it) {
+            int64_t v = 0;
+            std::string why;
+            if (!json_int(*it, 1, kMaxRanks, &v, &why)) {
+              bad(at + "." + side + "." + it.key(), why);
+              sizes_ok = false;
+            } else {
+              (side[0] == 's' ? l.src : l.dest)[it.key()] = int(v);
+            }
+          }
         if (e.contains("src_order")) l.src_order = e["src_order"].get<std::vector<std::string>>();
         if (e.contains("dest_order")) l.dest_order = e["dest_order"].get<std::vector<std::string>>();
-        if (e.contains("offset")) l.offset = e["offset"].get<int>();
+        if (e.contains("offset")) {
+          int64_t v = 0;
+          std::string why;
+          if (!json_int(e["offset"], 0, kMaxRanks, &v, &why)) {
+            bad(at + ".offset", why);
+            sizes_ok = false;
+          }
+          l.offset = int(v);
+        }
+        if (!sizes_ok) continue;
         l.name = e.contains("name") ? e["name"].get<std::string>() : layout_label(l);
         l.plan();  // validates (SPEC 3 rule ids)
         a.layouts.push_back(l);
@@ -218,16 +344,29 @@ SweepAxes load_sweep_file(const std::string& path) {
       const std::string at = "$.shapes[" + std::to_string(i) + "]";
       std::array<int64_t, 3> s{};
       bool ok = e.is_object();
+      if (!ok) bad(at, "must be an object {\"b\":..,\"s\":..,\"h\":..}");
+      for (auto it = ok ? e.begin() : e.end(); it != e.end(); ++it)
+        if (it.key() != "b" && it.key() != "s" && it.key() != "h") {
+          bad(at + "." + it.key(), "unknown key (a shape has b, s and h)");
+          ok = false;
+        }
       int k = 0;
       for (const char* d : {"b", "s", "h"}) {
-        if (!ok || !e.contains(d) || !e[d].is_number_integer() || e[d].get<int64_t>() < 1) {
-          bad(at + "." + d, "must be an integer >= 1");
+        if (!ok) break;
+        std::string why = "must be an integer >= 1";
+        if (!e.contains(d) || !json_int(e[d], 1, INT64_MAX, &s[size_t(k++)], &why)) {
+          bad(at + "." + d, why);
           ok = false;
-          break;
         }
-        s[size_t(k++)] = e[d].get<int64_t>();
       }
-      if (ok) a.shapes.push_back(s);
+      if (ok) {
+        try {
+          check_shape_fits(s, "shape");
+          a.shapes.push_back(s);
+        } catch (const Error& err) {
+          bad(at, err.rule() + ": " + err.what());
+        }
+      }
     }
   }
   a.mems.clear();

@@ -27,6 +27,7 @@ std::vector<LayoutCase> all_layouts(int world);    // every valid (src tp,dp) x 
 std::string layout_label(const LayoutCase& l);     // "tp2dp4-tp2cp2dp2"
 
 struct SweepAxes {
+  int world = 0;  // a sweep file's "world" (0: the file does not say)
   std::vector<LayoutCase> layouts;
   std::vector<std::array<int64_t, 3>> shapes;  // (b, s, h); b = encoder batch per rank
   std::vector<Layout> mems{Layout::bsh};
@@ -42,11 +43,20 @@ struct SweepPoint {
 };
 
 std::vector<SweepPoint> expand(const SweepAxes& axes);
+// How many points expand() would make, counted before making them: layouts x shapes x mems x
+// dtypes x strategies (Error("too_large") if that overflows).
+int64_t count_configs(const SweepAxes& axes);
+// Keeps the first of repeated entries on every axis and adds a note per repeat (what was
+// dropped, and why). The same name for two different layouts is Error("duplicate_layout_name"):
+// their results would share ids.
+void dedupe_axes(SweepAxes& axes, std::vector<std::string>* notes);
 
 // --layouts value: "seeds", "all" (needs world), a comma list of seed names, or a .json file.
 std::vector<LayoutCase> layouts_from_arg(const std::string& arg, int world);
-// "2x1024x4096,4x4096x4096" (b x s x h).
+// "2x1024x4096,4x4096x4096" (b x s x h), each a 64-bit integer >= 1; Error("too_large") when
+// b x s x h x 4 bytes overflows.
 std::vector<std::array<int64_t, 3>> parse_shapes(const std::string& arg);
+void check_shape_fits(const std::array<int64_t, 3>& bsh, const std::string& what);
 // Reads a sweep file (docs/sweep-file.md); Error("bad_sweep_file") lists every bad entry.
 SweepAxes load_sweep_file(const std::string& path);
 

@@ -1,0 +1,308 @@
+// Issue 12: every bad input a new user tried, one test each, through the bridge_bench binary
+// (exit code and the `error: <rule>:` line). Each runs in a temp dir it removes.
+// docs/bad-input.md lists the same cases with their rules.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_util.hpp"
+#include "comm/launch.hpp"
+
+namespace {
+
+using bbtest::Run;
+using bbtest::TempDir;
+
+// A small, fast host run: one layout, one shape, one strategy, no bare collectives.
+const std::string kSmall = " --backend=host --layouts=seed_fan_in_cp1 --mem=bsh --shapes=2x64x32 "
+                           "--strategies=fused --collectives=off --iters=1 --warmup=0";
+
+Run bench(const TempDir& d, const std::string& args, const std::string& env = "") {
+  return bbtest::run_in(d, (env.empty() ? "" : "env " + env + " ") + std::string(BB_BENCH_CLI) + " " + args);
+}
+
+// An error line for `rule`, and nothing ran (no "[1/N]" progress line).
+void expect_refused(const Run& r, const std::string& rule, const std::string& words = "") {
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("error: " + rule + ": " + words), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("[1/"), std::string::npos) << "a config ran before the refusal:\n" << r.err;
+}
+
+nlohmann::json results(const TempDir& d, const std::string& name = "o.json") {
+  return nlohmann::json::parse(d.read(name));
+}
+
+const char* kOld = "{\"old\": true}\n";
+
+// --- silent wrong results ---------------------------------------------------------------
+
+TEST(BadInput, ShapeProductOverflowIsTooLarge) {
+  TempDir d;
+  auto r = bench(d, "--backend=host --layouts=seed_fan_in_cp1 --mem=bsh --shapes=2x4294967296x4294967296 --json o.json");
+  expect_refused(r, "too_large", "shape 2x4294967296x4294967296");
+  EXPECT_FALSE(d.exists("o.json"));
+}
+
+TEST(BadInput, ShapeBeyond64BitsIsTooLargeNotACrash) {
+  TempDir d;
+  expect_refused(bench(d, "--backend=host --shapes=2x1099511627776x1099511627776 --json o.json"), "too_large");
+}
+
+TEST(BadInput, HugeBatchIsTooLargeAtOnce) {
+  TempDir d;
+  const auto t0 = std::chrono::steady_clock::now();
+  expect_refused(bench(d, "--backend=host --shapes=4611686018427387904x2x2 --json o.json"), "too_large");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 30.0);
+}
+
+TEST(BadInput, LayoutAtAnOffsetIsNeverAnUncheckedPass) {
+  TempDir d;
+  d.write("off.json", R"({"world": 12, "layouts": [{"src": {"tp": 2, "dp": 4}, "dest": {"tp": 2, "cp": 2, "dp": 2},
+      "offset": 4}], "shapes": [{"b": 2, "s": 64, "h": 32}], "strategies": ["reference"], "memory_layouts": ["bsh"]})");
+  auto r = bench(d, "--layouts=off.json --world=12 --backend=host --collectives=off --iters=1 --warmup=0 --json o.json");
+  ASSERT_TRUE(r.code == 0 || r.code == 1) << r.err;
+  auto j = results(d);
+  // Rank 0 is outside the bridge: a pass must carry the bridge's own checks and phases.
+  for (const auto& c : j["configs"]) {
+    EXPECT_TRUE(c["correct"].get<bool>());
+    EXPECT_GT(c["check"]["elements_checked"].get<int64_t>(), 0) << c["id"];
+    EXPECT_FALSE(c["phases"].empty()) << c["id"];
+    EXPECT_GT(c["bytes_per_rank"].get<int64_t>(), 0) << c["id"];
+  }
+  for (const auto& f : j["failures"]) EXPECT_EQ(f["rule"], "incomplete_check") << f;
+  EXPECT_EQ(j["configs"].size() + j["failures"].size(), 1u);
+}
+
+TEST(BadInput, SweepFileWorldBeyond32BitsIsTooLarge) {
+  TempDir d;
+  d.write("w.json", R"({"world": 4294967304, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 32}]})");
+  expect_refused(bench(d, "--backend=host --layouts=w.json --json o.json"), "bad_sweep_file");
+  EXPECT_NE(bench(d, "--backend=host --layouts=w.json").err.find("$.world: too_large: 4294967304"), std::string::npos);
+}
+
+TEST(BadInput, WorldFlagBeyond32BitsIsTooLarge) {
+  TempDir d;
+  expect_refused(bench(d, "--backend=host --world=4294967304"), "too_large", "--world is 4294967304");
+}
+
+TEST(BadInput, DuplicateStrategiesRunOnceAndSaySo) {
+  TempDir d;
+  auto r = bench(d, kSmall + " --strategies=fused,fused --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("note: strategies lists fused 2 times; it runs once"), std::string::npos) << r.err;
+  auto j = results(d);
+  ASSERT_EQ(j["configs"].size(), 1u);
+  EXPECT_EQ(j["configs"][0]["repetition_medians_ms"].size(), 1u) << "the duplicate counted as a repetition";
+  EXPECT_EQ(d.entries(), 1u) << "the output probe or the atomic write left a file behind";
+}
+
+// --- crashes and blow-ups -----------------------------------------------------------------
+
+TEST(BadInput, DestBytesOverflowSkipsOnlyThatConfig) {
+  TempDir d;
+  // 2^60 x 1 x 1 passes the shape check (x4 bytes fits), but fan-in doubles the dest batch:
+  // 2^62 bytes, and one rank's buffers (16 x that) do not fit in 64 bits.
+  auto r = bench(d, "--backend=host --layouts=seed_fan_in_cp1 --mem=bsh --strategies=fused "
+                    "--shapes=1152921504606846976x1x1,2x64x32 --collectives=off --iters=1 --warmup=0 --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("skip seed_fan_in_cp1/bsh/bf16/b1152921504606846976.s1.h1/fused: too_large: "), std::string::npos)
+      << r.err;
+  auto j = results(d);
+  EXPECT_EQ(j["configs"].size(), 1u);
+  ASSERT_EQ(j["skipped"].size(), 1u);
+  EXPECT_EQ(j["skipped"][0]["rule"], "too_large");
+}
+
+TEST(BadInput, BadFilterRegexIsBadFlag) {
+  TempDir d;
+  d.write("o.json", kOld);
+  expect_refused(bench(d, kSmall + " --benchmark_filter='(' --json o.json"), "bad_flag", "--benchmark_filter='('");
+  EXPECT_EQ(d.read("o.json"), kOld);
+}
+
+TEST(BadInput, HugeWorldSweepIsCountedAndRefused) {
+  TempDir d;
+  expect_refused(bench(d, "--backend=host --layouts=all --world=100000 --json o.json"), "too_many_configs");
+}
+
+TEST(BadInput, MaxConfigsSetsTheCap) {
+  TempDir d;
+  expect_refused(bench(d, "--backend=host --layouts=all --max-configs=5 --json o.json"), "too_many_configs",
+                 "the sweep has ");
+  expect_refused(bench(d, "--backend=host --max-configs=0"), "bad_flag");
+}
+
+TEST(BadInput, SweepFileOfIdenticalLayoutsIsDeduped) {
+  TempDir d;
+  std::string layouts;
+  for (int i = 0; i < 100000; ++i) layouts += std::string(i ? "," : "") + "{\"src\": {\"tp\": 2, \"dp\": 4}, \"dest\": {\"tp\": 4, \"dp\": 2}}";
+  d.write("many.json", "{\"layouts\": [" + layouts + "], \"shapes\": [{\"b\": 2, \"s\": 64, \"h\": 32}], "
+                       "\"strategies\": [\"fused\"], \"memory_layouts\": [\"bsh\"]}");
+  auto r = bench(d, "--backend=host --layouts=many.json --collectives=off --iters=1 --warmup=0 --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err.substr(0, 2000);
+  EXPECT_NE(r.err.find("100000 times; it runs once"), std::string::npos) << r.err.substr(0, 2000);
+  EXPECT_EQ(results(d)["configs"].size(), 1u);
+}
+
+// --- lost or stale results ------------------------------------------------------------------
+
+TEST(BadInput, MissingOutputDirectoryIsRefusedUpFront) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --json " + d.file("no/such/dir/x.json")), "bad_output", "--json=");
+  EXPECT_FALSE(d.exists("no"));
+}
+
+TEST(BadInput, UnwritableOutputIsRefusedUpFront) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --json /proc/bb_results.json"), "bad_output", "--json=/proc/bb_results.json");
+  expect_refused(bench(d, kSmall + " --json " + d.path()), "bad_output");  // a directory
+}
+
+TEST(BadInput, ConfigsOverTheMemoryBudgetAreRecordedSkips) {
+  TempDir d;
+  auto r = bench(d, "--backend=host --layouts=seed_fan_in_cp1 --mem=bsh --strategies=fused --shapes=100000x100000x100000 "
+                    "--iters=1 --warmup=0 --json o.json");
+  ASSERT_NE(r.code, -1) << "crashed:\n" << r.err;
+  ASSERT_TRUE(d.exists("o.json")) << "the refusals must be recorded:\n" << r.err;
+  auto j = results(d);
+  ASSERT_FALSE(j["skipped"].empty()) << j.dump(1);
+  EXPECT_EQ(j["skipped"][0]["rule"], "out_of_memory_budget");
+  EXPECT_TRUE(j["configs"].empty());
+  EXPECT_EQ(r.code, 1) << "nothing was measured: not a pass";
+}
+
+TEST(BadInput, FilterMatchingNothingLeavesTheResultsFileAlone) {
+  TempDir d;
+  d.write("o.json", kOld);
+  expect_refused(bench(d, kSmall + " --benchmark_filter=nomatch --json o.json"), "nothing_to_run");
+  EXPECT_EQ(d.read("o.json"), kOld);
+}
+
+TEST(BadInput, EmptyLayoutsIsBadFlag) {
+  TempDir d;
+  d.write("o.json", kOld);
+  expect_refused(bench(d, "--backend=host --layouts= --json o.json"), "bad_flag", "--layouts is empty");
+  EXPECT_EQ(d.read("o.json"), kOld);
+}
+
+TEST(BadInput, ListingTestsHasNoSideEffects) {
+  TempDir d;
+  d.write("o.json", kOld);
+  auto r = bench(d, kSmall + " --benchmark_list_tests --json o.json");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("bridge/seed_fan_in_cp1/bsh/bf16/b2.s64.h32/fused"), std::string::npos) << r.out;
+  EXPECT_EQ(d.read("o.json"), kOld);
+  EXPECT_EQ(d.entries(), 1u) << "listing wrote files";
+}
+
+TEST(BadInput, HelpHasNoSideEffects) {
+  TempDir d;
+  auto r = bench(d, "--help --json o.json");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("usage: bridge_bench"), std::string::npos);
+  EXPECT_EQ(d.entries(), 0u);
+}
+
+TEST(BadInput, NegativeRepetitionsIsBadFlag) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --benchmark_repetitions=-1"), "bad_flag", "--benchmark_repetitions needs an integer >= 1");
+  expect_refused(bench(d, kSmall + " --benchmark_repetitions=100000"), "too_large");
+}
+
+TEST(BadInput, UnknownKeyInASweepShapeIsReported) {
+  TempDir d;
+  d.write("s.json", R"({"layouts": ["seed_fan_in_cp1"], "shapes": [{"b": 2, "s": 64, "h": 32, "batch": 4}]})");
+  auto r = bench(d, "--backend=host --layouts=s.json");
+  expect_refused(r, "bad_sweep_file");
+  EXPECT_NE(r.err.find("$.shapes[0].batch: unknown key"), std::string::npos) << r.err;
+}
+
+TEST(BadInput, DuplicateShapesRunOnceAndSaySo) {
+  TempDir d;
+  auto r = bench(d, kSmall + " --shapes=2x64x32,2x64x32 --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("note: shapes lists 2x64x32 2 times; it runs once"), std::string::npos) << r.err;
+  EXPECT_EQ(results(d)["configs"].size(), 1u);
+}
+
+TEST(BadInput, EverySkippedConfigIsNothingToRun) {
+  TempDir d;
+  d.write("o.json", kOld);
+  // Fan-out by 2 needs an even src batch: the only config is skipped.
+  auto r = bench(d, "--backend=host --layouts=seed_fan_out_cp2 --mem=bsh --strategies=fused --shapes=3x64x32 --json o.json");
+  expect_refused(r, "nothing_to_run", "every config was skipped");
+  EXPECT_NE(r.err.find("batch_not_divisible"), std::string::npos) << r.err;
+  EXPECT_EQ(d.read("o.json"), kOld);
+}
+
+// --- misleading or missing ------------------------------------------------------------------
+
+TEST(BadInput, GpuBackendsWithoutAGpuAreNoGpu) {
+  if (bb::gpu_count() > 0) GTEST_SKIP() << "a GPU is present";
+  TempDir d;
+  expect_refused(bench(d, "--backend=nccl --json o.json"), "no_gpu");
+  expect_refused(bench(d, "--backend=emulate --json o.json"), "no_gpu");
+}
+
+TEST(BadInput, GraphModeOnHostIsRefusedUpFront) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --mode=graph --json o.json"), "graph_unsupported", "--mode=graph needs --backend=nccl");
+}
+
+TEST(BadInput, CuptiOnWithHostIsRefused) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --cupti=on --json o.json"), "cupti_unavailable");
+}
+
+TEST(BadInput, WorldListIsNotAdvertisedAndRefused) {
+  TempDir d;
+  expect_refused(bench(d, "--backend=host --world=8,16"), "bad_flag", "--world takes one size per run");
+  EXPECT_EQ(bench(d, "--help").out.find("8[,16]"), std::string::npos);
+}
+
+TEST(BadInput, SweepFileWorldSetsTheRunsWorld) {
+  TempDir d;
+  d.write("w12.json", R"({"world": 12, "layouts": [{"src": {"tp": 2, "dp": 6}, "dest": {"tp": 4, "dp": 3}}],
+      "shapes": [{"b": 2, "s": 64, "h": 32}], "strategies": ["fused"], "memory_layouts": ["bsh"]})");
+  auto r = bench(d, "--backend=host --layouts=w12.json --collectives=off --iters=1 --warmup=0 --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(results(d)["environment"]["world"], 12);
+  expect_refused(bench(d, "--backend=host --layouts=w12.json --world=8"), "world_mismatch");
+}
+
+TEST(BadInput, HostBackendUnderMpiIsRefused) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --json o.json", "OMPI_COMM_WORLD_SIZE=8 OMPI_COMM_WORLD_RANK=0"), "bad_launch",
+                 "--backend=host runs all ranks as threads");
+  expect_refused(bench(d, kSmall, "SLURM_STEP_NUM_TASKS=4 SLURM_PROCID=1 SLURM_LOCALID=1"), "bad_launch");
+  expect_refused(bench(d, kSmall, "WORLD_SIZE=2 RANK=1 LOCAL_RANK=1"), "bad_launch");
+  EXPECT_FALSE(d.exists("o.json"));
+}
+
+TEST(BadInput, ResultsRecordLaunchEnvironmentAndBuild) {
+  TempDir d;
+  auto r = bench(d, kSmall + " --json o.json", "NCCL_DEBUG=WARN CUDA_VISIBLE_DEVICES=");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto env = results(d)["environment"];
+  EXPECT_EQ(env["launch"]["mode"], "single");
+  ASSERT_EQ(env["launch"]["ranks"].size(), 8u);
+  EXPECT_EQ(env["launch"]["ranks"][7]["rank"], 7);
+  EXPECT_FALSE(env["launch"]["ranks"][7]["host"].get<std::string>().empty());
+  EXPECT_EQ(env["env"]["NCCL_DEBUG"], "WARN");
+  EXPECT_EQ(env["env"]["CUDA_VISIBLE_DEVICES"], "");
+  EXPECT_TRUE(env["env_set_by_suite"].is_object());
+  EXPECT_TRUE(results(d)["aborted"].is_null());
+  EXPECT_EQ(env["git_commit"], env["build"]["commit"]);
+  EXPECT_EQ(env["build"]["build_type"], BB_BUILD_TYPE);
+  EXPECT_FALSE(env["build"]["cxx_compiler"].get<std::string>().empty());
+}
+
+TEST(BadInput, BenchFlagValuesAreRangeChecked) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --iters=99999999999"), "too_large", "--iters is 99999999999");
+  expect_refused(bench(d, kSmall + " --iters=0"), "bad_flag");
+}
+
+}  // namespace
