@@ -199,6 +199,30 @@ class RoundTrip {
     }
     c.ok = c.failing_ranks.empty();
     res_.peak_bytes = int64_t(world_.max_over_ranks(double(res_.peak_bytes)));
+    agree_on_work();
+  }
+
+  // What each phase did, agreed over the world (the largest over the ranks), so a layout at an
+  // offset, or a world larger than the bridge, reports what the bridge's ranks did and not what
+  // rank 0 (maybe outside it) did. Strings travel as their index in a fixed vocabulary.
+  void agree_on_work() {
+    static const std::vector<std::string> kinds{"", "local", "collective"};
+    static const std::vector<std::string> ops{"", "copy", "all_gather", "all_reduce", "all_to_all", "send_recv"};
+    auto code = [](const std::vector<std::string>& v, const std::string& x) {
+      const auto it = std::find(v.begin(), v.end(), x);
+      if (it == v.end()) throw Error("internal_error", "phase work: unknown name '" + x + "'");
+      return double(it - v.begin());
+    };
+    for (auto& w : res_.work) {
+      w.used = world_.max_over_ranks(w.used ? 1.0 : 0.0) > 0;
+      if (!w.used) continue;
+      w.kind = kinds[size_t(world_.max_over_ranks(code(kinds, w.kind)))];
+      w.op = ops[size_t(world_.max_over_ranks(code(ops, w.op)))];
+      w.group_size = int(world_.max_over_ranks(double(w.group_size)));
+      w.bytes = int64_t(world_.max_over_ranks(double(w.bytes)));
+      w.coll_bytes = int64_t(world_.max_over_ranks(double(w.coll_bytes)));
+      w.bus_factor = world_.max_over_ranks(w.bus_factor);
+    }
   }
 
   // Restores buffer set `it`'s outputs (a strategy may re-point them) and makes it current.
