@@ -64,26 +64,46 @@ inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const L
   return out;
 }
 
-inline void expect_skew_excluded(const std::string& backend, const Layout& l, const bb::BridgeShape& sh) {
+// One attempt: true when every phase median and the total held; prints what it saw.
+inline bool skew_excluded_once(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
+                               std::string* why) {
   const double delay = 2.0;
   auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::isolated, 15, 2, delay);
-  ASSERT_EQ(late.total.size(), 30u);
+  EXPECT_EQ(late.total.size(), 30u);
   std::printf("[ info ] %s isolated: skew median undelayed %.3f ms, delayed %.3f ms\n", backend.c_str(), med(plain.skew),
               med(late.skew));
+  // The skew itself is not noise: the delay must show in it every time.
   EXPECT_GT(med(late.skew), 0.9 * delay) << "the injected delay must show as launch skew";
   EXPECT_LT(med(plain.skew), 0.5 * delay);
+  bool ok = true;
   int checked = 0;
+  auto within = [&](const char* name, double a, double b) {
+    std::printf("[ info ] %s isolated %-10s undelayed %.3f ms, delayed %.3f ms (%+.1f%%)\n", backend.c_str(), name, a, b,
+                a > 0 ? 100.0 * (b / a - 1) : 0.0);
+    if (std::abs(b - a) <= 0.05 * a + 0.05) return;
+    ok = false;
+    *why += std::string(" ") + name;
+  };
   for (int k = 0; k < bb::kPhaseCount; ++k) {
     if (!plain.used[size_t(k)]) continue;
-    const double a = med(plain.phase[size_t(k)]), b = med(late.phase[size_t(k)]);
-    std::printf("[ info ] %s isolated %-10s undelayed %.3f ms, delayed %.3f ms (%+.1f%%)\n", backend.c_str(),
-                bb::phase_name(bb::Phase(k)), a, b, a > 0 ? 100.0 * (b / a - 1) : 0.0);
-    EXPECT_LE(std::abs(b - a), 0.05 * a + 0.05) << bb::phase_name(bb::Phase(k)) << ": the delay leaked into the phase";
+    within(bb::phase_name(bb::Phase(k)), med(plain.phase[size_t(k)]), med(late.phase[size_t(k)]));
     ++checked;
   }
   EXPECT_GE(checked, 3);
-  const double ta = med(plain.total), tb = med(late.total);
-  EXPECT_LE(std::abs(tb - ta), 0.05 * ta + 0.05) << "total";
+  within("total", med(plain.total), med(late.total));
+  return ok;
+}
+
+// A leak of the delay is systematic (2 ms in the first collective, every iteration); machine
+// noise only ever breaks the equality. So a noisy attempt is repeated, up to three times, and
+// one clean attempt proves the method; a real leak fails all three.
+inline void expect_skew_excluded(const std::string& backend, const Layout& l, const bb::BridgeShape& sh) {
+  std::string why;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    if (skew_excluded_once(backend, l, sh, &why)) return;
+    std::printf("[ info ] attempt %d: outside 5%% + 50 us:%s\n", attempt, why.c_str());
+  }
+  ADD_FAILURE() << "the injected delay leaked into phases in 3 of 3 attempts:" << why;
 }
 
 inline void expect_streaming_reports_skew(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
