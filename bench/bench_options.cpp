@@ -12,7 +12,7 @@ const char* kBenchUsage =
     "  --world=8[,16]                     world size(s) for --layouts=all (seed layouts are 8 ranks)\n"
     "  --layouts=seeds|all|NAME,..|FILE.json\n"
     "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
-    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=reference,fused\n"
+    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=all|NAME,.. (all: every registered strategy)\n"
     "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
     "                                     graph: replay each round trip as a CUDA graph (nccl backend)\n"
     "                                     profile: one timed round trip per config, for nsys\n"
@@ -84,7 +84,7 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
       o.dtypes.clear();
       for (const auto& d : split(v)) o.dtypes.push_back(parse_dtype(d));
     } else if (f == "--strategies") {
-      o.strategies = split(v);
+      o.strategies = v == "all" ? strategy_names() : split(v);
       for (const auto& s : o.strategies) make_strategy(s);
     } else if (f == "--iters") {
       o.iterations = to_int(f, v, 1);
