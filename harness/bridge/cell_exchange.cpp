@@ -140,18 +140,49 @@ std::vector<int64_t> slots(const ExchangeSide& s, const std::vector<CellMove>& c
 
 }  // namespace
 
+namespace {
+
+// Where one peer's cells sit in a tensor when they form a single contiguous run there (every
+// cell of a bsh tensor is contiguous, and consecutive cells often continue each other): then
+// they are sent from, or received into, the tensor itself and need no packing. nullptr if not.
+char* run_in(const TensorRef& t, const std::vector<CellMove>& cells, int peer, bool sending, int64_t L) {
+  if (t.layout != Layout::bsh && t.b != 1) return nullptr;
+  const int64_t cb = L * t.row_bytes();
+  char* start = nullptr;
+  int64_t k = 0;
+  for (const auto& m : cells) {
+    if ((sending ? m.to : m.from) != peer) continue;
+    char* at = sending ? t.at(m.from_row, m.from_pos * L) : t.at(m.to_row, m.to_pos * L);
+    if (!start) start = at;
+    if (at != start + k++ * cb) return nullptr;
+  }
+  return start;
+}
+
+}  // namespace
+
 void run_exchange(RankBridge& rb, const ExchangeSide& s, const TensorRef& in, const TensorRef& out, int64_t L,
                   Phase pack, Phase comm, Phase unpack) {
   auto& B = rb.buf();
+  const size_t n = s.group.size();
   // Packed cells are [slots, L, h] in bsh: each cell one contiguous run.
   TensorRef sendbuf = rb.tensor(s.send_slots() ? B.ws.at("send") : nullptr, s.send_slots(), L, Layout::bsh);
   TensorRef recvbuf = rb.tensor(s.recv_slots() ? B.ws.at("recv") : nullptr, s.recv_slots(), L, Layout::bsh);
+  // Send/recv: a peer whose cells are one run of the tensor skips the staging buffer.
+  std::vector<char*> direct_send(n, nullptr), direct_recv(n, nullptr);
+  if (s.form == ExchangeForm::send_recv)
+    for (size_t k = 0; k < n; ++k) {
+      if (s.send_cells[k]) direct_send[k] = run_in(in, s.sends, s.group[k], true, L);
+      if (s.recv_cells[k]) direct_recv[k] = run_in(out, s.recvs, s.group[k], false, L);
+    }
+  auto peer_of = [&](int world_rank) { return size_t(std::find(s.group.begin(), s.group.end(), world_rank) - s.group.begin()); };
   // 1. One launch: the cells this rank holds go straight to the output, the ones it sends are packed.
   std::vector<CopySegment> segs;
   for (const auto& m : s.local) copy_cell(segs, out, m.to_row, m.to_pos * L, in, m.from_row, m.from_pos * L, L);
   const auto send_at = slots(s, s.sends, true);
   for (size_t i = 0; i < s.sends.size(); ++i)
-    copy_cell(segs, sendbuf, send_at[i], 0, in, s.sends[i].from_row, s.sends[i].from_pos * L, L);
+    if (!direct_send[peer_of(s.sends[i].to)])
+      copy_cell(segs, sendbuf, send_at[i], 0, in, s.sends[i].from_row, s.sends[i].from_pos * L, L);
   if (!segs.empty()) {
     rb.enter(pack);
     rb.local(segs);
@@ -170,14 +201,14 @@ void run_exchange(RankBridge& rb, const ExchangeSide& s, const TensorRef& in, co
       std::vector<P2POp> ops;
       char* sp = static_cast<char*>(sendbuf.ptr);
       char* rp = static_cast<char*>(recvbuf.ptr);
-      for (size_t k = 0; k < s.group.size(); ++k) {
-        if (const int64_t n = s.send_cells[k]) {
-          ops.push_back({P2POp::send, int(k), sp, size_t(n * cb)});
-          sp += n * cb;
+      for (size_t k = 0; k < n; ++k) {
+        if (const int64_t m = s.send_cells[k]) {
+          ops.push_back({P2POp::send, int(k), direct_send[k] ? direct_send[k] : sp, size_t(m * cb)});
+          sp += m * cb;
         }
-        if (const int64_t n = s.recv_cells[k]) {
-          ops.push_back({P2POp::recv, int(k), rp, size_t(n * cb)});
-          rp += n * cb;
+        if (const int64_t m = s.recv_cells[k]) {
+          ops.push_back({P2POp::recv, int(k), direct_recv[k] ? direct_recv[k] : rp, size_t(m * cb)});
+          rp += m * cb;
         }
       }
       rb.send_recv(c, ops);
@@ -187,7 +218,8 @@ void run_exchange(RankBridge& rb, const ExchangeSide& s, const TensorRef& in, co
   segs.clear();
   const auto recv_at = slots(s, s.recvs, false);
   for (size_t i = 0; i < s.recvs.size(); ++i)
-    copy_cell(segs, out, s.recvs[i].to_row, s.recvs[i].to_pos * L, recvbuf, recv_at[i], 0, L);
+    if (!direct_recv[peer_of(s.recvs[i].from)])
+      copy_cell(segs, out, s.recvs[i].to_row, s.recvs[i].to_pos * L, recvbuf, recv_at[i], 0, L);
   if (!segs.empty()) {
     rb.enter(unpack);
     rb.local(segs);

@@ -2,7 +2,9 @@
 // One rank's side of a cell exchange (harness/plan/exchange.hpp), shared by the strategies that
 // move only the cells a rank lacks (p2p, alltoall): what it copies locally, packs for each peer,
 // receives and unpacks, over the communicator of its exchange group. Packing and unpacking are
-// each one segment-list copy (one kernel launch); the exchange is one collective call.
+// each one segment-list copy (one kernel launch), and the exchange is one collective call; with
+// send/recv, a peer's cells that form one contiguous run of the tensor (bsh rows often do) are
+// sent from or received into the tensor itself, with no staging copy.
 #include <functional>
 #include <vector>
 
