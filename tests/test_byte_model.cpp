@@ -177,3 +177,50 @@ TEST(MinimumBytes, SeedLayouts) {
 }
 
 }  // namespace
+
+namespace {
+
+// alltoall takes both of its forms somewhere, and pads only where padding still beats the
+// reference: per direction, its bytes (max over ranks) stay below the reference's whenever it
+// pads. Pure byte models, no runs: every plan of worlds 1..16.
+TEST(AllToAllForms, PadOnlyWhereItBeatsTheReferenceAndFallBackElsewhere) {
+  const auto a2a = bb::make_strategy("alltoall"), ref = bb::make_strategy("reference");
+  int padded = 0, fallback = 0, uniform = 0;
+  for (int world = 1; world <= 16; ++world)
+    for (const auto& l : plans_of(world)) {
+      const bb::Plan p = bbtest::plan_of(l);
+      bb::BridgeShape sh;
+      sh.b = 2 * bb::unit_src_batch(p);
+      sh.s = 2 * p.dest_cp;
+      sh.h = 3;
+      for (bool fwd : {true, false}) {
+        const std::vector<bb::Phase> ref_phases =
+            fwd ? std::vector<bb::Phase>{bb::Phase::fwd_comm} : std::vector<bb::Phase>{bb::Phase::bwd_cp, bb::Phase::bwd_comm};
+        const bb::Phase ph = fwd ? bb::Phase::fwd_comm : bb::Phase::bwd_comm;
+        int64_t mine = 0, theirs = 0, pad = 0;
+        std::string op;
+        for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
+          const auto m = a2a->byte_model(p, sh, r)[size_t(ph)];
+          mine = std::max(mine, m.bytes);
+          pad = std::max(pad, m.padding);
+          if (!m.op.empty()) op = m.op;
+          const auto rm = ref->byte_model(p, sh, r);
+          int64_t t = 0;
+          for (auto q : ref_phases) t += rm[size_t(q)].bytes;
+          theirs = std::max(theirs, t);
+        }
+        if (op == "all_to_all" && pad > 0) {
+          ++padded;
+          EXPECT_LT(mine, theirs) << "padded all-to-all moves more than the reference, world " << world;
+        }
+        if (op == "all_to_all" && pad == 0) ++uniform;
+        if (op == "send_recv") ++fallback;
+      }
+    }
+  std::printf("alltoall directions: %d uniform, %d padded, %d grouped send/recv\n", uniform, padded, fallback);
+  EXPECT_GT(uniform, 0);
+  EXPECT_GT(padded, 0);
+  EXPECT_GT(fallback, 0);
+}
+
+}  // namespace
