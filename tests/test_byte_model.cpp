@@ -11,6 +11,7 @@
 #include "counting_comm.hpp"
 #include "plan/audit.hpp"
 #include "plan/exchange.hpp"
+#include "results/results.hpp"
 #include "results/sweep.hpp"
 
 namespace {
@@ -221,6 +222,36 @@ TEST(AllToAllForms, PadOnlyWhereItBeatsTheReferenceAndFallBackElsewhere) {
   EXPECT_GT(uniform, 0);
   EXPECT_GT(padded, 0);
   EXPECT_GT(fallback, 0);
+}
+
+}  // namespace
+
+namespace {
+
+// The results writer's byte model on the seeds: issue 10's measured numbers (S = one src rank's
+// tensor): fan-in CP2 reference 3S, fused 2S, minimum S; fan-out CP2 reference S, the others
+// 3S/4 = the minimum; fan-in CP1 all S. p2p and alltoall move exactly the minimum there.
+TEST(ByteModelJson, SeedNumbers) {
+  bb::BridgeShape sh;
+  sh.b = 4;
+  sh.s = 64;
+  sh.h = 8;
+  const double S = double(sh.b * sh.s * sh.h * 2);
+  const std::map<std::string, std::array<double, 3>> want{{"reference", {3, 1, 1}},
+                                                          {"fused", {2, 0.75, 1}},
+                                                          {"p2p", {1, 0.75, 1}},
+                                                          {"alltoall", {1, 0.75, 1}}};
+  const double minimum[] = {1, 0.75, 1};
+  const auto seeds = bb::seed_layouts();
+  for (const auto& [name, w] : want)
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      const auto j = bb::byte_model_json(seeds[i].plan(), sh, *bb::make_strategy(name));
+      EXPECT_DOUBLE_EQ(j["comm_bytes_per_rank"].get<double>() / S, w[i]) << name << " " << seeds[i].name;
+      EXPECT_DOUBLE_EQ(j["min_bytes_per_rank"].get<double>() / S, minimum[i]) << seeds[i].name;
+      EXPECT_EQ(j["padding_bytes_per_rank"].get<int64_t>(), 0);
+      if (name == "alltoall")  // uniform on the seeds: NCCL's own all-to-all runs
+        for (const auto& ph : j["phases"]) EXPECT_EQ(ph["op"], "all_to_all") << seeds[i].name;
+    }
 }
 
 }  // namespace
