@@ -48,8 +48,11 @@ PhaseBytes ExchangeSide::bytes(int64_t cell_bytes) const {
 ExchangeSide exchange_side(const Plan& p, const BridgeShape& sh, bool forward, const std::vector<CellMove>& moves,
                            int rank, const AllToAllChoice& choice) {
   ExchangeSide s;
-  for (const auto& g : exchange_groups(p))
-    if (std::find(g.begin(), g.end(), rank) != g.end()) s.group = g;
+  const ExchangeGroups eg = exchange_groups(p);
+  s.on_cp = forward ? eg.forward_on_cp : eg.backward_on_cp;
+  if (s.on_cp) s.group = *p.cp_group_of(rank);
+  for (const auto& g : eg.groups)
+    if (!s.on_cp && std::find(g.begin(), g.end(), rank) != g.end()) s.group = g;
   const int n = int(s.group.size());
   auto index = [&](int world_rank) {
     auto it = std::find(s.group.begin(), s.group.end(), world_rank);
@@ -189,7 +192,7 @@ void run_exchange(RankBridge& rb, const ExchangeSide& s, const TensorRef& in, co
   }
   // 2. One collective call for the whole direction.
   if (s.form != ExchangeForm::none) {
-    Comm& c = *rb.gather_comm();
+    Comm& c = *(s.on_cp ? rb.cp_comm() : rb.gather_comm());
     if (c.world_ranks() != s.group)
       throw Error("exchange_group_mismatch", "the exchange communicator is not the exchange group of world rank " +
                                                  std::to_string(rb.rank()));

@@ -28,6 +28,7 @@ using AllToAllChoice = std::function<bool(const Plan& p, const BridgeShape& sh, 
 struct ExchangeSide {
   ExchangeForm form = ExchangeForm::none;
   std::vector<int> group;                  // world ranks of the exchange communicator, in order
+  bool on_cp = false;                      // that communicator is the plan's CP group (cp_comm)
   std::vector<CellMove> local, sends, recvs;  // sends by (to, ...), recvs by (from, ...)
   std::vector<int64_t> send_cells, recv_cells;  // per index in `group`
   int64_t block_cells = 0;                 // all_to_all: cells per block, padding included
@@ -40,8 +41,8 @@ struct ExchangeSide {
   PhaseBytes bytes(int64_t cell_bytes) const;
 };
 
-// This rank's side of `moves` (one direction), in its group of exchange_groups(p). `choice`
-// empty: always send/recv.
+// This rank's side of `moves` (one direction), in its group of exchange_groups(p) (its CP group
+// where the direction runs on the CP communicator). `choice` empty: always send/recv.
 ExchangeSide exchange_side(const Plan& p, const BridgeShape& sh, bool forward, const std::vector<CellMove>& moves,
                            int rank, const AllToAllChoice& choice);
 

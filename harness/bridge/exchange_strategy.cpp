@@ -31,10 +31,11 @@ class CellExchangeStrategy final : public Strategy {
     if (int64_t n = std::max(e.fwd.recv_slots(), e.bwd.recv_slots())) ws.push_back({"recv", n * cb});
     return ws;
   }
-  std::vector<std::vector<int>> gather_groups(const Plan& p) const override { return exchange_groups(p); }
+  std::vector<std::vector<int>> gather_groups(const Plan& p) const override { return exchange_groups(p).groups; }
 
   std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const override {
     const int64_t cb = cell_bytes(p, sh.s, sh.h, int64_t(dtype_size(sh.dtype)));
+    const ExchangeGroups eg = exchange_groups(p);
     std::vector<CollectiveUse> v;
     for (bool fwd : {true, false}) {
       int64_t msg = 0;
@@ -49,7 +50,7 @@ class CellExchangeStrategy final : public Strategy {
       }
       if (any)
         v.push_back({fwd ? Phase::fwd_comm : Phase::bwd_comm, a2a ? CollOp::all_to_all : CollOp::send_recv,
-                     exchange_groups(p), msg});
+                     (fwd ? eg.forward_on_cp : eg.backward_on_cp) ? p.cp_groups : eg.groups, msg});
     }
     return v;
   }

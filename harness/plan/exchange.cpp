@@ -146,26 +146,65 @@ MinCells min_cells(const Plan& p, int r, int64_t b) {
   return m;
 }
 
-std::vector<std::vector<int>> exchange_groups(const Plan& p) {
-  const int64_t b = unit_src_batch(p);
+namespace {
+
+// Connected components (each sorted, every grid rank in one) of the pairs of the given moves.
+std::vector<std::vector<int>> components(const Plan& p, const std::vector<const std::vector<CellMove>*>& dirs) {
   std::vector<int> parent(size_t(p.size()));
   std::iota(parent.begin(), parent.end(), 0);
   auto find = [&](int x) {
     while (parent[size_t(x)] != x) x = parent[size_t(x)] = parent[size_t(parent[size_t(x)])];
     return x;
   };
-  auto moves = forward_exchange(p, b);
-  const auto bwd = backward_exchange(p, b);
-  moves.insert(moves.end(), bwd.begin(), bwd.end());
-  for (const auto& m : moves) {
-    const int a = find(m.from - p.offset()), z = find(m.to - p.offset());
-    if (a != z) parent[size_t(std::max(a, z))] = std::min(a, z);
-  }
+  for (const auto* moves : dirs)
+    for (const auto& m : *moves) {
+      const int a = find(m.from - p.offset()), z = find(m.to - p.offset());
+      if (a != z) parent[size_t(std::max(a, z))] = std::min(a, z);
+    }
   std::map<int, std::vector<int>> comps;
   for (int x = 0; x < p.size(); ++x) comps[find(x)].push_back(x + p.offset());
   std::vector<std::vector<int>> out;
   for (auto& [root, g] : comps) out.push_back(g);
   return out;
+}
+
+// The largest group, among `groups`, that a direction's link pairs use (0: none cross the link).
+int largest_used(const std::vector<std::vector<int>>& groups, const std::vector<CellMove>& moves) {
+  int n = 0;
+  for (const auto& m : moves)
+    if (m.from != m.to)
+      for (const auto& g : groups)
+        if (std::find(g.begin(), g.end(), m.to) != g.end()) n = std::max(n, int(g.size()));
+  return n;
+}
+
+}  // namespace
+
+ExchangeGroups exchange_groups(const Plan& p) {
+  const int64_t b = unit_src_batch(p);
+  const auto fwd = forward_exchange(p, b), bwd = backward_exchange(p, b);
+  // May a direction run on the CP communicator (every pair inside one CP group)?
+  auto fits_cp = [&](const std::vector<CellMove>& moves) {
+    if (p.dest_cp == 1) return false;
+    for (const auto& m : moves)
+      if (m.from != m.to && !in(p.cp_group_of(m.to), m.from)) return false;
+    return true;
+  };
+  // Of the allowed assignments, the one whose directions run on the smallest groups (summed);
+  // the strategy communicator holds the pairs of the directions not on CP.
+  ExchangeGroups best;
+  int best_cost = -1;
+  for (bool f_cp : {false, true})
+    for (bool b_cp : {false, true}) {
+      if ((f_cp && !fits_cp(fwd)) || (b_cp && !fits_cp(bwd))) continue;
+      std::vector<const std::vector<CellMove>*> own;
+      if (!f_cp) own.push_back(&fwd);
+      if (!b_cp) own.push_back(&bwd);
+      ExchangeGroups eg{components(p, own), f_cp, b_cp};
+      const int cost = largest_used(f_cp ? p.cp_groups : eg.groups, fwd) + largest_used(b_cp ? p.cp_groups : eg.groups, bwd);
+      if (best_cost < 0 || cost < best_cost) best = eg, best_cost = cost;
+    }
+  return best;
 }
 
 }  // namespace bb

@@ -50,10 +50,16 @@ struct MinCells {
 };
 MinCells min_cells(const Plan& p, int rank, int64_t src_batch);
 
-// Ranks that exchange cells with each other over the link in either direction, as the disjoint
-// groups (connected components, each sorted; every grid rank in one) that a strategy's
-// communicator needs. The pairs do not depend on the batch size, so the plan's smallest batch
-// stands for all.
-std::vector<std::vector<int>> exchange_groups(const Plan& p);
+// The communicators an exchange needs: the smallest groups holding every pair that exchanges
+// cells over the link. A direction whose pairs all lie inside the plan's CP groups runs on those
+// (the CP communicator every config already has); the other directions' pairs make `groups`,
+// their connected components (each sorted; every grid rank in one), the strategy's own
+// communicator. The pairs do not depend on the batch size, so the plan's smallest batch stands
+// for all.
+struct ExchangeGroups {
+  std::vector<std::vector<int>> groups;
+  bool forward_on_cp = false, backward_on_cp = false;
+};
+ExchangeGroups exchange_groups(const Plan& p);
 
 }  // namespace bb
