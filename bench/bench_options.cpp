@@ -21,7 +21,7 @@ const char* kBenchUsage =
     "  --world=N                          world size (default 8, or the sweep file's \"world\")\n"
     "  --layouts=seeds|all|NAME,..|FILE.json\n"
     "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
-    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=reference,fused\n"
+    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=all|NAME,.. (all: every registered strategy)\n"
     "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
     "  --cadence=isolated|streaming       isolated (default): GPUs aligned before every iteration, every\n"
     "                                     launch queued first; streaming: aligned once, back to back\n"
@@ -93,7 +93,7 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
       o.dtypes.clear();
       for (const auto& d : split(v)) o.dtypes.push_back(parse_dtype(d));
     } else if (f == "--strategies") {
-      o.strategies = split(v);
+      o.strategies = v == "all" ? strategy_names() : split(v);
       for (const auto& s : o.strategies) make_strategy(s);
     } else if (f == "--iters") {
       o.iterations = to_int(f, v, 1, 1000000);

@@ -110,36 +110,44 @@ void run_any(int id, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
   else run_bare(id - int(g->points.size()), world, dev, cache);
 }
 
-// The distinct collectives of the sweep's layouts and sizes, each with the phase it serves.
+// The bare timer (harness/measure/bare_collective.*) runs these rows of the collective table for
+// now; the other rows' bare calls exist (bb::BareCall) for when the timing loop takes them.
+bool bare_timer_runs(bb::CollOp op) { return op == bb::CollOp::all_gather || op == bb::CollOp::all_reduce; }
+
+// The distinct collectives the sweep's strategies declare (Strategy::collectives) at its layouts
+// and sizes, each with the phase it serves and the strategies that call it.
 std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
   std::vector<Bare> out;
-  std::set<std::string> seen;
+  std::map<std::string, size_t> at;
   for (const auto& p : pts) {
     const auto& sh = p.pt.shape;
-    const int64_t es = int64_t(bb::dtype_size(sh.dtype));
-    const int64_t src = sh.b * sh.s * sh.h * es, dest = bb::dest_batch_for(p.plan, sh.b) * sh.s * sh.h * es;
     char size[96];
     std::snprintf(size, sizeof size, "%s/b%lld.s%lld.h%lld", bb::dtype_name(sh.dtype), (long long)sh.b,
                   (long long)sh.s, (long long)sh.h);
-    auto add = [&](const char* op, const char* phase, const std::vector<std::vector<int>>& groups, int64_t bytes,
-                   const char* strategies) {
+    for (const auto& u : p.strategy->collectives(p.plan, sh)) {
+      if (!bare_timer_runs(u.op)) continue;
+      const char* op = bb::collective(u.op).name;
       Bare b;
-      b.id = p.pt.layout.name + "/" + size + "/" + op + "." + phase;
-      if (!seen.insert(b.id).second) return;
+      b.id = p.pt.layout.name + "/" + size + "/" + op + "." + bb::phase_name(u.phase);
+      auto it = at.find(b.id);
+      if (it != at.end() && (out[it->second].spec.groups != u.groups || out[it->second].spec.bytes != u.msg_bytes)) {
+        b.id += ".b" + std::to_string(u.msg_bytes);  // the same op in the same phase, another shape
+        it = at.find(b.id);
+      }
+      if (it != at.end()) {
+        std::string& names = out[it->second].strategies;
+        if (("," + names + ",").find("," + p.pt.strategy + ",") == std::string::npos) names += "," + p.pt.strategy;
+        continue;
+      }
       b.layout_name = p.pt.layout.name;
-      b.phase = phase;
-      b.strategies = strategies;
+      b.phase = bb::phase_name(u.phase);
+      b.strategies = p.pt.strategy;
       b.spec.op = op;
-      b.spec.groups = groups;
-      b.spec.bytes = bytes;
+      b.spec.groups = u.groups;
+      b.spec.bytes = u.msg_bytes;
       b.spec.dtype = sh.dtype;
+      at[b.id] = out.size();
       out.push_back(b);
-    };
-    if (p.plan.direction == bb::Direction::fan_in) add("all_gather", "fwd_comm", p.plan.gather_groups, src, "reference,fused");
-    if (p.plan.direction == bb::Direction::fan_out) add("all_gather", "bwd_comm", p.plan.gather_groups, dest, "reference,fused");
-    if (p.plan.dest_cp > 1) {
-      add("all_reduce", "bwd_cp", p.plan.cp_groups, dest, "reference");
-      add("all_gather", "bwd_cp", p.plan.cp_groups, dest / p.plan.dest_cp, "fused");
     }
   }
   return out;
@@ -182,10 +190,9 @@ json bare_json(const Bare& b, const bb::BareResult& r) {
   c["suite_samples_ms"] = r.suite_ms;
   c["suite_overhead_pct"] = ref > 0 ? 100.0 * (su.median / ref - 1.0) : 0.0;
   c["launch_skew"] = {{"median_ms", bb::stats_of(r.launch_skew_ms).median}, {"max_ms", bb::stats_of(r.launch_skew_ms).max}};
-  const double floor_ms = g->floors.collectives_over_links
-                              ? double(r.bytes_per_rank) / (g->floors.link_GBps * 1e6)
-                              : 2.0 * double(r.bytes_per_rank) * g->floors.ranks_per_memory / (g->floors.copy_GBps * 1e6);
-  c["floor_basis"] = g->floors.collectives_over_links ? "nvlink" : "memcpy";
+  const bb::Floor fl = bb::phase_floor(g->floors, true, r.bytes_per_rank);
+  const double floor_ms = fl.ms;
+  c["floor_basis"] = fl.basis;
   c["floor_ms"] = floor_ms;
   c["floor_ratio"] = s.median > 0 ? floor_ms / s.median : 0;
   c["wrong"] = r.wrong;
@@ -328,23 +335,35 @@ void rank_main(bb::Comm& world, bb::Device& dev) {
   }
 }
 
-// The stdout table: a view of the JSON. skew = host launch skew over the ranks (median / max
-// per iteration), which the isolated cadence keeps out of the times.
+// The stdout table, a view of the JSON: each config's time, host launch skew over the ranks
+// (median / max per iteration; the isolated cadence keeps it out of the times), link bytes (max
+// over ranks, from the strategy's byte model) against the per-rank minimum, ratio to its floor,
+// speedup over `reference` on the same layout, shape, memory layout and dtype, and #wrong.
 void print_summary(std::FILE* out) {
-  std::fprintf(out, "\n%-60s %10s %10s %9s %9s %12s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med", "skew_max",
-              "bytes/rank", "floor%", "#wrong");
+  auto base = [](const std::string& id) { return id.substr(0, id.rfind('/')); };
+  std::map<std::string, double> ref_ms;
+  for (const auto& id : g->order)
+    if (g->configs[id]["strategy"] == "reference") ref_ms[base(id)] = g->configs[id]["total"]["median_ms"].get<double>();
+  std::fprintf(out, "\n%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med",
+               "skew_max", "link B/rank", "min B/rank", "floor%", "vs ref", "#wrong");
   for (const auto& id : g->order) {
     const auto& c = g->configs[id];
-    std::fprintf(out, "%-60s %10.3f %10.3f %9.3f %9.3f %12lld %7.1f%% %7lld\n", id.c_str(), c["total"]["median_ms"].get<double>(),
-                c["total"]["min_ms"].get<double>(), c["launch_skew"]["median_ms"].get<double>(),
-                c["launch_skew"]["max_ms"].get<double>(), (long long)c["bytes_per_rank"].get<int64_t>(),
-                100.0 * c["floor_ratio"].get<double>(), (long long)c["check"]["mismatches"].get<int64_t>());
+    const double med = c["total"]["median_ms"].get<double>();
+    const auto it = ref_ms.find(base(id));
+    char speed[32] = "-";
+    if (it != ref_ms.end() && med > 0) std::snprintf(speed, sizeof speed, "%.2fx", it->second / med);
+    const auto& bm = c["byte_model"];
+    std::fprintf(out, "%-64s %10.3f %10.3f %9.3f %9.3f %12lld %12lld %7.1f%% %8s %7lld\n", id.c_str(), med,
+                 c["total"]["min_ms"].get<double>(), c["launch_skew"]["median_ms"].get<double>(),
+                 c["launch_skew"]["max_ms"].get<double>(), (long long)bm["comm_bytes_per_rank"].get<int64_t>(),
+                 (long long)bm["min_bytes_per_rank"].get<int64_t>(), 100.0 * c["floor_ratio"].get<double>(), speed,
+                 (long long)c["check"]["mismatches"].get<int64_t>());
   }
   for (const auto& f : g->failures)
-    std::fprintf(out, "%-60s %10s %10s %9s %9s %12s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-", "-", "-", "-",
-                "-", "FAIL", f["rule"].get<std::string>().c_str());
+    std::fprintf(out, "%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-",
+                 "-", "-", "-", "-", "-", "-", "FAIL", f["rule"].get<std::string>().c_str());
   std::fprintf(out, "cadence: %s (times exclude the GPU alignment%s)\n", bb::cadence_name(g->opt.cadence),
-              g->opt.cadence == bb::Cadence::isolated ? " and every host launch latency" : "; host launch gaps are in them");
+               g->opt.cadence == bb::Cadence::isolated ? " and every host launch latency" : "; host launch gaps are in them");
 }
 
 // The results JSON from what the sweep measured so far; `aborted` says why it stopped early.

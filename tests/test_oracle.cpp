@@ -1,4 +1,4 @@
-// The oracle has teeth: broken variants of the reference are caught, mismatches are located,
+// The oracle has teeth: broken variants of the reference and of p2p are caught, mismatches are located,
 // and the pattern is exact in every dtype.
 #include <gtest/gtest.h>
 
@@ -49,6 +49,29 @@ TEST_P(Teeth, WrongGatherOrderIsCaught) {
     auto o = bbtest::run_checked(l, shape(GetParam()), *broken, &first);
     EXPECT_FALSE(o.ok) << "reversed gather order passed the oracle";
     EXPECT_NE(first.find("on rank"), std::string::npos) << first;
+  }
+}
+
+// The exchange strategies' own ways to go wrong: a cell never sent, a cell sent to the receiver's
+// CP sibling (it lands at the sibling's own chunk position: right sample, wrong sequence chunk).
+TEST_P(Teeth, DroppedCellIsCaught) {
+  auto broken = bb::make_p2p({/*drop_chunk=*/true, false});
+  for (const auto& l : {kFanInCp2, kFanOutCp2, kEqualCp4, kFanInCp1}) {
+    std::string first;
+    auto o = bbtest::run_checked(l, shape(GetParam()), *broken, &first);
+    EXPECT_FALSE(o.ok) << "a dropped cell passed the oracle";
+    EXPECT_FALSE(o.failing_ranks.empty());
+    EXPECT_NE(first.find("expected"), std::string::npos) << first;
+  }
+}
+
+TEST_P(Teeth, CellSentToTheWrongCpSiblingIsCaught) {
+  auto broken = bb::make_p2p({false, /*wrong_cp_sibling=*/true});
+  for (const auto& l : {kFanInCp2, kFanOutCp2, kEqualCp4}) {
+    std::string first;
+    auto o = bbtest::run_checked(l, shape(GetParam()), *broken, &first);
+    EXPECT_FALSE(o.ok) << "a cell delivered to the wrong CP sibling passed the oracle";
+    EXPECT_NE(first.find("CP shard"), std::string::npos) << first;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "bridge/strategy.hpp"
 #include "results/sweep.hpp"
 
 namespace {
@@ -80,6 +81,13 @@ TEST(SweepFile, ValidFileLoads) {
   EXPECT_EQ(a.mems.at(0), bb::Layout::sbh);
   EXPECT_EQ(a.dtypes.at(0), bb::DType::fp16);
   EXPECT_EQ(a.strategies, std::vector<std::string>{"fused"});
+}
+
+TEST(SweepFile, AllStrategiesMeansEveryRegisteredOne) {
+  auto path = write_tmp(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
+      "strategies": ["all"]})");
+  EXPECT_EQ(bb::load_sweep_file(path).strategies, bb::strategy_names());
+  EXPECT_GE(bb::strategy_names().size(), 4u);
 }
 
 TEST(SweepFile, EveryBadEntryIsReportedWithItsPath) {

@@ -8,6 +8,7 @@
 //    rebuild is fused with the fan-in narrow (only this rank's slice is written).
 //  - Identity (equal DP, cp=1) hands over the buffer instead of copying it.
 #include "bridge/strategy.hpp"
+#include "plan/audit.hpp"
 
 namespace bb {
 namespace {
@@ -49,6 +50,17 @@ class Fused final : public Strategy {
     if (d == Direction::fan_out && sbh) ws.push_back({"gathered", src});
     if (rb.cp() > 1) ws.push_back({"cp_gathered", dest});
     return ws;
+  }
+
+  // The reference's batch all-gathers; the CP backward all-gathers compact shards.
+  std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const override {
+    const int64_t es = int64_t(dtype_size(sh.dtype));
+    const int64_t src = sh.b * sh.s * sh.h * es, dest = dest_batch_for(p, sh.b) * sh.s * sh.h * es;
+    std::vector<CollectiveUse> v;
+    if (p.direction == Direction::fan_in) v.push_back({Phase::fwd_comm, CollOp::all_gather, p.gather_groups, src});
+    if (p.dest_cp > 1) v.push_back({Phase::bwd_cp, CollOp::all_gather, p.cp_groups, dest / p.dest_cp});
+    if (p.direction == Direction::fan_out) v.push_back({Phase::bwd_comm, CollOp::all_gather, p.gather_groups, dest});
+    return v;
   }
 
   void forward(RankBridge& rb) const override {
@@ -161,6 +173,6 @@ class Fused final : public Strategy {
 
 }  // namespace
 
-std::unique_ptr<Strategy> make_fused() { return std::make_unique<Fused>(); }
+std::unique_ptr<Strategy> make_fused_strategy() { return std::make_unique<Fused>(); }
 
 }  // namespace bb

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "bridge/strategy.hpp"
+#include "plan/audit.hpp"
 
 namespace bb {
 namespace {
@@ -40,6 +41,18 @@ class Reference final : public Strategy {
     if (f_.reverse_gather)
       for (auto& grp : g) std::reverse(grp.begin(), grp.end());
     return g;
+  }
+
+  // SPEC 10: the batch all-gather (fan-in forward of src tensors, fan-out backward of dest
+  // gradients) and the zero-padded CP all_reduce.
+  std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const override {
+    const int64_t es = int64_t(dtype_size(sh.dtype));
+    const int64_t src = sh.b * sh.s * sh.h * es, dest = dest_batch_for(p, sh.b) * sh.s * sh.h * es;
+    std::vector<CollectiveUse> v;
+    if (p.direction == Direction::fan_in) v.push_back({Phase::fwd_comm, CollOp::all_gather, gather_groups(p), src});
+    if (p.dest_cp > 1 && !f_.skip_cp_reduce) v.push_back({Phase::bwd_cp, CollOp::all_reduce, p.cp_groups, dest});
+    if (p.direction == Direction::fan_out) v.push_back({Phase::bwd_comm, CollOp::all_gather, gather_groups(p), dest});
+    return v;
   }
 
   void forward(RankBridge& rb) const override {
@@ -132,5 +145,7 @@ class Reference final : public Strategy {
 std::unique_ptr<Strategy> make_reference(ReferenceFaults faults) {
   return std::make_unique<Reference>(faults);
 }
+
+std::unique_ptr<Strategy> make_reference_strategy() { return make_reference(); }
 
 }  // namespace bb

@@ -1,10 +1,14 @@
 #include "bridge/strategy.hpp"
 
+#include <algorithm>
+
 #include "plan/audit.hpp"
 
 namespace bb {
 
-std::unique_ptr<Strategy> make_fused();
+#define BB_STRATEGY(name) std::unique_ptr<Strategy> make_##name##_strategy();
+#include "bridge/strategies.def"
+#undef BB_STRATEGY
 
 RankBridge::RankBridge(const Plan& plan, const BridgeShape& shape, Comm& world, Device& dev)
     : plan_(plan), shape_(shape), world_(world), dev_(dev), rank_(world.rank()),
@@ -46,40 +50,90 @@ void RankBridge::local(const std::vector<CopySegment>& segs) {
   dev_.copy(segs);
 }
 
-void RankBridge::all_gather(Comm& c, const void* send, void* recv, size_t bytes) {
-  PhaseWork& w = work();
-  const int n = c.size();
+namespace {
+
+// One call's bytes, from the collective table, added to the current phase.
+void account(PhaseWork& w, CollOp op, int n, int64_t msg_bytes) {
+  const CollBytes b = collective_bytes(op, n, msg_bytes);
   w.kind = "collective";
-  w.op = "all_gather";
+  w.op = collective(op).name;
   w.group_size = n;
-  w.bytes += int64_t(bytes) * (n - 1);
-  w.coll_bytes += int64_t(bytes) * n;
-  w.bus_factor = double(n - 1) / n;
+  w.bytes += b.bytes_per_rank;
+  w.coll_bytes += b.coll_bytes;
+  w.bus_factor = b.bus_factor;
+}
+
+}  // namespace
+
+void RankBridge::all_gather(Comm& c, const void* send, void* recv, size_t bytes) {
+  account(work(), CollOp::all_gather, c.size(), int64_t(bytes));
   c.all_gather(send, recv, bytes);
 }
 
 void RankBridge::all_reduce(Comm& c, void* buf, size_t count) {
-  PhaseWork& w = work();
-  const int n = c.size();
-  const int64_t bytes = int64_t(count * dtype_size(shape_.dtype));
-  w.kind = "collective";
-  w.op = "all_reduce";
-  w.group_size = n;
-  w.bytes += 2 * (n - 1) * bytes / n;
-  w.coll_bytes += bytes;
-  w.bus_factor = 2.0 * (n - 1) / n;
+  account(work(), CollOp::all_reduce, c.size(), int64_t(count * dtype_size(shape_.dtype)));
   c.all_reduce_sum(buf, buf, count, shape_.dtype);
 }
 
+void RankBridge::all_to_all(Comm& c, const void* send, void* recv, size_t bytes_per_peer) {
+  account(work(), CollOp::all_to_all, c.size(), int64_t(bytes_per_peer));
+  c.all_to_all(send, recv, bytes_per_peer);
+}
+
+void RankBridge::send_recv(Comm& c, const std::vector<P2POp>& ops) {
+  int64_t from_peers = 0;
+  for (const auto& op : ops)
+    if (op.kind == P2POp::recv && op.peer != c.rank()) from_peers += int64_t(op.bytes);
+  account(work(), CollOp::send_recv, c.size(), from_peers);
+  c.send_recv(ops);
+}
+
+ByteModel Strategy::byte_model(const Plan& p, const BridgeShape& sh, int rank) const {
+  ByteModel m;
+  for (const auto& u : collectives(p, sh))
+    for (const auto& g : u.groups)
+      if (std::find(g.begin(), g.end(), rank) != g.end()) {
+        PhaseBytes& b = m[size_t(u.phase)];
+        b.op = collective(u.op).name;
+        b.bytes += collective_bytes(u.op, int(g.size()), u.msg_bytes).bytes_per_rank;
+      }
+  return m;
+}
+
+namespace {
+
+struct Entry {
+  const char* name;
+  std::unique_ptr<Strategy> (*make)();
+};
+
+const std::vector<Entry>& registry() {
+#define BB_STRATEGY(name) {#name, make_##name##_strategy},
+  static const std::vector<Entry> t{
+#include "bridge/strategies.def"
+  };
+#undef BB_STRATEGY
+  return t;
+}
+
+}  // namespace
+
 const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> n{"reference", "fused"};
+  static const std::vector<std::string> n = [] {
+    std::vector<std::string> v;
+    for (const auto& e : registry()) v.push_back(e.name);
+    return v;
+  }();
   return n;
 }
 
 std::unique_ptr<Strategy> make_strategy(const std::string& name) {
-  if (name == "reference") return make_reference();
-  if (name == "fused") return make_fused();
-  throw Error("bad_strategy", "unknown strategy '" + name + "' (expected reference or fused)");
+  std::string known;
+  for (const auto& e : registry()) {
+    if (name == e.name) return e.make();
+    known += (known.empty() ? "" : ", ") + std::string(e.name);
+  }
+  throw Error("bad_strategy", "unknown strategy '" + name + "' (expected one of " + known + ")");
 }
 
 }  // namespace bb

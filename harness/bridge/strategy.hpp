@@ -2,6 +2,7 @@
 // A strategy is one way to run the bridge's forward and backward (SPEC section 4) that every
 // run checks against the same oracle. Strategies are written once over a Comm and a Device, so
 // the host simulation, the single-GPU emulation and NCCL all run the same code.
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "boxes.hpp"
+#include "comm/collectives.hpp"
 #include "comm/comm.hpp"
 #include "device/device.hpp"
 #include "measure/phases.hpp"
@@ -29,8 +31,8 @@ class RankBridge {
   int64_t dest_batch() const { return dest_batch_; }
   int cp() const { return plan_.dest_cp; }
   int cp_rank() const { return plan_.dest_of(rank_).cp; }
-  Comm* gather_comm() { return gather_; }
-  Comm* cp_comm() { return cp_; }
+  Comm* gather_comm() const { return gather_; }
+  Comm* cp_comm() const { return cp_; }
 
   // Tensor shapes of this rank (ptr filled from the current buffer set).
   TensorRef src_ref(void* p) const;         // [b, s, h] in the shape's layout
@@ -58,10 +60,20 @@ class RankBridge {
   void enter(Phase p);
   void leave();
 
-  // Operations that account their bytes to the current phase.
+  // Operations that account their bytes to the current phase (through the collective table).
   void local(const std::vector<CopySegment>& segs);
   void all_gather(Comm& c, const void* send, void* recv, size_t bytes);
   void all_reduce(Comm& c, void* buf, size_t count);
+  void all_to_all(Comm& c, const void* send, void* recv, size_t bytes_per_peer);
+  void send_recv(Comm& c, const std::vector<P2POp>& ops);  // counts what it receives from peers
+
+  // A strategy's own per-rank state for this plan and shape (built on first use, kept for the
+  // RankBridge's life: one config on one rank), e.g. its exchange lists.
+  template <class T, class Make>
+  T& state(Make make) {
+    if (!state_) state_ = std::make_shared<T>(make());
+    return *static_cast<T*>(state_.get());
+  }
 
   // Gather and CP subgroup handles of this rank (created once by the caller and reused).
   void set_comms(Comm* gather, Comm* cp) { gather_ = gather; cp_ = cp; }
@@ -80,12 +92,30 @@ class RankBridge {
   Buffers* cur_ = nullptr;
   PhaseRecorder* rec_ = nullptr;
   PhaseWork scratch_;
+  std::shared_ptr<void> state_;
 };
 
 struct WorkspaceSpec {
   std::string name;
   int64_t bytes;
 };
+
+// A collective a strategy calls: the bare collectives of a sweep follow from these.
+struct CollectiveUse {
+  Phase phase;
+  CollOp op;
+  std::vector<std::vector<int>> groups;  // world ranks; every group runs it at once
+  int64_t msg_bytes = 0;                 // the table's per-rank message (max over ranks if it varies)
+};
+
+// What one rank receives over the link in one phase (SPEC 10's bytes_per_rank), as declared by
+// the strategy from the plan and shape alone; tests hold it equal to what the rank really moves.
+struct PhaseBytes {
+  std::string op;       // the collective table's row name; empty: nothing over the link
+  int64_t bytes = 0;    // received from other ranks, padding included
+  int64_t padding = 0;  // of which padding (an all-to-all padded to equal counts)
+};
+using ByteModel = std::array<PhaseBytes, kPhaseCount>;
 
 class Strategy {
  public:
@@ -98,6 +128,11 @@ class Strategy {
   virtual std::vector<WorkspaceSpec> workspaces(const RankBridge& rb) const = 0;
   // Gather groups in concatenation order; the plan's unless a strategy needs others.
   virtual std::vector<std::vector<int>> gather_groups(const Plan& p) const { return p.gather_groups; }
+  // The collectives this strategy calls for a plan and shape.
+  virtual std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const = 0;
+  // Bytes `rank` receives per phase. By default each declared collective's table row, on the
+  // ranks of its groups; strategies whose bytes differ by rank declare their own.
+  virtual ByteModel byte_model(const Plan& p, const BridgeShape& sh, int rank) const;
   // src -> shard (through dest if makes_dest), then grad_shard -> src_grad.
   virtual void forward(RankBridge& rb) const = 0;
   virtual void backward(RankBridge& rb) const = 0;
@@ -110,7 +145,14 @@ struct ReferenceFaults {
 };
 std::unique_ptr<Strategy> make_reference(ReferenceFaults faults = {});
 
-// The table of strategies, by name.
+// The point-to-point strategy, optionally broken on purpose (the oracle must catch both).
+struct P2PFaults {
+  bool drop_chunk = false;        // one cell that crosses the link is never sent
+  bool wrong_cp_sibling = false;  // one forward cell goes to the receiver's CP sibling instead
+};
+std::unique_ptr<Strategy> make_p2p(P2PFaults faults = {});
+
+// The table of strategies, by name (harness/bridge/strategies.def: one line per strategy).
 const std::vector<std::string>& strategy_names();
 std::unique_ptr<Strategy> make_strategy(const std::string& name);  // Error("bad_strategy")
 

@@ -267,6 +267,11 @@ class NcclComm final : public Comm {
     const size_t total = bpp * size_t(size());
     const char* s = static_cast<const char*>(send);
     if (overlaps(send, total, recv, total)) s = stage(send, total);  // sends must read old data
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 28, 0)
+    // NCCL's own all-to-all (one count for every peer, since 2.28): it may take paths, such as
+    // the copy engines, that a group of sends and receives never does.
+    enqueue("all_to_all", ncclAlltoAll(s, recv, bpp, ncclInt8, comm_, st_->stream));
+#else
     char* d = static_cast<char*>(recv);
     group_begin();
     for (int k = 0; k < size(); ++k) {
@@ -274,6 +279,7 @@ class NcclComm final : public Comm {
       in_group(ncclRecv(d + size_t(k) * bpp, bpp, ncclInt8, k, comm_, st_->stream), "ncclRecv");
     }
     enqueue("all_to_all", ncclGroupEnd());
+#endif
   }
 
   void send_recv(const std::vector<P2POp>& ops) override {

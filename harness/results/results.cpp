@@ -9,6 +9,8 @@
 
 #include <unistd.h>
 
+#include "plan/exchange.hpp"
+
 namespace bb {
 
 Stats stats_of(std::vector<double> v) {
@@ -65,6 +67,54 @@ ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& sh) {
   return c;
 }
 
+Floor phase_floor(const Floors& f, bool collective, int64_t bytes) {
+  Floor fl;
+  if (collective && f.collectives_over_links) {
+    fl.ms = double(bytes) / (f.link_GBps * 1e6);
+    fl.basis = "nvlink";
+  } else {
+    fl.ms = (collective ? 2.0 * double(bytes) : double(bytes)) * f.ranks_per_memory / (f.copy_GBps * 1e6);
+  }
+  return fl;
+}
+
+nlohmann::ordered_json byte_model_json(const Plan& plan, const BridgeShape& shape, const Strategy& strategy) {
+  using oj = nlohmann::ordered_json;
+  std::array<PhaseBytes, kPhaseCount> most{};
+  int64_t comm = 0, padding = 0, min = 0;
+  const int64_t cb = cell_bytes(plan, shape.s, shape.h, int64_t(dtype_size(shape.dtype)));
+  for (int r = plan.offset(); r < plan.offset() + plan.size(); ++r) {
+    const ByteModel m = strategy.byte_model(plan, shape, r);
+    int64_t c = 0, pad = 0;
+    for (int p = 0; p < kPhaseCount; ++p) {
+      auto& x = most[size_t(p)];
+      if (x.op.empty()) x.op = m[size_t(p)].op;
+      x.bytes = std::max(x.bytes, m[size_t(p)].bytes);
+      x.padding = std::max(x.padding, m[size_t(p)].padding);
+      c += m[size_t(p)].bytes;
+      pad += m[size_t(p)].padding;
+    }
+    comm = std::max(comm, c);
+    padding = std::max(padding, pad);
+    const MinCells mc = min_cells(plan, r, shape.b);
+    min = std::max(min, (mc.forward + mc.backward) * cb);
+  }
+  oj phases = oj::array();
+  for (int p = 0; p < kPhaseCount; ++p)
+    if (!most[size_t(p)].op.empty())
+      phases.push_back({{"name", phase_name(Phase(p))},
+                        {"op", most[size_t(p)].op},
+                        {"bytes_per_rank", most[size_t(p)].bytes},
+                        {"padding_bytes_per_rank", most[size_t(p)].padding}});
+  oj j;
+  j["phases"] = phases;
+  j["comm_bytes_per_rank"] = comm;
+  j["padding_bytes_per_rank"] = padding;
+  j["min_bytes_per_rank"] = min;
+  j["over_min"] = min > 0 ? oj(double(comm) / double(min)) : oj(nullptr);
+  return j;
+}
+
 nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit, const RunResult& r,
                                    const std::string& backend, const std::string& mode, int warmup,
                                    const Floors& floors) {
@@ -117,6 +167,14 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["launch_skew"] = stats_json(r.launch_skew_ms);
   j["launch"] = stats_json(r.launch_ms);
   j["gate_expiries"] = r.gate_expiries;
+  const auto strategy = make_strategy(pt.strategy);
+  std::vector<ByteModel> models;
+  for (int rk = plan.offset(); rk < plan.offset() + plan.size(); ++rk) models.push_back(strategy->byte_model(plan, pt.shape, rk));
+  auto model_max = [&](int p, int64_t PhaseBytes::*f) {
+    int64_t m = 0;
+    for (const auto& bm : models) m = std::max(m, bm[size_t(p)].*f);
+    return m;
+  };
   oj phases = oj::array();
   int64_t total_bytes = 0;
   double floor_total = 0;
@@ -130,28 +188,25 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
     ph["kind"] = w.kind;
     ph["op"] = w.op;
     ph["group_size"] = w.group_size;
-    ph["bytes_per_rank"] = w.bytes;
+    // A collective's bytes differ by rank for some strategies: the declared maximum over the
+    // bridge's ranks (tests hold it equal to what each rank moves); a local phase is rank 0's.
+    const int64_t bytes = coll ? std::max(w.bytes, model_max(p, &PhaseBytes::bytes)) : w.bytes;
+    ph["bytes_per_rank"] = bytes;
+    if (coll) ph["padding_bytes_per_rank"] = model_max(p, &PhaseBytes::padding);
     const double size = coll ? double(w.coll_bytes) : double(w.bytes);
     const double algbw = med > 0 ? size / (med * 1e6) : 0.0;  // GB/s
     ph["algbw_GBps"] = algbw;
     ph["busbw_GBps"] = coll ? algbw * w.bus_factor : algbw;
-    double floor_ms;
-    if (coll && floors.collectives_over_links) {
-      floor_ms = double(w.bytes) / (floors.link_GBps * 1e6);
-      ph["floor_basis"] = "nvlink";
-    } else {
-      // Local copies, and collectives emulated as memory copies: read + write over the copy
-      // bandwidth of one rank alone (floors.hpp: a phase's ranks need not overlap in time).
-      floor_ms = (coll ? 2.0 * double(w.bytes) : double(w.bytes)) / (floors.copy_GBps * 1e6);
-      ph["floor_basis"] = "memcpy";
-    }
+    const Floor fl = phase_floor(floors, coll, bytes);
+    const double floor_ms = fl.ms;
+    ph["floor_basis"] = fl.basis;
     ph["floor_ms"] = floor_ms;
     ph["floor_ratio"] = med > 0 ? floor_ms / med : 0.0;
     ph["launch_ms"] = stats_of(r.phase_launch_ms[size_t(p)]).median;
     const double busy = r.gpu_busy_ms[size_t(p)];
     ph["gpu_busy_ms"] = busy >= 0 ? oj(busy) : oj(nullptr);
     phases.push_back(ph);
-    total_bytes += w.bytes;
+    total_bytes += bytes;
     floor_total += floor_ms;
   }
   j["phases"] = phases;
@@ -168,6 +223,7 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   const double tmed = stats_of(r.total_ms).median;
   j["floor_ratio"] = tmed > 0 ? floor_total / tmed : 0.0;
   j["peak_device_bytes"] = r.peak_bytes;
+  j["byte_model"] = byte_model_json(plan, pt.shape, *strategy);
   return j;
 }
 

@@ -31,6 +31,20 @@ struct ConfigBytes {
 };
 ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& shape);
 
+// SPEC 10's floor of one phase, the one formula configs and bare collectives share: a collective
+// over the links is its received bytes over the link bandwidth; a local copy (traffic = read +
+// written bytes), or a collective emulated as copies (2 x received bytes), is its traffic over the
+// copy bandwidth, which ranks sharing one memory share.
+struct Floor {
+  double ms = 0;
+  const char* basis = "memcpy";  // "nvlink" or "memcpy"
+};
+Floor phase_floor(const Floors& f, bool collective, int64_t bytes);
+
+// The strategy's declared bytes for a config (max over the bridge's ranks, per phase and in all)
+// against the per-rank minimum (harness/plan/exchange.hpp): the JSON's "byte_model".
+nlohmann::ordered_json byte_model_json(const Plan& plan, const BridgeShape& shape, const Strategy& strategy);
+
 nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit,
                                    const RunResult& r, const std::string& backend, const std::string& mode,
                                    int warmup, const Floors& floors);

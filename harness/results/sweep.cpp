@@ -380,6 +380,7 @@ SweepAxes load_sweep_file(const std::string& path) {
     try { a.dtypes.push_back(parse_dtype(dts[i])); } catch (const Error& e) { bad("$.dtypes[" + std::to_string(i) + "]", e.what()); }
   }
   auto sts = str_list("strategies", {"reference", "fused"});
+  if (sts == std::vector<std::string>{"all"}) sts = strategy_names();  // every registered strategy
   for (size_t i = 0; i < sts.size(); ++i) {
     bool known = false;
     for (const auto& n : strategy_names()) known |= n == sts[i];

@@ -1,0 +1,46 @@
+// The all-to-all strategy: the same cell exchange as p2p (harness/bridge/cell_exchange.cpp), as
+// one all-to-all per direction over the smallest communicator holding every exchanging pair.
+// NCCL's own ncclAlltoAll takes one count for all peers, so a non-uniform exchange is padded to
+// the largest pair; it runs where the exchange is uniform or the padded exchange still moves
+// fewer bytes than the reference, otherwise the grouped send/recv form (an alltoallv) runs. The
+// byte model counts padding as bytes moved and the JSON names the form (the phase's op).
+#include "bridge/cell_exchange.hpp"
+
+namespace bb {
+namespace {
+
+// The reference's bytes per rank in one direction (max over ranks): forward its batch
+// all-gather, backward its CP all_reduce and batch all-gather.
+int64_t reference_bytes(const Plan& p, const BridgeShape& sh, bool forward) {
+  const auto ref = make_reference();
+  int64_t most = 0;
+  for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
+    const ByteModel m = ref->byte_model(p, sh, r);
+    int64_t b = 0;
+    for (Phase ph : forward ? std::vector<Phase>{Phase::fwd_comm} : std::vector<Phase>{Phase::bwd_cp, Phase::bwd_comm})
+      b += m[size_t(ph)].bytes;
+    most = std::max(most, b);
+  }
+  return most;
+}
+
+bool use_all_to_all(const Plan& p, const BridgeShape& sh, bool forward, int n, int64_t max_pair_cells, bool uniform) {
+  if (uniform) return true;
+  const int64_t cb = cell_bytes(p, sh.s, sh.h, int64_t(dtype_size(sh.dtype)));
+  const int64_t padded = collective_bytes(CollOp::all_to_all, n, max_pair_cells * cb).bytes_per_rank;
+  return padded < reference_bytes(p, sh, forward);
+}
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_alltoall_strategy() {
+  CellExchangeConfig cfg;
+  cfg.name = "alltoall";
+  cfg.description =
+      "the p2p exchange as one all-to-all per direction (ncclAlltoAll, padded to equal counts, where it "
+      "beats the reference; else grouped send/recv)";
+  cfg.choice = use_all_to_all;
+  return make_cell_exchange_strategy(std::move(cfg));
+}
+
+}  // namespace bb

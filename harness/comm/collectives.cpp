@@ -1,0 +1,145 @@
+#include "comm/collectives.hpp"
+
+#include "pattern.hpp"
+
+namespace bb {
+namespace {
+
+// nccl-tests' conventions (doc/PERFORMANCE.md there): all-gather and all-to-all move (n-1)/n of
+// their size per rank, a ring all-reduce 2(n-1)/n; a send/recv moves what it receives.
+CollBytes all_gather_bytes(int n, int64_t msg) { return {msg * (n - 1), msg * n, double(n - 1) / n}; }
+CollBytes all_reduce_bytes(int n, int64_t msg) { return {2 * (n - 1) * msg / n, msg, 2.0 * (n - 1) / n}; }
+CollBytes all_to_all_bytes(int n, int64_t msg) { return {msg * (n - 1), msg * n, double(n - 1) / n}; }
+CollBytes send_recv_bytes(int n, int64_t msg) { return {n > 1 ? msg : 0, n > 1 ? msg : 0, 1.0}; }
+
+PatternGeom flat(int64_t elems, DType t) {
+  PatternGeom g{};
+  g.layout = 0;
+  g.dtype = int(t);
+  g.b = 1;
+  g.s_local = g.s_full = 1;
+  g.h = elems;
+  g.cp_size = 1;
+  g.cp_rank = -1;
+  g.salt = 0x5EED;
+  return g;
+}
+
+// The pattern "sample" of a block: who sent it, and (for personalised blocks) to whom.
+std::vector<int64_t> key(int from_world, int to_world = -1) {
+  const int64_t k = int64_t(from_world) * 4096 + (to_world < 0 ? 0 : to_world + 1);
+  return {k, k};
+}
+
+}  // namespace
+
+const std::vector<CollRow>& collective_table() {
+  static const std::vector<CollRow> t{
+      {CollOp::all_gather, "all_gather", all_gather_bytes},
+      {CollOp::all_reduce, "all_reduce", all_reduce_bytes},
+      {CollOp::all_to_all, "all_to_all", all_to_all_bytes},
+      {CollOp::send_recv, "send_recv", send_recv_bytes},
+  };
+  return t;
+}
+
+const CollRow& collective(CollOp op) {
+  for (const auto& r : collective_table())
+    if (r.op == op) return r;
+  throw Error("bad_op", "collective op " + std::to_string(int(op)) + " has no row");
+}
+
+const CollRow& collective(const std::string& name) {
+  std::string known;
+  for (const auto& r : collective_table()) {
+    if (name == r.name) return r;
+    known += (known.empty() ? "" : ", ") + std::string(r.name);
+  }
+  throw Error("bad_op", "unknown collective '" + name + "' (expected " + known + ")");
+}
+
+BareCall::BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype)
+    : op_(op), group_(group), dev_(dev), msg_(msg_bytes), dt_(dtype),
+      elems_(msg_bytes / int64_t(dtype_size(dtype))) {
+  const size_t m = size_t(elems_) * dtype_size(dtype), n = size_t(group.size());
+  switch (op) {
+    case CollOp::all_gather: send_ = DeviceBuffer(dev, m); recv_ = DeviceBuffer(dev, m * n); break;
+    case CollOp::all_reduce: send_ = DeviceBuffer(dev, m); recv_ = DeviceBuffer(dev, m); break;
+    case CollOp::all_to_all: send_ = DeviceBuffer(dev, m * n); recv_ = DeviceBuffer(dev, m * n); break;
+    case CollOp::send_recv: send_ = DeviceBuffer(dev, m); recv_ = DeviceBuffer(dev, m); break;
+  }
+}
+
+void BareCall::fill() {
+  const int n = group_.size(), r = group_.rank();
+  const auto& wr = group_.world_ranks();
+  const int me = wr[size_t(r)];
+  const size_t es = dtype_size(dt_);
+  char* s = static_cast<char*>(send_.get());
+  switch (op_) {
+    case CollOp::all_gather: dev_.fill(s, flat(elems_, dt_), key(me)); break;
+    case CollOp::all_reduce: {  // zero but this rank's block, like a CP rank's padded gradient
+      const int64_t block = elems_ / n;
+      dev_.copy({CopySegment{s, nullptr, 1, elems_ * int64_t(es), 0, 0}});
+      dev_.fill(s + size_t(r * block) * es, flat(block, dt_), key(me));
+      break;
+    }
+    case CollOp::all_to_all:  // block k is personalised for rank k
+      for (int k = 0; k < n; ++k) dev_.fill(s + size_t(k * elems_) * es, flat(elems_, dt_), key(me, wr[size_t(k)]));
+      break;
+    case CollOp::send_recv: dev_.fill(s, flat(elems_, dt_), key(me, wr[size_t((r + 1) % n)])); break;
+  }
+  dev_.poison(recv_.get(), recv_.bytes());
+  // The reduction runs in place, as the bridge's CP backward does.
+  if (op_ == CollOp::all_reduce) dev_.copy({CopySegment{recv_.get(), s, 1, elems_ * int64_t(es), 0, 0}});
+}
+
+void BareCall::run() {
+  const int n = group_.size(), r = group_.rank();
+  switch (op_) {
+    case CollOp::all_gather: group_.all_gather(send_.get(), recv_.get(), size_t(msg_)); break;
+    case CollOp::all_reduce: group_.all_reduce_sum(recv_.get(), recv_.get(), size_t(elems_), dt_); break;
+    case CollOp::all_to_all: group_.all_to_all(send_.get(), recv_.get(), size_t(msg_)); break;
+    case CollOp::send_recv:  // a ring, as nccl-tests' sendrecv: to the next rank, from the previous
+      group_.send_recv({{P2POp::send, (r + 1) % n, send_.get(), size_t(msg_)},
+                        {P2POp::recv, (r + n - 1) % n, recv_.get(), size_t(msg_)}});
+      break;
+  }
+}
+
+int64_t BareCall::verify(std::string* first) {
+  const int n = group_.size(), r = group_.rank();
+  const auto& wr = group_.world_ranks();
+  const int me = wr[size_t(r)];
+  const size_t es = dtype_size(dt_);
+  char* d = static_cast<char*>(recv_.get());
+  int64_t wrong = 0;
+  auto check = [&](int64_t at, int64_t len, const std::vector<int64_t>& k, int from) {
+    VerifyResult v = dev_.verify(d + size_t(at) * es, flat(len, dt_), k);
+    if (v.mismatches && first && first->empty())
+      *first = std::string("bare ") + collective(op_).name + ": block from world rank " + std::to_string(from) +
+               " on world rank " + std::to_string(me) + ": " + std::to_string(v.mismatches) + " wrong elements";
+    wrong += v.mismatches;
+  };
+  switch (op_) {
+    case CollOp::all_gather:
+      for (int k = 0; k < n; ++k) check(k * elems_, elems_, key(wr[size_t(k)]), wr[size_t(k)]);
+      break;
+    case CollOp::all_reduce: {
+      const int64_t block = elems_ / n;
+      for (int k = 0; k < n; ++k) check(k * block, block, key(wr[size_t(k)]), wr[size_t(k)]);
+      break;
+    }
+    case CollOp::all_to_all:
+      for (int k = 0; k < n; ++k) check(k * elems_, elems_, key(wr[size_t(k)], me), wr[size_t(k)]);
+      break;
+    case CollOp::send_recv: {
+      const int from = wr[size_t((r + n - 1) % n)];
+      check(0, elems_, key(from, me), from);
+      break;
+    }
+  }
+  return wrong;
+}
+
+}  // namespace bb

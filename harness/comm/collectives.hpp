@@ -1,0 +1,65 @@
+#pragma once
+// The collective table: one row per collective the bridge's strategies use, as nccl-tests'
+// testColl is. A row says how many bytes a call moves (SPEC 10: bytes received per rank), its
+// nccl-tests size and bus factor, and how to fill, run and verify a bare call of it over a Comm
+// and a Device. RankBridge's accounting, the bare-collective timer and the results writer all
+// read the same row, so a bus factor or a byte count is written once.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "comm/comm.hpp"
+#include "device/device.hpp"
+
+namespace bb {
+
+enum class CollOp { all_gather, all_reduce, all_to_all, send_recv };
+
+// What one call moves, on one rank of a group of `group_size`.
+struct CollBytes {
+  int64_t bytes_per_rank = 0;  // SPEC 10: bytes received from other ranks (the link traffic)
+  int64_t coll_bytes = 0;      // nccl-tests "size": algbw = coll_bytes / time
+  double bus_factor = 1;       // busbw = algbw * bus_factor
+};
+
+// `msg_bytes` is the per-rank message each row is sized by:
+//   all_gather: bytes each rank contributes;   all_reduce: the buffer's bytes;
+//   all_to_all: bytes of one block (to each peer); send_recv: bytes this rank receives from peers.
+struct CollRow {
+  CollOp op;
+  const char* name;  // "all_gather", ... (the JSON's and the bare collective's op name)
+  CollBytes (*bytes)(int group_size, int64_t msg_bytes);
+};
+
+const std::vector<CollRow>& collective_table();
+const CollRow& collective(CollOp op);
+const CollRow& collective(const std::string& name);  // Error("bad_op")
+inline CollBytes collective_bytes(CollOp op, int group_size, int64_t msg_bytes) {
+  return collective(op).bytes(group_size, msg_bytes);
+}
+
+// A bare call of one row on one rank: buffers, an oracle fill, the call, and its check. Every
+// member of `group` builds one with the same (op, msg_bytes, dtype). The pattern of each block
+// is keyed by the world rank that sent it, so a block from the wrong rank is caught.
+class BareCall {
+ public:
+  BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype);
+  void fill();                    // inputs from the pattern, outputs poisoned
+  void run();                     // the collective (in place for all_reduce, as the CP backward)
+  // Elements wrong on this rank (0: correct); the first is described in *first.
+  int64_t verify(std::string* first = nullptr);
+  CollBytes bytes() const { return collective_bytes(op_, group_.size(), msg_); }
+  void* send() { return send_.get(); }
+  void* recv() { return recv_.get(); }
+
+ private:
+  CollOp op_;
+  Comm& group_;
+  Device& dev_;
+  int64_t msg_;
+  DType dt_;
+  int64_t elems_;  // elements of msg_bytes
+  DeviceBuffer send_, recv_;
+};
+
+}  // namespace bb
