@@ -21,7 +21,7 @@ const char* kBenchUsage =
     "  --world=N                          world size (default 8, or the sweep file's \"world\")\n"
     "  --layouts=seeds|all|NAME,..|FILE.json\n"
     "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
-    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=all|NAME,.. (all: every registered strategy)\n"
+    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=all|NAME,.. (all, the default: every registered strategy)\n"
     "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
     "  --cadence=isolated|streaming       isolated (default): GPUs aligned before every iteration, every\n"
     "                                     launch queued first; streaming: aligned once, back to back\n"

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "bridge/strategy.hpp"
 #include "measure/timing_loop.hpp"
 #include "comm/launch_env.hpp"
 #include "results/sweep.hpp"
@@ -16,7 +17,7 @@ struct BenchOptions {
   std::string shapes;  // empty: a default that suits the backend
   std::vector<Layout> mems{Layout::bsh, Layout::sbh};
   std::vector<DType> dtypes{DType::bf16};
-  std::vector<std::string> strategies{"reference", "fused"};
+  std::vector<std::string> strategies = strategy_names();  // default: every registered strategy
   int iterations = 20, warmup = 5;
   std::string mode = "timed";  // timed | graph | profile
   Cadence cadence = Cadence::isolated;

@@ -110,10 +110,6 @@ void run_any(int id, bb::Comm& world, bb::Device& dev, bb::CommCache& cache) {
   else run_bare(id - int(g->points.size()), world, dev, cache);
 }
 
-// The bare timer (harness/measure/bare_collective.*) runs these rows of the collective table for
-// now; the other rows' bare calls exist (bb::BareCall) for when the timing loop takes them.
-bool bare_timer_runs(bb::CollOp op) { return op == bb::CollOp::all_gather || op == bb::CollOp::all_reduce; }
-
 // The distinct collectives the sweep's strategies declare (Strategy::collectives) at its layouts
 // and sizes, each with the phase it serves and the strategies that call it.
 std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
@@ -125,7 +121,6 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
     std::snprintf(size, sizeof size, "%s/b%lld.s%lld.h%lld", bb::dtype_name(sh.dtype), (long long)sh.b,
                   (long long)sh.s, (long long)sh.h);
     for (const auto& u : p.strategy->collectives(p.plan, sh)) {
-      if (!bare_timer_runs(u.op)) continue;
       const char* op = bb::collective(u.op).name;
       Bare b;
       b.id = p.pt.layout.name + "/" + size + "/" + op + "." + bb::phase_name(u.phase);

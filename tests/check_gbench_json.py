@@ -26,6 +26,7 @@ def main(bench, work):
     os.makedirs(work)
     gb_out, results = os.path.join(work, "gbench.json"), os.path.join(work, "results.json")
     cmd = [bench, "--backend=host", "--layouts=seed_fan_in_cp1", "--shapes=2x64x256", "--mem=bsh",
+           "--strategies=reference,fused",
            f"--iters={ITERS}", "--warmup=1", f"--benchmark_repetitions={REPS}",
            "--benchmark_format=json", f"--benchmark_out={gb_out}", "--json", results]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)

@@ -35,10 +35,10 @@ std::vector<int64_t> key(int from_world, int to_world = -1) {
 
 const std::vector<CollRow>& collective_table() {
   static const std::vector<CollRow> t{
-      {CollOp::all_gather, "all_gather", all_gather_bytes},
-      {CollOp::all_reduce, "all_reduce", all_reduce_bytes},
-      {CollOp::all_to_all, "all_to_all", all_to_all_bytes},
-      {CollOp::send_recv, "send_recv", send_recv_bytes},
+      {CollOp::all_gather, "all_gather", all_gather_bytes, false},
+      {CollOp::all_reduce, "all_reduce", all_reduce_bytes, true},  // the CP backward reduces in place
+      {CollOp::all_to_all, "all_to_all", all_to_all_bytes, false},
+      {CollOp::send_recv, "send_recv", send_recv_bytes, false},
   };
   return t;
 }
@@ -70,38 +70,47 @@ BareCall::BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType
   }
 }
 
-void BareCall::fill() {
+void BareCall::fill(bool in_place) {
   const int n = group_.size(), r = group_.rank();
   const auto& wr = group_.world_ranks();
   const int me = wr[size_t(r)];
   const size_t es = dtype_size(dt_);
   char* s = static_cast<char*>(send_.get());
+  dev_.poison(recv_.get(), recv_.bytes());
+  char* in = static_cast<char*>(input(in_place));  // where the pattern goes
   switch (op_) {
-    case CollOp::all_gather: dev_.fill(s, flat(elems_, dt_), key(me)); break;
+    case CollOp::all_gather: dev_.fill(in, flat(elems_, dt_), key(me)); break;
     case CollOp::all_reduce: {  // zero but this rank's block, like a CP rank's padded gradient
       const int64_t block = elems_ / n;
       dev_.copy({CopySegment{s, nullptr, 1, elems_ * int64_t(es), 0, 0}});
       dev_.fill(s + size_t(r * block) * es, flat(block, dt_), key(me));
+      if (in_place) dev_.copy({CopySegment{recv_.get(), s, 1, elems_ * int64_t(es), 0, 0}});
       break;
     }
     case CollOp::all_to_all:  // block k is personalised for rank k
-      for (int k = 0; k < n; ++k) dev_.fill(s + size_t(k * elems_) * es, flat(elems_, dt_), key(me, wr[size_t(k)]));
+      for (int k = 0; k < n; ++k) dev_.fill(in + size_t(k * elems_) * es, flat(elems_, dt_), key(me, wr[size_t(k)]));
       break;
-    case CollOp::send_recv: dev_.fill(s, flat(elems_, dt_), key(me, wr[size_t((r + 1) % n)])); break;
+    case CollOp::send_recv: dev_.fill(in, flat(elems_, dt_), key(me, wr[size_t((r + 1) % n)])); break;
   }
-  dev_.poison(recv_.get(), recv_.bytes());
-  // The reduction runs in place, as the bridge's CP backward does.
-  if (op_ == CollOp::all_reduce) dev_.copy({CopySegment{recv_.get(), s, 1, elems_ * int64_t(es), 0, 0}});
 }
 
-void BareCall::run() {
+void* BareCall::input(bool in_place) {
+  if (!in_place) return send_.get();
+  // all_gather: this rank's own block of the output; the others: the output itself.
+  if (op_ == CollOp::all_gather)
+    return static_cast<char*>(recv_.get()) + size_t(group_.rank()) * size_t(elems_) * dtype_size(dt_);
+  return recv_.get();
+}
+
+void BareCall::run(bool in_place) {
   const int n = group_.size(), r = group_.rank();
+  void* in = input(in_place);
   switch (op_) {
-    case CollOp::all_gather: group_.all_gather(send_.get(), recv_.get(), size_t(msg_)); break;
-    case CollOp::all_reduce: group_.all_reduce_sum(recv_.get(), recv_.get(), size_t(elems_), dt_); break;
-    case CollOp::all_to_all: group_.all_to_all(send_.get(), recv_.get(), size_t(msg_)); break;
+    case CollOp::all_gather: group_.all_gather(in, recv_.get(), size_t(msg_)); break;
+    case CollOp::all_reduce: group_.all_reduce_sum(in, recv_.get(), size_t(elems_), dt_); break;
+    case CollOp::all_to_all: group_.all_to_all(in, recv_.get(), size_t(msg_)); break;
     case CollOp::send_recv:  // a ring, as nccl-tests' sendrecv: to the next rank, from the previous
-      group_.send_recv({{P2POp::send, (r + 1) % n, send_.get(), size_t(msg_)},
+      group_.send_recv({{P2POp::send, (r + 1) % n, in, size_t(msg_)},
                         {P2POp::recv, (r + n - 1) % n, recv_.get(), size_t(msg_)}});
       break;
   }

@@ -29,6 +29,7 @@ struct CollRow {
   CollOp op;
   const char* name;  // "all_gather", ... (the JSON's and the bare collective's op name)
   CollBytes (*bytes)(int group_size, int64_t msg_bytes);
+  bool bridge_in_place;  // the placement the bridge's strategies call it in (all_reduce: in place)
 };
 
 const std::vector<CollRow>& collective_table();
@@ -38,14 +39,18 @@ inline CollBytes collective_bytes(CollOp op, int group_size, int64_t msg_bytes) 
   return collective(op).bytes(group_size, msg_bytes);
 }
 
-// A bare call of one row on one rank: buffers, an oracle fill, the call, and its check. Every
-// member of `group` builds one with the same (op, msg_bytes, dtype). The pattern of each block
-// is keyed by the world rank that sent it, so a block from the wrong rank is caught.
+// A bare call of one row on one rank: buffers, an oracle fill, the call, and its check, in
+// either placement (nccl-tests' in place: the input is the output's own block, or the output
+// itself). Every member of `group` builds one with the same (op, msg_bytes, dtype). The pattern
+// of each block is keyed by the world rank that sent it, so a block from the wrong rank is caught.
 class BareCall {
  public:
   BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype);
-  void fill();                    // inputs from the pattern, outputs poisoned
-  void run();                     // the collective (in place for all_reduce, as the CP backward)
+  // Inputs from the pattern, outputs poisoned (the default placement: the bridge's own).
+  void fill() { fill(collective(op_).bridge_in_place); }
+  void run() { run(collective(op_).bridge_in_place); }
+  void fill(bool in_place);
+  void run(bool in_place);
   // Elements wrong on this rank (0: correct); the first is described in *first.
   int64_t verify(std::string* first = nullptr);
   CollBytes bytes() const { return collective_bytes(op_, group_.size(), msg_); }
@@ -56,6 +61,7 @@ class BareCall {
   CollOp op_;
   Comm& group_;
   Device& dev_;
+  void* input(bool in_place);  // what the call reads
   int64_t msg_;
   DType dt_;
   int64_t elems_;  // elements of msg_bytes

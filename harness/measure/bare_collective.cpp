@@ -2,95 +2,44 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
+#include "comm/collectives.hpp"
 #include "measure/timing_loop.hpp"
-#include "pattern.hpp"
 
 namespace bb {
 
 namespace {
 
-PatternGeom flat(int64_t elems, DType t) {
-  PatternGeom g{};
-  g.layout = 0;
-  g.dtype = int(t);
-  g.b = 1;
-  g.s_local = g.s_full = 1;
-  g.h = elems;
-  g.cp_size = 1;
-  g.cp_rank = -1;
-  g.salt = 0x5EED;
-  return g;
-}
-
-std::vector<int64_t> from(int world_rank) { return {world_rank, world_rank}; }
-
 // The three ways of the interleaved loop, in iteration order.
 enum Way { out_of_place = 0, in_place = 1, suite = 2, kWays = 3 };
 
-// One rank's buffers and the two placements of the collective over them.
-struct Bufs {
-  Comm* group;
-  Device& dev;
-  const BareSpec& spec;
-  bool gather;
-  size_t es;
-  int64_t elems, block;
-  DeviceBuffer send, recv;
-
-  char* own_block() { return static_cast<char*>(recv.get()) + size_t(group->rank() * (gather ? elems : block)) * es; }
-  void run(bool inplace) {
-    if (gather) group->all_gather(inplace ? own_block() : send.get(), recv.get(), size_t(spec.bytes));
-    else group->all_reduce_sum(inplace ? recv.get() : send.get(), recv.get(), size_t(elems), spec.dtype);
+// Bytes one rank's buffers take for a call of `op` (the memory budget is checked before them).
+double buffer_bytes(CollOp op, int n, int64_t msg) {
+  switch (op) {
+    case CollOp::all_gather: return double(msg) * (1 + n);
+    case CollOp::all_to_all: return 2.0 * double(msg) * n;
+    default: return 2.0 * double(msg);
   }
-  // Poison, fill, run once, verify every block against the pattern of the rank that sent it.
-  int64_t check(bool inplace, std::string* first) {
-    const int me = group->world_ranks()[size_t(group->rank())];
-    dev.poison(recv.get(), recv.bytes());
-    if (gather) {
-      dev.fill(inplace ? own_block() : send.get(), flat(elems, spec.dtype), from(me));
-    } else if (inplace) {
-      dev.copy({CopySegment{recv.get(), send.get(), 1, elems * int64_t(es), 0, 0}});
-    }
-    group->set_phase(std::string("bare ") + spec.op + (inplace ? " (in place)" : " (out of place)"));
-    run(inplace);
-    group->synchronize();
-    int64_t wrong = 0;
-    const int n = group->size();
-    for (int k = 0; k < n; ++k) {
-      const int src = group->world_ranks()[size_t(k)];
-      const int64_t len = gather ? elems : block;
-      VerifyResult v = dev.verify(static_cast<char*>(recv.get()) + size_t(k * len) * es, flat(len, spec.dtype), from(src));
-      if (v.mismatches && first->empty())
-        *first = "bare " + spec.op + (inplace ? " in place" : " out of place") + ": block from world rank " +
-                 std::to_string(src) + " on world rank " + std::to_string(me) + ": " +
-                 std::to_string(v.mismatches) + " wrong elements";
-      wrong += v.mismatches;
-    }
-    return wrong;
-  }
-};
+}
 
 }  // namespace
 
 BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const BareSpec& spec) {
   BareResult r;
-  const size_t es = dtype_size(spec.dtype);
-  const bool gather = spec.op == "all_gather";
-  if (!gather && spec.op != "all_reduce") throw Error("bad_op", "bare collective '" + spec.op + "'");
+  const CollRow& row = collective(spec.op);  // Error("bad_op") names the table's rows
   const int n = group ? group->size() : 1;
   r.group_size = spec.groups.empty() ? 1 : int(spec.groups[0].size());
-  r.suite_in_place = !gather;  // the bridge reduces its gradient in place, gathers out of place
-  const int64_t elems = spec.bytes / int64_t(es);
-  const int64_t block = gather ? elems : elems / std::max(n, 1);
-  r.bytes_per_rank = gather ? spec.bytes * (r.group_size - 1) : 2 * (r.group_size - 1) * spec.bytes / r.group_size;
-  r.coll_bytes = gather ? spec.bytes * r.group_size : spec.bytes;
-  r.bus_factor = gather ? double(r.group_size - 1) / r.group_size : 2.0 * (r.group_size - 1) / r.group_size;
+  r.suite_in_place = row.bridge_in_place;
+  const CollBytes cb = row.bytes(r.group_size, spec.bytes);
+  r.bytes_per_rank = cb.bytes_per_rank;
+  r.coll_bytes = cb.coll_bytes;
+  r.bus_factor = cb.bus_factor;
 
   // One budget check before anything is allocated, agreed by every rank.
   int members = 0;
   for (const auto& g : spec.groups) members += int(g.size());
-  const double need = double(elems) * double(es) * (gather ? 1.0 + n : 2.0) * (world.backend() == "nccl" ? 1 : members);
+  const double need = buffer_bytes(row.op, n, spec.bytes) * (world.backend() == "nccl" ? 1 : members);
   const int64_t budget = group ? dev.memory_budget_bytes() : -1;
   const bool too_big = budget >= 0 && need > 0.9 * double(budget);
   if (world.max_over_ranks(too_big ? 1.0 : 0.0) > 0)
@@ -98,18 +47,20 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
                                             std::to_string(int64_t(need) >> 20) + " MiB on a device" +
                                             (too_big ? " that has " + std::to_string(budget >> 20) + " MiB free" : ""));
 
-  Bufs b{group, dev, spec, gather, es, elems, block, {}, {}};
+  // Checked in both placements before anything is timed: nccl-tests' #wrong over every rank.
+  std::unique_ptr<BareCall> call;
   int64_t wrong = 0;
   if (group) {
-    b.send = DeviceBuffer(dev, size_t(elems) * es);
-    b.recv = DeviceBuffer(dev, size_t(gather ? elems * n : elems) * es);
-    if (!gather) {  // zero everywhere but this rank's block, like the CP rank's padded gradient
-      const int me = group->world_ranks()[size_t(group->rank())];
-      dev.copy({CopySegment{b.send.get(), nullptr, 1, elems * int64_t(es), 0, 0}});
-      dev.fill(static_cast<char*>(b.send.get()) + size_t(group->rank() * block) * es, flat(block, spec.dtype), from(me));
+    call = std::make_unique<BareCall>(row.op, *group, dev, spec.bytes, spec.dtype);
+    for (bool inplace : {false, true}) {
+      group->set_phase(std::string("bare ") + spec.op + (inplace ? " (in place)" : " (out of place)"));
+      call->fill(inplace);
+      call->run(inplace);
+      group->synchronize();
+      std::string first;
+      wrong += call->verify(&first);
+      if (!first.empty() && r.first_mismatch.empty()) r.first_mismatch = first + (inplace ? " (in place)" : " (out of place)");
     }
-    wrong += b.check(false, &r.first_mismatch);
-    wrong += b.check(true, &r.first_mismatch);
   }
   for (double w : world.gather_over_ranks(double(wrong))) r.wrong += int64_t(w);
   r.ok = r.wrong == 0;
@@ -127,13 +78,13 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
         rec.begin_iteration();
         group->set_phase(phase_name(spec.phase));
         rec.begin(spec.phase);
-        b.run(r.suite_in_place);
+        call->run(r.suite_in_place);
         rec.end_iteration();
         return;
       }
       dev.reset_marks();
       const int a = dev.mark();
-      for (int k = 0; k < spec.launches; ++k) b.run(way == in_place);
+      for (int k = 0; k < spec.launches; ++k) call->run(way == in_place);
       marks[it] = {a, dev.mark()};
     };
     body.read = [&](int it) -> std::vector<double> {

@@ -23,9 +23,9 @@
 namespace bb {
 
 struct BareSpec {
-  std::string op;                      // "all_gather" or "all_reduce" (zero-padded, as the CP backward)
+  std::string op;                      // a row of the collective table (comm/collectives.hpp)
   std::vector<std::vector<int>> groups;  // world ranks; every group runs at once, as in the bridge
-  int64_t bytes = 0;                   // all_gather: bytes each rank sends; all_reduce: buffer bytes
+  int64_t bytes = 0;                   // the row's per-rank message (CollRow: msg_bytes)
   DType dtype = DType::bf16;
   int warmup = 5, iterations = 20;     // iterations per way
   int launches = 10;                   // back-to-back launches per nccl-tests sample
@@ -44,7 +44,7 @@ struct BareResult {
   int64_t bytes_per_rank = 0;  // SPEC 10: received bytes
   int64_t coll_bytes = 0;      // nccl-tests size
   double bus_factor = 1;
-  bool suite_in_place = false;     // the form the bridge uses: in place for all_reduce
+  bool suite_in_place = false;     // the placement the bridge uses (CollRow::bridge_in_place)
   std::vector<double> ms;          // nccl-tests way, out of place: per sample, max over ranks
   std::vector<double> in_place_ms; // nccl-tests way, in place
   std::vector<double> suite_ms;    // one launch through the suite's phase recorder
