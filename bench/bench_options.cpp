@@ -20,7 +20,9 @@ const char* kBenchUsage =
     "                                     graph: replay each round trip as a CUDA graph (nccl backend)\n"
     "                                     profile: one timed round trip per config, for nsys\n"
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
-    "  --collectives=on|off               also time each layout's bare collectives (default on)\n";
+    "  --collectives=on|off               also time each layout's bare collectives (default on)\n"
+    "  --nccl-path=default|registered|symmetric|zero-cta[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
+    "  --contention=none|gemm[,..]        gemm: time every config again beside a cuBLAS bf16 GEMM per GPU\n";
 
 static std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> v;
@@ -118,6 +120,10 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
     } else if (f == "--collectives") {
       if (v != "on" && v != "off") throw Error("bad_flag", "--collectives is on or off");
       o.collectives = v == "on";
+    } else if (f == "--nccl-path") {
+      o.nccl_paths = parse_nccl_paths(v);
+    } else if (f == "--contention") {
+      o.contentions = parse_contentions(v);
     } else {
       throw Error("bad_flag", "unknown flag '" + f + "'");
     }
@@ -126,6 +132,11 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
   argv[out] = nullptr;
   if (o.mode == "graph" && o.cadence != Cadence::isolated)
     throw Error("bad_flag", "--mode=graph replays re-record one set of marks per graph: it needs --cadence=isolated");
+  if (o.backend == "host" || o.backend == "emulate") {  // auto is checked once resolved (check_bench_paths)
+    for (NcclPath p : o.nccl_paths) check_nccl_path(p, o.backend);
+    for (Contention c : o.contentions)
+      if (c == Contention::gemm) throw Error("bad_flag", "--contention=gemm needs the nccl backend, not " + o.backend);
+  }
   if (o.mode == "profile") {
     o.iterations = 1;
     if (o.cupti == "on") throw Error("bad_flag", "--mode=profile runs under nsys, which needs CUPTI: use --cupti=off");

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "comm/nccl_path.hpp"
 #include "measure/timing_loop.hpp"
 #include "results/sweep.hpp"
 
@@ -25,6 +26,8 @@ struct BenchOptions {
   std::string json_out = "bridge_results.json";
   double timeout_s = 120;
   bool collectives = true;     // also time the bare collectives of each layout
+  std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // --nccl-path (comm/nccl_path.hpp)
+  std::vector<Contention> contentions{Contention::none};     // --contention: gemm adds a loaded run
   std::string command_line;
   std::vector<std::string> explicit_flags;  // flags given on the command line
   bool given(const std::string& f) const;

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "bench_options.hpp"
+#include "bench_paths.hpp"
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "measure/bare_collective.hpp"
@@ -37,6 +38,8 @@ struct Point {
   bb::Plan plan;
   bb::Audit audit;
   std::unique_ptr<bb::Strategy> strategy;
+  bb::NcclPath path = bb::NcclPath::default_path;
+  std::string id() const { return pt.id() + bb::path_suffix(path); }  // config id, path included
 };
 
 // A bridge collective timed alone at a layout's group shape and message size.
@@ -83,8 +86,11 @@ bb::RunResult run_point(int idx, bb::Device& dev, bb::CommCache& cache) {
   ro.delay_ms = g->opt.delay_ms;
   ro.cupti = g->cupti.get();
   ro.l2_bytes = g->l2_bytes;
+  ro.nccl_path = p.path;
+  for (bb::Contention c : g->opt.contentions)
+    if (c == bb::Contention::gemm) ro.contention = bb::rank_gemm_load(dev);
 #ifdef BB_NVTX
-  bb::nvtx::Scoped range(p.pt.id());
+  bb::nvtx::Scoped range(p.id());
 #endif
   return bb::run_round_trip(p.plan, p.pt.shape, *p.strategy, cache, dev, ro);
 }
@@ -99,7 +105,7 @@ bb::BareResult run_bare(int j, bb::Comm& world, bb::Device& dev, bb::CommCache& 
   spec.delay_ms = g->opt.delay_ms;
   for (int p = 0; p < bb::kPhaseCount; ++p)
     if (b.phase == bb::phase_name(bb::Phase(p))) spec.phase = bb::Phase(p);
-  return bb::time_bare_collective(world, cache.get(spec.groups), dev, spec);
+  return bb::time_bare_collective(world, cache.get(spec.groups, bb::nccl_cta_policy(spec.nccl_path)), dev, spec);
 }
 
 // Runs config `id` (a sweep point, or a bare collective after the points) on this rank.
@@ -122,7 +128,8 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
     auto add = [&](const char* op, const char* phase, const std::vector<std::vector<int>>& groups, int64_t bytes,
                    const char* strategies) {
       Bare b;
-      b.id = p.pt.layout.name + "/" + size + "/" + op + "." + phase;
+      b.id = p.pt.layout.name + "/" + size + "/" + op + "." + phase + bb::path_suffix(p.path);
+      b.spec.nccl_path = p.path;
       if (!seen.insert(b.id).second) return;
       b.layout_name = p.pt.layout.name;
       b.phase = phase;
@@ -188,6 +195,7 @@ json bare_json(const Bare& b, const bb::BareResult& r) {
   c["floor_ratio"] = s.median > 0 ? floor_ms / s.median : 0;
   c["wrong"] = r.wrong;
   c["correct"] = r.wrong == 0;
+  c["nccl_path"] = bb::nccl_path_name(b.spec.nccl_path);
   return c;
 }
 
@@ -242,14 +250,14 @@ void progress(const std::string& id) {
 void bench_point(benchmark::State& st, int idx) {
   const Point& p = g->points[size_t(idx)];
   for (auto _ : st) {
-    progress(p.pt.id());
+    progress(p.id());
     g->world0->max_over_ranks(double(idx));  // tell the other ranks which config runs
     bb::RunResult r;
     try {
       r = run_point(idx, *g->dev0, *g->cache0);
     } catch (const bb::Error& e) {
       if (dynamic_cast<const bb::CommError*>(&e)) throw;
-      g->failures.push_back({{"id", p.pt.id()}, {"rule", e.rule()}, {"error", e.what()}});
+      g->failures.push_back({{"id", p.id()}, {"rule", e.rule()}, {"error", e.what()}});
       st.SkipWithError(e.what());
       break;
     }
@@ -258,11 +266,13 @@ void bench_point(benchmark::State& st, int idx) {
       for (int fr : r.check.failing_ranks) ranks += (ranks.empty() ? "" : ",") + std::to_string(fr);
       std::string msg = "oracle mismatch on world rank(s) " + ranks + " (" + std::to_string(r.check.mismatches_total) +
                         " wrong elements): " + (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
-      g->failures.push_back({{"id", p.pt.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
+      g->failures.push_back({{"id", p.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
       st.SkipWithError(msg.c_str());
       break;
     }
     json c = bb::config_json(p.pt, p.plan, p.audit, r, g->backend, g->opt.mode, r.warmup_used, g->floors);
+    c["id"] = p.id();
+    bb::add_path_json(c, r);
     const double med = c["total"]["median_ms"].get<double>();
     st.SetIterationTime(med / 1e3);
     st.counters["bytes_per_rank"] = double(c["bytes_per_rank"].get<int64_t>());
@@ -276,11 +286,11 @@ void bench_point(benchmark::State& st, int idx) {
       }
     st.counters["wrong"] = double(r.check.mismatches_total);
     st.counters["skew_ms"] = c["launch_skew"]["median_ms"].get<double>();
-    auto it = g->configs.find(p.pt.id());
+    auto it = g->configs.find(p.id());
     if (it == g->configs.end()) {
       c["repetition_medians_ms"] = json::array({med});
-      g->configs[p.pt.id()] = c;
-      g->order.push_back(p.pt.id());
+      g->configs[p.id()] = c;
+      g->order.push_back(p.id());
     } else {  // --benchmark_repetitions: keep the first samples, track every repetition's median
       auto& reps = it->second["repetition_medians_ms"];
       reps.push_back(med);
@@ -300,7 +310,7 @@ bool filter_matches(const std::string& name, const std::string& filter) {
   return neg ? !hit : hit;
 }
 
-std::string bench_name(const bb::SweepPoint& p) { return "bridge/" + p.id(); }
+std::string bench_name(const Point& p) { return "bridge/" + p.id(); }
 
 void rank_main(bb::Comm& world, bb::Device& dev) {
   bb::CommCache cache(world);
@@ -370,6 +380,7 @@ int main(int argc, char** argv) {
   sw.opt = opt;
   try {
     sw.backend = bb::resolve_backend(opt.backend);
+    bb::check_bench_paths(opt, sw.backend);
     const bool gpu = sw.backend != "host";
     if (bb::under_mpi()) {
       sw.world = bb::mpi_world_size();
@@ -405,7 +416,7 @@ int main(int argc, char** argv) {
         bb::Plan plan = pt.layout.plan();
         bb::check_shape(plan, pt.shape);
         bb::Audit audit = bb::audit_plan(plan, pt.shape.b);
-        sw.points.push_back({pt, plan, audit, bb::make_strategy(pt.strategy)});
+        for (bb::NcclPath np : opt.nccl_paths) sw.points.push_back({pt, plan, audit, bb::make_strategy(pt.strategy), np});
       } catch (const bb::Error& e) {
         sw.skipped.push_back({{"id", pt.id()}, {"rule", e.rule()}, {"reason", e.what()}});
         std::fprintf(stderr, "skip %s: %s: %s\n", pt.id().c_str(), e.rule().c_str(), e.what());
@@ -413,7 +424,7 @@ int main(int argc, char** argv) {
     }
     const std::string filter = benchmark::GetBenchmarkFilter();
     for (size_t i = 0; i < sw.points.size(); ++i) {
-      const std::string name = bench_name(sw.points[i].pt);
+      const std::string name = bench_name(sw.points[i]);
       if (filter_matches(name, filter)) sw.total += reps;
       benchmark::RegisterBenchmark(name.c_str(), bench_point, int(i))
           ->UseManualTime()
@@ -473,6 +484,7 @@ int main(int argc, char** argv) {
     env["world"] = sw.world;
     env["cadence"] = bb::cadence_name(opt.cadence);
     env["cpu_affinity_count"] = bb::cpu_affinity_count();
+    env["gemm_load_checks"] = bb::gemm_load_json();
     if (opt.delay_rank >= 0) env["injected_delay"] = {{"rank", opt.delay_rank}, {"ms", opt.delay_ms}};
     out["environment"] = env;
     out["configs"] = json::array();

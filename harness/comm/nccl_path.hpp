@@ -29,6 +29,10 @@ int nccl_path_min_version(NcclPath p);
 // ignored when < 0) is older than the path needs.
 void check_nccl_path(NcclPath p, const std::string& backend, int nccl_version = -1);
 
+// The ncclConfig_t.CTAPolicy a path's communicators are created with: NCCL_CTA_POLICY_ZERO (2)
+// for zero-cta, NCCL's default (0) otherwise (checked against nccl.h in nccl_comm.cpp).
+inline int nccl_cta_policy(NcclPath p) { return p == NcclPath::zero_cta ? 2 : 0; }
+
 // Bytes of one slot placed in a symmetric window: every slot starts at a multiple of 4096 (the
 // window alignment NCCL requires, NCCL_WIN_REQUIRED_ALIGNMENT) so equal sizes give equal offsets.
 constexpr int64_t kWindowAlign = 4096;

@@ -1,5 +1,7 @@
 #include "measure/bare_collective.hpp"
 
+#include <cstdio>
+#include <memory>
 #include <algorithm>
 #include <map>
 
@@ -37,20 +39,27 @@ struct Bufs {
   size_t es;
   int64_t elems, block;
   DeviceBuffer send, recv;
+  // A non-default NCCL path: both buffers inside one registered arena from the backend.
+  void* path_send = nullptr;
+  void* path_recv = nullptr;
+  size_t path_recv_bytes = 0;
+  void* sp() const { return path_send ? path_send : send.get(); }
+  void* rp() const { return path_recv ? path_recv : recv.get(); }
+  size_t rbytes() const { return path_recv ? path_recv_bytes : recv.bytes(); }
 
-  char* own_block() { return static_cast<char*>(recv.get()) + size_t(group->rank() * (gather ? elems : block)) * es; }
+  char* own_block() { return static_cast<char*>(rp()) + size_t(group->rank() * (gather ? elems : block)) * es; }
   void run(bool inplace) {
-    if (gather) group->all_gather(inplace ? own_block() : send.get(), recv.get(), size_t(spec.bytes));
-    else group->all_reduce_sum(inplace ? recv.get() : send.get(), recv.get(), size_t(elems), spec.dtype);
+    if (gather) group->all_gather(inplace ? own_block() : sp(), rp(), size_t(spec.bytes));
+    else group->all_reduce_sum(inplace ? rp() : sp(), rp(), size_t(elems), spec.dtype);
   }
   // Poison, fill, run once, verify every block against the pattern of the rank that sent it.
   int64_t check(bool inplace, std::string* first) {
     const int me = group->world_ranks()[size_t(group->rank())];
-    dev.poison(recv.get(), recv.bytes());
+    dev.poison(rp(), rbytes());
     if (gather) {
-      dev.fill(inplace ? own_block() : send.get(), flat(elems, spec.dtype), from(me));
+      dev.fill(inplace ? own_block() : sp(), flat(elems, spec.dtype), from(me));
     } else if (inplace) {
-      dev.copy({CopySegment{recv.get(), send.get(), 1, elems * int64_t(es), 0, 0}});
+      dev.copy({CopySegment{rp(), sp(), 1, elems * int64_t(es), 0, 0}});
     }
     group->set_phase(std::string("bare ") + spec.op + (inplace ? " (in place)" : " (out of place)"));
     run(inplace);
@@ -60,7 +69,7 @@ struct Bufs {
     for (int k = 0; k < n; ++k) {
       const int src = group->world_ranks()[size_t(k)];
       const int64_t len = gather ? elems : block;
-      VerifyResult v = dev.verify(static_cast<char*>(recv.get()) + size_t(k * len) * es, flat(len, spec.dtype), from(src));
+      VerifyResult v = dev.verify(static_cast<char*>(rp()) + size_t(k * len) * es, flat(len, spec.dtype), from(src));
       if (v.mismatches && first->empty())
         *first = "bare " + spec.op + (inplace ? " in place" : " out of place") + ": block from world rank " +
                  std::to_string(src) + " on world rank " + std::to_string(me) + ": " +
@@ -98,15 +107,41 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
                                             std::to_string(int64_t(need) >> 20) + " MiB on a device" +
                                             (too_big ? " that has " + std::to_string(budget >> 20) + " MiB free" : ""));
 
+  // The path's provider (nullptr on the default path) and its arena, released (deregistered,
+  // then freed) when this function returns or throws.
+  std::unique_ptr<BufferProvider> provider = world.buffer_provider(spec.nccl_path);
+  struct Arena {
+    BufferProvider* p = nullptr;
+    char* base = nullptr;
+    ~Arena() {
+      if (p && base) {
+        try {
+          p->release(base);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "bridgebench: releasing a bare collective's path buffers: %s\n", e.what());
+        }
+      }
+    }
+  } arena;
+  arena.p = provider.get();
   Bufs b{group, dev, spec, gather, es, elems, block, {}, {}};
   int64_t wrong = 0;
   if (group) {
-    b.send = DeviceBuffer(dev, size_t(elems) * es);
-    b.recv = DeviceBuffer(dev, size_t(gather ? elems * n : elems) * es);
+    const size_t send_bytes = size_t(elems) * es, recv_bytes = size_t(gather ? elems * n : elems) * es;
+    if (provider) {  // equal sizes on every rank: the recv slot sits at the same window offset
+      const size_t off = size_t(window_round(int64_t(send_bytes)));
+      arena.base = static_cast<char*>(provider->acquire(off + recv_bytes, {group}));
+      b.path_send = arena.base;
+      b.path_recv = arena.base + off;
+      b.path_recv_bytes = recv_bytes;
+    } else {
+      b.send = DeviceBuffer(dev, send_bytes);
+      b.recv = DeviceBuffer(dev, recv_bytes);
+    }
     if (!gather) {  // zero everywhere but this rank's block, like the CP rank's padded gradient
       const int me = group->world_ranks()[size_t(group->rank())];
-      dev.copy({CopySegment{b.send.get(), nullptr, 1, elems * int64_t(es), 0, 0}});
-      dev.fill(static_cast<char*>(b.send.get()) + size_t(group->rank() * block) * es, flat(block, spec.dtype), from(me));
+      dev.copy({CopySegment{b.sp(), nullptr, 1, elems * int64_t(es), 0, 0}});
+      dev.fill(static_cast<char*>(b.sp()) + size_t(group->rank() * block) * es, flat(block, spec.dtype), from(me));
     }
     wrong += b.check(false, &r.first_mismatch);
     wrong += b.check(true, &r.first_mismatch);
