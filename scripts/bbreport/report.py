@@ -2,7 +2,7 @@
 and suite overhead, repetition spread, plots, failures, phases) as a doc.Document."""
 import os
 
-from . import overview, plots
+from . import overview, paths, plots
 from .doc import Document, Table
 from .schema import (DASH, PHASES, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      shape_label, total_floor_ratio)
@@ -169,6 +169,7 @@ def build(runs, title):
     doc.para(f"{len(labelled)} configs measured, {n_fail} failed, {n_skip} skipped, "
              f"{n_wrong} with correctness or routing problems; from {len(runs)} results file(s).")
     overview.add_strategy_section(doc, runs)
+    paths.add_paths_section(doc, runs)
 
     doc.heading("Environment")
     doc.table(environment_table(runs))

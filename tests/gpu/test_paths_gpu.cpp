@@ -7,6 +7,7 @@
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "comm/nccl_comm.hpp"
+#include "results/sweep.hpp"
 #include "measure/bare_collective.hpp"
 #include "measure/gemm_load.hpp"
 #include "measure/gemm_reference.hpp"
