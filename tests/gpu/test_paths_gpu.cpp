@@ -3,6 +3,9 @@
 // case; a contended round trip. Skips with a message on a machine without a GPU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "../bridge_util.hpp"
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
@@ -122,8 +125,13 @@ TEST(NcclPaths, RegistrationCountReturnsToZeroAfterHundredConfigs) {
   expect_no_live_registrations("after 100 configs");
 }
 
+// World 1 has no collective phase in the bridge (tp1dp1 -> tp1dp1 copies locally), so the bare
+// collectives are where NCCL runs at world 1: on every path they pass their check, and the path
+// detector must see NCCL's one-rank shortcut, never the copy engines or a symmetric kernel.
 TEST(NcclPaths, BareCollectivesFollowThePath) {
   REQUIRE_GPU();
+  std::string why;
+  auto cupti = bb::start_gpu_activity(&why);
   for (bb::NcclPath path : bb::parse_nccl_paths("all"))
     for (const char* op : {"all_gather", "all_reduce"}) {
       bb::BareSpec spec;
@@ -133,6 +141,9 @@ TEST(NcclPaths, BareCollectivesFollowThePath) {
       spec.warmup = 1;
       spec.iterations = 2;
       spec.nccl_path = path;
+      spec.cupti = cupti.get();
+      spec.phase = bb::Phase::fwd_comm;
+      if (cupti) cupti->take_busy_ms();  // start from nothing
       bb::BareResult r;
       bb::LaunchOptions lo;
       lo.backend = "nccl";
@@ -144,6 +155,18 @@ TEST(NcclPaths, BareCollectivesFollowThePath) {
       });
       EXPECT_TRUE(r.ok) << bb::nccl_path_name(path) << " " << op << ": " << r.first_mismatch;
       EXPECT_EQ(r.wrong, 0);
+      if (!cupti) continue;
+      cupti->take_busy_ms();
+      bb::PhaseActivity a;
+      for (const auto& [key, c] : cupti->last_counts())
+        if (key.first == uint64_t(bb::Phase::fwd_comm) + 1) a.merge(c);
+      const bb::PathUsed u = detect_path_used(path, a, 1, path != bb::NcclPath::default_path, true);
+      EXPECT_EQ(u.used, "one-rank-copy") << u.evidence;
+      EXPECT_EQ(a.symmetric_kernels, 0) << u.evidence;
+      std::sort(r.suite_ms.begin(), r.suite_ms.end());
+      std::printf("bare %s %s at world 1: suite median %.4f ms, path used %s%s (%s)\n", op, bb::nccl_path_name(path),
+                  r.suite_ms.empty() ? 0.0 : r.suite_ms[r.suite_ms.size() / 2], u.used.c_str(),
+                  u.sm_free ? ", SM-free" : "", u.evidence.c_str());
     }
   expect_no_live_registrations("after the bare collectives");
 }
