@@ -1,5 +1,6 @@
 #include "bench_paths.hpp"
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,16 @@ ConcurrentLoad* rank_gemm_load(Device& dev) {
   (void)dev;
   return nullptr;
 #endif
+}
+
+oj path_env_json() {
+  oj e = oj::object();
+  for (const char* v : {"NCCL_CTA_POLICY", "NCCL_CUMEM_ENABLE", "NCCL_WIN_ENABLE", "NCCL_LOCAL_REGISTER",
+                        "NCCL_GRAPH_REGISTER", "NCCL_NVLS_ENABLE"}) {
+    const char* x = std::getenv(v);
+    e[v] = x ? oj(x) : oj(nullptr);
+  }
+  return e;
 }
 
 oj gemm_load_json() {

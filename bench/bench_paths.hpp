@@ -19,6 +19,9 @@ std::string path_suffix(NcclPath p);
 ConcurrentLoad* rank_gemm_load(Device& dev);
 // The exact checks run so far, for the environment JSON.
 nlohmann::ordered_json gemm_load_json();
+// The environment variables that change which path NCCL takes (NCCL_CTA_POLICY overrides the
+// communicator config, init.cc), as set for this run (null when unset).
+nlohmann::ordered_json path_env_json();
 // Adds the path and contention fields of one config (docs/results-schema.md, version 2 changes).
 void add_path_json(nlohmann::ordered_json& c, const RunResult& r);
 

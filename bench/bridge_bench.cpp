@@ -485,6 +485,7 @@ int main(int argc, char** argv) {
     env["cadence"] = bb::cadence_name(opt.cadence);
     env["cpu_affinity_count"] = bb::cpu_affinity_count();
     env["gemm_load_checks"] = bb::gemm_load_json();
+    env["nccl_path_env"] = bb::path_env_json();
     if (opt.delay_rank >= 0) env["injected_delay"] = {{"rank", opt.delay_rank}, {"ms", opt.delay_ms}};
     out["environment"] = env;
     out["configs"] = json::array();
