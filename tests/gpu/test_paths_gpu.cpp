@@ -40,6 +40,20 @@ bb::BridgeShape shape(bb::Layout mem, bb::DType dt) {
   return sh;
 }
 
+// Runs `body` on the one rank of an NCCL world of 1, with one CommCache for every config it runs
+// (as bridge_bench does: cached communicators, registrations per config).
+template <class F>
+void in_world_of_one(F body) {
+  bb::LaunchOptions lo;
+  lo.backend = "nccl";
+  lo.world = 1;
+  lo.timeout_s = 60;
+  bb::launch(lo, [&](bb::Comm& world, bb::Device& dev) {
+    bb::CommCache cache(world);
+    body(cache, dev);
+  });
+}
+
 void expect_no_live_registrations(const char* when) {
   const auto c = bb::nccl_registration_counts();
   EXPECT_EQ(c.live(), 0) << when << ": registers " << c.registers << ", deregisters " << c.deregisters << ", windows "
@@ -53,6 +67,8 @@ TEST(NcclPaths, EveryPathAndStrategyPassesOracleAtWorldOne) {
   REQUIRE_GPU();
   std::string why;
   auto cupti = bb::start_gpu_activity(&why);
+  const bb::Plan plan = world1().plan();
+  in_world_of_one([&](bb::CommCache& cache, bb::Device& dev) {
   for (bb::NcclPath path : bb::parse_nccl_paths("all"))
     for (const auto& s : bb::strategy_names())
       for (auto mem : {bb::Layout::bsh, bb::Layout::sbh})
@@ -62,7 +78,7 @@ TEST(NcclPaths, EveryPathAndStrategyPassesOracleAtWorldOne) {
           ro.iterations = 3;
           ro.nccl_path = path;
           ro.cupti = cupti.get();
-          const bb::RunResult r = bbtest::run_world("nccl", world1().plan(), shape(mem, dt), *bb::make_strategy(s), ro);
+          const bb::RunResult r = bb::run_round_trip(plan, shape(mem, dt), *bb::make_strategy(s), cache, dev, ro);
           const std::string what = std::string(bb::nccl_path_name(path)) + " " + s + " " + bb::layout_name(mem) + " " +
                                    bb::dtype_name(dt);
           EXPECT_TRUE(r.check.ok) << what << ": " << r.check.first_mismatch;
@@ -79,6 +95,7 @@ TEST(NcclPaths, EveryPathAndStrategyPassesOracleAtWorldOne) {
           }
           expect_no_live_registrations(what.c_str());
         }
+  });
 }
 
 TEST(NcclPaths, GraphModeOnEveryPath) {
@@ -105,6 +122,8 @@ TEST(NcclPaths, RegistrationCountReturnsToZeroAfterHundredConfigs) {
   REQUIRE_GPU();
   const auto before = bb::nccl_registration_counts();
   int configs = 0;
+  const bb::Plan plan = world1().plan();
+  in_world_of_one([&](bb::CommCache& cache, bb::Device& dev) {
   for (int rep = 0; configs < 100; ++rep)
     for (bb::NcclPath path : bb::parse_nccl_paths("registered,symmetric,zero-cta,default"))
       for (const auto& s : bb::strategy_names()) {
@@ -116,9 +135,11 @@ TEST(NcclPaths, RegistrationCountReturnsToZeroAfterHundredConfigs) {
         ro.nccl_path = path;
         auto sh = shape(rep % 2 ? bb::Layout::bsh : bb::Layout::sbh, bb::DType::bf16);
         sh.b = 1 + rep % 3;
-        EXPECT_TRUE(bbtest::run_world("nccl", world1().plan(), sh, *bb::make_strategy(s), ro).check.ok);
+        EXPECT_TRUE(bb::run_round_trip(plan, sh, *bb::make_strategy(s), cache, dev, ro).check.ok);
         ++configs;
       }
+  });
+  EXPECT_EQ(configs, 100);
   const auto after = bb::nccl_registration_counts();
   EXPECT_GT(after.registers - before.registers, 0) << "no ncclCommRegister call: the registered path never ran";
   EXPECT_GT(after.windows - before.windows, 0) << "no ncclCommWindowRegister call: the symmetric paths never ran";
