@@ -51,14 +51,16 @@ class GemmAdapter final : public ConcurrentLoad {
   static LoadWindow of(const GemmStats& s) { return {s.gemms, s.window_ms, s.tflops}; }
   GemmLoad load_;
 };
-std::map<int, std::unique_ptr<GemmAdapter>> g_loads;
+// Never destroyed on purpose: a static destructor would run cuBLAS / cudaFree after the CUDA
+// runtime's own exit teardown. No feeder thread outlives a config (every start has its stop).
+auto* g_loads = new std::map<int, std::unique_ptr<GemmAdapter>>;
 #endif
 }  // namespace
 
 ConcurrentLoad* rank_gemm_load(Device& dev) {
 #ifdef BB_HAVE_CUDA
   std::lock_guard<std::mutex> lk(g_mu);
-  auto& slot = g_loads[dev.ordinal()];
+  auto& slot = (*g_loads)[dev.ordinal()];
   if (!slot) {
     auto l = std::make_unique<GemmAdapter>(dev.ordinal());
     // Once per GPU, through the load's own cuBLAS call: 1024 x 512 x 256, exact in bf16.
