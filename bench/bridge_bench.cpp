@@ -410,6 +410,10 @@ int main(int argc, char** argv) {
       if (!opt.given("--mem")) axes.mems = from_file.mems;
       if (!opt.given("--dtypes")) axes.dtypes = from_file.dtypes;
       if (!opt.given("--strategies")) axes.strategies = from_file.strategies;
+      if (!opt.given("--nccl-path")) {  // the file's paths: refused like the flag's
+        opt.nccl_paths = sw.opt.nccl_paths = from_file.nccl_paths;
+        bb::check_bench_paths(opt, sw.backend);
+      }
     }
     for (auto& pt : bb::expand(axes)) {
       try {

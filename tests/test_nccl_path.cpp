@@ -177,3 +177,42 @@ TEST(GemmReference, InputsAreExactBf16) {
 
 }  // namespace
 }  // namespace bb
+
+// The sweep file's "nccl_paths" key: names or "all", validated with the file.
+#include <fstream>
+#include <unistd.h>
+
+#include "results/sweep.hpp"
+
+namespace {
+std::string write_sweep(const std::string& body) {
+  static int n = 0;
+  const std::string path = "/tmp/bb_paths_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".json";
+  std::ofstream(path) << body;
+  return path;
+}
+
+TEST(SweepFileNcclPaths, ReadsNamesAndAll) {
+  auto a = bb::load_sweep_file(write_sweep(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 64}],
+                                              "nccl_paths": ["zero-cta", "default"]})"));
+  ASSERT_EQ(a.nccl_paths.size(), 2u);
+  EXPECT_EQ(a.nccl_paths[0], bb::NcclPath::zero_cta);
+  auto all = bb::load_sweep_file(write_sweep(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 64}],
+                                                "nccl_paths": ["all"]})"));
+  EXPECT_EQ(all.nccl_paths.size(), 4u);
+  auto none = bb::load_sweep_file(write_sweep(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 64}]})"));
+  ASSERT_EQ(none.nccl_paths.size(), 1u);
+  EXPECT_EQ(none.nccl_paths[0], bb::NcclPath::default_path);
+}
+
+TEST(SweepFileNcclPaths, BadPathIsReportedWithItsPlace) {
+  try {
+    bb::load_sweep_file(write_sweep(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 64}],
+                                       "nccl_paths": ["default", "ce"]})"));
+    FAIL() << "a bad path was accepted";
+  } catch (const bb::Error& e) {
+    EXPECT_EQ(e.rule(), "bad_sweep_file");
+    EXPECT_NE(std::string(e.what()).find("$.nccl_paths[1]"), std::string::npos) << e.what();
+  }
+}
+}  // namespace
