@@ -216,3 +216,36 @@ TEST(SweepFileNcclPaths, BadPathIsReportedWithItsPlace) {
   }
 }
 }  // namespace
+
+// CommCache keys communicators by groups and CTA policy; a backend without NCCL refuses a policy.
+#include "bridge/round_trip.hpp"
+#include "comm/launch.hpp"
+
+namespace {
+TEST(CommCacheCta, KeyedByGroupsAndPolicy) {
+  bb::LaunchOptions lo;
+  lo.backend = "host";
+  lo.world = 2;
+  lo.timeout_s = 30;
+  std::vector<std::string> rules(2);
+  std::vector<int> same(2, 0);
+  bb::launch(lo, [&](bb::Comm& world, bb::Device&) {
+    bb::CommCache cache(world);
+    const std::vector<std::vector<int>> g{{0, 1}};
+    bb::Comm* a = cache.get(g);
+    bb::Comm* b = cache.get(g, 0);
+    same[size_t(world.rank())] = a == b && a != nullptr;
+    try {
+      cache.get(g, bb::nccl_cta_policy(bb::NcclPath::zero_cta));
+    } catch (const bb::Error& e) {
+      rules[size_t(world.rank())] = e.rule() + ": " + e.what();
+    }
+    EXPECT_THROW(world.buffer_provider(bb::NcclPath::registered), bb::Error);
+    EXPECT_EQ(world.buffer_provider(bb::NcclPath::default_path), nullptr);
+  });
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(same[size_t(r)], 1);
+    EXPECT_NE(rules[size_t(r)].find("bad_flag: the host backend has no CTA policies"), std::string::npos) << rules[size_t(r)];
+  }
+}
+}  // namespace

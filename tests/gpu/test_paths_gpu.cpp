@@ -3,8 +3,11 @@
 // case; a contended round trip. Skips with a message on a machine without a GPU.
 #include <gtest/gtest.h>
 
+#include <cuda_runtime.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "../bridge_util.hpp"
 #include "bridge/round_trip.hpp"
@@ -190,6 +193,51 @@ TEST(NcclPaths, BareCollectivesFollowThePath) {
                   u.sm_free ? ", SM-free" : "", u.evidence.c_str());
     }
   expect_no_live_registrations("after the bare collectives");
+}
+
+// The path detector's evidence from real CUPTI records: a phase with only a device-to-device
+// memcpy, one with only a kernel (the suite's sum), one with both, and an NCCL all-gather.
+TEST(NcclPaths, CuptiCountsKernelsAndCopiesPerPhase) {
+  REQUIRE_GPU();
+  std::string why;
+  auto cupti = bb::start_gpu_activity(&why);
+  if (!cupti) GTEST_SKIP() << "CUPTI unavailable: " << why;
+  in_world_of_one([&](bb::CommCache& cache, bb::Device& dev) {
+    const size_t n = 1 << 20;
+    void* a = dev.alloc(n);
+    void* b = dev.alloc(n);
+    auto* st = static_cast<cudaStream_t>(dev.native_stream());
+    cupti->take_busy_ms();
+    cupti->push_phase(1);
+    ASSERT_EQ(cudaMemcpyAsync(b, a, n, cudaMemcpyDeviceToDevice, st), cudaSuccess);
+    cupti->pop_phase();
+    cupti->push_phase(2);
+    dev.sum(b, {a, a}, int64_t(n / 2), bb::DType::bf16);
+    cupti->pop_phase();
+    cupti->push_phase(3);
+    ASSERT_EQ(cudaMemcpyAsync(b, a, n, cudaMemcpyDeviceToDevice, st), cudaSuccess);
+    dev.sum(b, {a, a}, int64_t(n / 2), bb::DType::bf16);
+    cupti->pop_phase();
+    dev.synchronize();
+    cupti->take_busy_ms();
+    std::map<uint64_t, bb::PhaseActivity> by;
+    for (const auto& [key, c] : cupti->last_counts()) by[key.first].merge(c);
+    EXPECT_EQ(by[1].device_copies, 1);
+    EXPECT_EQ(by[1].other_kernels + by[1].nccl_kernels, 0);
+    EXPECT_EQ(by[1].copy_bytes, int64_t(n));
+    EXPECT_EQ(by[2].other_kernels, 1);
+    EXPECT_EQ(by[2].device_copies + by[2].peer_copies, 0);
+    EXPECT_EQ(by[3].other_kernels, 1);
+    EXPECT_EQ(by[3].device_copies, 1);
+    // As a two-rank group: only the memcpy-only phase may be called the copy-engine path.
+    EXPECT_EQ(bb::detect_path_used(bb::NcclPath::zero_cta, by[1], 2, true, true).used, "zero-cta");
+    EXPECT_FALSE(bb::detect_path_used(bb::NcclPath::zero_cta, by[2], 2, true, true).sm_free);
+    EXPECT_NE(bb::detect_path_used(bb::NcclPath::zero_cta, by[3], 2, true, true).used, "zero-cta");
+    EXPECT_FALSE(bb::detect_path_used(bb::NcclPath::zero_cta, by[3], 2, true, true).sm_free);
+    dev.release(a);
+    dev.release(b);
+    (void)cache;
+  });
 }
 
 TEST(GemmLoadGpu, ExactCaseMatchesHostProduct) {
