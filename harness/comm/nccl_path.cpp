@@ -46,7 +46,7 @@ std::vector<NcclPath> parse_nccl_paths(const std::string& s) {
 int nccl_path_min_version(NcclPath p) {
   switch (p) {
     case NcclPath::default_path: return 0;
-    case NcclPath::registered: return 21903;  // ncclCommRegister (2.19)
+    case NcclPath::registered: return 21901;  // ncclCommRegister and ncclMemAlloc (2.19.1)
     case NcclPath::symmetric: return 22700;   // ncclCommWindowRegister, NCCL_WIN_COLL_SYMMETRIC
     case NcclPath::zero_cta: return 22800;    // src/ce_coll.cc first ships in 2.28
   }

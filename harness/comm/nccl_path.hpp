@@ -21,7 +21,7 @@ constexpr int kNcclPathCount = 4;
 const char* nccl_path_name(NcclPath p);  // "default", "registered", "symmetric", "zero-cta"
 // "all", or a comma list of names; Error("bad_flag") names the choices.
 std::vector<NcclPath> parse_nccl_paths(const std::string& s);
-// The NCCL version (NCCL_VERSION code, e.g. 22803) a path needs: registration 2.19.3,
+// The NCCL version (NCCL_VERSION code, e.g. 22803) a path needs: registration 2.19.1,
 // windows and CTAPolicy 2.27.0, the copy-engine collectives 2.28.0. 0 for default.
 int nccl_path_min_version(NcclPath p);
 // Throws Error("bad_flag") naming the backend when it cannot have the path (host, emulate: no
