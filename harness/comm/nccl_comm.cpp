@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <deque>
 #include <exception>
@@ -430,7 +431,14 @@ class NcclBufferProvider final : public BufferProvider {
  public:
   NcclBufferProvider(NcclPath p, NcclComm& owner) : path_(p), owner_(owner) {}
   ~NcclBufferProvider() override {
-    while (!regs_.empty()) release(regs_.begin()->first);
+    // Normally empty here (each arena's owner released it); never throw from a destructor.
+    while (!regs_.empty()) {
+      try {
+        release(regs_.begin()->first);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "bridgebench: releasing NCCL path memory: %s\n", e.what());
+      }
+    }
   }
   NcclPath path() const override { return path_; }
   bool registers() const override { return true; }
