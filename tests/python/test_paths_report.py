@@ -49,3 +49,13 @@ def test_paths_section_shows_used_paths_under_gemm_and_plot(tmp_path):
 def test_paths_section_absent_for_files_without_paths(report_a):
     md, _, _ = report_a
     assert "NCCL paths and GEMM contention" not in md
+
+
+def test_paths_table_script(tmp_path):
+    src = tmp_path / "paths.json"
+    src.write_text(json.dumps(_with_paths(load(SAMPLE_A))))
+    res = run_script("paths_table.py", src, subprocess_=True)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("| config | strategy | path | mode | idle ms | path used")
+    assert any("/path=zero-cta" in ln and "(SM-free)" in ln and "| 0.0500 |" in ln for ln in lines), res.stdout
