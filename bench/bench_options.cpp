@@ -31,6 +31,8 @@ const char* kBenchUsage =
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
     "  --collectives=on|off               also time each layout's bare collectives (default on)\n"
     "  --max-configs=10000                refuse a larger sweep (counted before anything runs)\n"
+    "  --nccl-path=default|registered|symmetric|zero-cta[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
+    "  --contention=none|gemm[,..]        gemm: time every config again beside a cuBLAS bf16 GEMM per GPU\n"
     "Bad input exits 2 with 'error: <rule>: <message>' before any config runs (docs/bad-input.md).\n";
 
 static std::vector<std::string> split(const std::string& s) {
@@ -126,6 +128,10 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
     } else if (f == "--collectives") {
       if (v != "on" && v != "off") throw Error("bad_flag", "--collectives is on or off");
       o.collectives = v == "on";
+    } else if (f == "--nccl-path") {
+      o.nccl_paths = parse_nccl_paths(v);
+    } else if (f == "--contention") {
+      o.contentions = parse_contentions(v);
     } else {
       throw Error("bad_flag", "unknown flag '" + f + "'");
     }
@@ -134,6 +140,11 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
   argv[out] = nullptr;
   if (o.mode == "graph" && o.cadence != Cadence::isolated)
     throw Error("bad_flag", "--mode=graph replays re-record one set of marks per graph: it needs --cadence=isolated");
+  if (o.backend == "host" || o.backend == "emulate") {  // auto is checked once resolved (check_bench_paths)
+    for (NcclPath p : o.nccl_paths) check_nccl_path(p, o.backend);
+    for (Contention c : o.contentions)
+      if (c == Contention::gemm) throw Error("bad_flag", "--contention=gemm needs the nccl backend, not " + o.backend);
+  }
   if (o.mode == "profile") {
     o.iterations = 1;
     if (o.cupti == "on") throw Error("bad_flag", "--mode=profile runs under nsys, which needs CUPTI: use --cupti=off");
@@ -214,22 +225,25 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
   req.axes.mems = opt.mems;
   req.axes.dtypes = opt.dtypes;
   req.axes.strategies = opt.strategies;
+  req.axes.nccl_paths = opt.nccl_paths;
   if (file) {  // the file's axes, unless a flag says otherwise
     if (!opt.given("--shapes")) req.axes.shapes = from_file.shapes;
     if (!opt.given("--mem")) req.axes.mems = from_file.mems;
     if (!opt.given("--dtypes")) req.axes.dtypes = from_file.dtypes;
     if (!opt.given("--strategies")) req.axes.strategies = from_file.strategies;
+    if (!opt.given("--nccl-path")) req.axes.nccl_paths = from_file.nccl_paths;  // refused like the flag's
   }
   dedupe_axes(req.axes, &req.notes);
-  req.configs = count_configs(req.axes);
+  req.configs = checked_mul(count_configs(req.axes), int64_t(req.axes.nccl_paths.size()), "configs x NCCL paths");
   if (req.configs > opt.max_configs)
     throw Error("too_many_configs", "the sweep has " + std::to_string(req.configs) + " configs (" +
                                         std::to_string(req.axes.layouts.size()) + " layouts x " +
                                         std::to_string(req.axes.shapes.size()) + " shapes x " +
                                         std::to_string(req.axes.mems.size()) + " memory layouts x " +
                                         std::to_string(req.axes.dtypes.size()) + " dtypes x " +
-                                        std::to_string(req.axes.strategies.size()) +
-                                        " strategies), above --max-configs=" + std::to_string(opt.max_configs) +
+                                        std::to_string(req.axes.strategies.size()) + " strategies x " +
+                                        std::to_string(req.axes.nccl_paths.size()) +
+                                        " NCCL paths), above --max-configs=" + std::to_string(opt.max_configs) +
                                         ": narrow it, or raise --max-configs");
   if (req.configs == 0) throw Error("nothing_to_run", "the sweep has no configs");
   return req;

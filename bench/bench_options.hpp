@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "bridge/strategy.hpp"
+#include "comm/nccl_path.hpp"
 #include "measure/timing_loop.hpp"
 #include "comm/launch_env.hpp"
 #include "results/sweep.hpp"
@@ -28,6 +29,8 @@ struct BenchOptions {
   double timeout_s = 120;
   bool collectives = true;     // also time the bare collectives of each layout
   int64_t max_configs = 10000; // a larger sweep is refused up front (too_many_configs)
+  std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // --nccl-path (comm/nccl_path.hpp)
+  std::vector<Contention> contentions{Contention::none};     // --contention: gemm adds a loaded run
   std::string command_line;
   std::vector<std::string> explicit_flags;  // flags given on the command line
   bool given(const std::string& f) const;

@@ -15,6 +15,7 @@
 
 #include "bench_options.hpp"
 #include "gbench_output.hpp"
+#include "bench_paths.hpp"
 #include "bridge/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "comm/rendezvous.hpp"
@@ -39,6 +40,8 @@ struct Point {
   bb::Plan plan;
   bb::Audit audit;
   std::unique_ptr<bb::Strategy> strategy;
+  bb::NcclPath path = bb::NcclPath::default_path;
+  std::string id() const { return pt.id() + bb::path_suffix(path); }  // config id, path included
 };
 
 // A bridge collective timed alone at a layout's group shape and message size.
@@ -85,8 +88,11 @@ bb::RunResult run_point(int idx, bb::Device& dev, bb::CommCache& cache) {
   ro.delay_ms = g->opt.delay_ms;
   ro.cupti = g->cupti.get();
   ro.l2_bytes = g->l2_bytes;
+  ro.nccl_path = p.path;
+  for (bb::Contention c : g->opt.contentions)
+    if (c == bb::Contention::gemm) ro.contention = bb::rank_gemm_load(dev);
 #ifdef BB_NVTX
-  bb::nvtx::Scoped range(p.pt.id());
+  bb::nvtx::Scoped range(p.id());
 #endif
   return bb::run_round_trip(p.plan, p.pt.shape, *p.strategy, cache, dev, ro);
 }
@@ -101,7 +107,7 @@ bb::BareResult run_bare(int j, bb::Comm& world, bb::Device& dev, bb::CommCache& 
   spec.delay_ms = g->opt.delay_ms;
   for (int p = 0; p < bb::kPhaseCount; ++p)
     if (b.phase == bb::phase_name(bb::Phase(p))) spec.phase = bb::Phase(p);
-  return bb::time_bare_collective(world, cache.get(spec.groups), dev, spec);
+  return bb::time_bare_collective(world, cache.get(spec.groups, bb::nccl_cta_policy(spec.nccl_path)), dev, spec);
 }
 
 // Runs config `id` (a sweep point, or a bare collective after the points) on this rank.
@@ -123,7 +129,8 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
     for (const auto& u : p.strategy->collectives(p.plan, sh)) {
       const char* op = bb::collective(u.op).name;
       Bare b;
-      b.id = p.pt.layout.name + "/" + size + "/" + op + "." + bb::phase_name(u.phase);
+      b.id = p.pt.layout.name + "/" + size + "/" + op + "." + bb::phase_name(u.phase) + bb::path_suffix(p.path);
+      b.spec.nccl_path = p.path;
       auto it = at.find(b.id);
       if (it != at.end() && (out[it->second].spec.groups != u.groups || out[it->second].spec.bytes != u.msg_bytes)) {
         b.id += ".b" + std::to_string(u.msg_bytes);  // the same op in the same phase, another shape
@@ -192,6 +199,7 @@ json bare_json(const Bare& b, const bb::BareResult& r) {
   c["floor_ratio"] = s.median > 0 ? floor_ms / s.median : 0;
   c["wrong"] = r.wrong;
   c["correct"] = r.wrong == 0;
+  c["nccl_path"] = bb::nccl_path_name(b.spec.nccl_path);
   return c;
 }
 
@@ -256,30 +264,32 @@ void progress(const std::string& id) {
 void bench_point(benchmark::State& st, int idx) {
   const Point& p = g->points[size_t(idx)];
   for (auto _ : st) {
-    progress(p.pt.id());
+    progress(p.id());
     g->world0->max_over_ranks(double(idx));  // tell the other ranks which config runs
     bb::RunResult r;
     try {
       r = run_point(idx, *g->dev0, *g->cache0);
     } catch (const bb::Error& e) {
       if (dynamic_cast<const bb::CommError*>(&e)) throw;
-      record_refusal(st, p.pt.id(), e);
+      record_refusal(st, p.id(), e);
       break;
     }
     if (!r.check.ok) {
       std::string msg = "oracle mismatch on rank(s) " + bb::ranks_str(r.check.failing_ranks) + ": " +
                         (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch);
-      g->failures.push_back({{"id", p.pt.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
+      g->failures.push_back({{"id", p.id()}, {"rule", "oracle_mismatch"}, {"error", msg}});
       st.SkipWithError(msg.c_str());
       break;
     }
     try {
       bb::require_complete_check(r.check);  // a config that checked nothing never passes
     } catch (const bb::Error& e) {
-      record_refusal(st, p.pt.id(), e);
+      record_refusal(st, p.id(), e);
       break;
     }
     json c = bb::config_json(p.pt, p.plan, p.audit, r, g->backend, g->opt.mode, r.warmup_used, g->floors);
+    c["id"] = p.id();
+    bb::add_path_json(c, r);
     const double med = c["total"]["median_ms"].get<double>();
     st.SetIterationTime(med / 1e3);
     st.counters["bytes_per_rank"] = double(c["bytes_per_rank"].get<int64_t>());
@@ -293,12 +303,12 @@ void bench_point(benchmark::State& st, int idx) {
       }
     st.counters["wrong"] = double(r.check.mismatches);
     st.counters["skew_ms"] = c["launch_skew"]["median_ms"].get<double>();
-    auto it = g->configs.find(p.pt.id());
+    auto it = g->configs.find(p.id());
     if (it == g->configs.end()) {
       c["repetition_medians_ms"] = json::array({med});
       c["repetitions"] = 1;
-      g->configs[p.pt.id()] = c;
-      g->order.push_back(p.pt.id());
+      g->configs[p.id()] = c;
+      g->order.push_back(p.id());
     } else {  // --benchmark_repetitions: every repetition's samples count
       bb::merge_repetition(it->second, c, med);
     }
@@ -306,7 +316,7 @@ void bench_point(benchmark::State& st, int idx) {
 }
 
 
-std::string bench_name(const bb::SweepPoint& p) { return "bridge/" + p.id(); }
+std::string bench_name(const Point& p) { return "bridge/" + p.id(); }
 
 void rank_main(bb::Comm& world, bb::Device& dev) {
   bb::CommCache cache(world);
@@ -373,6 +383,8 @@ json results_json(const Sweep& sw, const std::string& command_line, const json& 
   env["world"] = sw.world;
   env["cadence"] = bb::cadence_name(sw.opt.cadence);
   env["cpu_affinity_count"] = bb::cpu_affinity_count();
+  env["gemm_load_checks"] = bb::gemm_load_json();
+  env["nccl_path_env"] = bb::path_env_json();
   if (sw.opt.delay_rank >= 0) env["injected_delay"] = {{"rank", sw.opt.delay_rank}, {"ms", sw.opt.delay_ms}};
   out["environment"] = env;
   out["configs"] = json::array();
@@ -424,7 +436,11 @@ int main(int argc, char** argv) {
     sw.backend = bb::resolve_backend(opt.backend);
     const bool gpu = sw.backend != "host";
     bb::check_backend(opt, launch_env, sw.backend, bb::gpu_count());
+    bb::check_bench_paths(opt, sw.backend);
     bb::SweepRequest req = bb::build_sweep(opt, launch_env, gpu);
+    // A sweep file's paths are refused like the flag's.
+    sw.opt.nccl_paths = opt.nccl_paths = req.axes.nccl_paths;
+    bb::check_bench_paths(opt, sw.backend);
     for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
     sw.world = req.world;
     bb::check_world(launch_env, sw.backend, sw.world, bb::gpu_count());
@@ -434,14 +450,14 @@ int main(int argc, char** argv) {
         bb::check_shape(plan, pt.shape);
         bb::check_config_bytes(plan, pt.shape);
         bb::Audit audit = bb::audit_plan(plan, pt.shape.b);
-        sw.points.push_back({pt, plan, audit, bb::make_strategy(pt.strategy)});
+        for (bb::NcclPath np : req.axes.nccl_paths) sw.points.push_back({pt, plan, audit, bb::make_strategy(pt.strategy), np});
       } catch (const bb::Error& e) {
         sw.skipped.push_back({{"id", pt.id()}, {"rule", e.rule()}, {"reason", e.what()}});
         std::fprintf(stderr, "skip %s: %s: %s\n", pt.id().c_str(), e.rule().c_str(), e.what());
       }
     }
     for (size_t i = 0; i < sw.points.size(); ++i) {
-      const std::string name = bench_name(sw.points[i].pt);
+      const std::string name = bench_name(sw.points[i]);
       if (bb::filter_matches(name, filter)) sw.total += reps;
       benchmark::RegisterBenchmark(name.c_str(), bench_point, int(i))
           ->UseManualTime()

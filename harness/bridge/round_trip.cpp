@@ -1,6 +1,7 @@
 #include "bridge/round_trip.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -12,9 +13,11 @@
 
 namespace bb {
 
-Comm* CommCache::get(const std::vector<std::vector<int>>& groups) {
-  auto it = made_.find(groups);
-  if (it == made_.end()) it = made_.emplace(groups, world_.split(groups)).first;
+Comm* CommCache::get(const std::vector<std::vector<int>>& groups, int cta_policy) {
+  const auto key = std::make_pair(groups, cta_policy);
+  auto it = made_.find(key);
+  if (it == made_.end())
+    it = made_.emplace(key, cta_policy ? world_.split_cta(groups, cta_policy) : world_.split(groups)).first;
   return it->second.get();
 }
 
@@ -63,11 +66,28 @@ class RoundTrip {
       : plan_(plan), shape_(shape), strategy_(strategy), dev_(dev), opts_(opts), world_(comms.world()),
         rank_(world_.rank()), member_(plan.in_grid(rank_)) {
     // Subgroups first: the split is collective over the whole world, members or not.
-    Comm* gather = comms.get(strategy.gather_groups(plan));
-    Comm* cp = comms.get(plan.cp_groups);
+    const int cta = nccl_cta_policy(opts.nccl_path);
+    Comm* gather = comms.get(strategy.gather_groups(plan), cta);
+    Comm* cp = comms.get(plan.cp_groups, cta);
+    path_comms_ = {gather, cp};
+    // Refused (bad_flag naming the backend, or nccl_too_old) before anything is allocated.
+    provider_ = world_.buffer_provider(opts.nccl_path);
+    res_.nccl_path = opts.nccl_path;
     if (member_) {
       rb_ = std::make_unique<RankBridge>(plan, shape, world_, dev);
       rb_->set_comms(gather, cp);
+    }
+  }
+
+  ~RoundTrip() {
+    // Registered memory is deregistered on every communicator before it is freed.
+    for (void* a : arenas_) {
+      if (!provider_) break;
+      try {
+        provider_->release(a);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "bridgebench: releasing a path buffer set: %s\n", e.what());
+      }
     }
   }
 
@@ -113,6 +133,10 @@ class RoundTrip {
     }
     if (world_.max_over_ranks(oom.empty() ? 0.0 : 1.0) > 0)
       throw Error("out_of_memory_budget", oom.empty() ? "a peer rank does not have the memory for this config" : oom);
+    if (provider_) {
+      allocate_on_path(sets);
+      return;
+    }
     if (!member_) return;
     auto alloc = [&](int64_t bytes) {
       owned_.emplace_back(dev_, size_t(bytes));
@@ -131,6 +155,54 @@ class RoundTrip {
     }
     rb_->sets() = pristine_;
     res_.peak_bytes = per_set * sets;
+  }
+
+  // A path's buffer sets: one arena per set from the backend's provider, registered there on
+  // the communicators the round trip uses. Every slot's size is agreed over the world (the max)
+  // and rounded to the window alignment, so each slot sits at the same offset on every rank, as
+  // a symmetric window requires. Collective: every rank calls the same agreements.
+  void allocate_on_path(int sets) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<int64_t> own;  // src, grad_shard, src_grad, shard, dest, dest_grad, workspaces...
+    std::vector<WorkspaceSpec> ws;
+    if (member_) {
+      own = {rb_->src_ref(nullptr).bytes(), rb_->shard_ref(nullptr).bytes(), rb_->src_ref(nullptr).bytes(),
+             plan_.dest_cp > 1 ? rb_->shard_ref(nullptr).bytes() : 0,
+             strategy_.makes_dest(*rb_) ? rb_->dest_ref(nullptr).bytes() : 0,
+             strategy_.makes_dest_grad(*rb_) ? rb_->dest_ref(nullptr).bytes() : 0};
+      ws = strategy_.workspaces(*rb_);
+      for (const auto& w : ws) own.push_back(w.bytes);
+    }
+    const int slots = int(world_.max_over_ranks(double(own.size())));
+    own.resize(size_t(slots), 0);
+    std::vector<int64_t> off(size_t(slots) + 1, 0);
+    for (int i = 0; i < slots; ++i)
+      off[size_t(i) + 1] = off[size_t(i)] + window_round(int64_t(world_.max_over_ranks(double(own[size_t(i)]))));
+    const int64_t arena = std::max<int64_t>(off.back(), kWindowAlign);
+    if (member_) {
+      std::vector<Comm*> on;
+      for (Comm* c : path_comms_)
+        if (c) on.push_back(c);
+      for (int k = 0; k < sets; ++k) {
+        char* base = static_cast<char*>(provider_->acquire(size_t(arena), on));
+        arenas_.push_back(base);
+        auto at = [&](int slot) { return own[size_t(slot)] ? static_cast<void*>(base + off[size_t(slot)]) : nullptr; };
+        RankBridge::Buffers b;
+        b.src = at(0);
+        b.grad_shard = at(1);
+        b.src_grad = at(2);
+        b.shard = at(3);
+        b.dest = at(4);
+        b.dest_grad = at(5);
+        for (size_t w = 0; w < ws.size(); ++w) b.ws[ws[w].name] = at(int(6 + w));
+        pristine_.push_back(b);
+      }
+      rb_->sets() = pristine_;
+      res_.peak_bytes = arena * sets;
+    }
+    res_.path_registered = provider_->registers();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    res_.path_setup_ms = world_.max_over_ranks(ms);
   }
 
   PatternGeom geom(int64_t batch, int cp_rank, uint32_t salt) const {
@@ -321,7 +393,13 @@ class RoundTrip {
     lo.delay_rank = opts_.delay_rank;
     lo.delay_ms = opts_.delay_ms;
     const LoopSamples ls = run_timing_loop(world_, dev_, lo, body);
-    if (member_) rb_->set_recorder(nullptr);
+#ifdef BB_HAVE_CUDA
+    // What ran per phase (the path detector's evidence), from the records take_busy_ms() below
+    // consumes: rank 0 reads them for every GPU of the process.
+    std::array<PhaseActivity, kPhaseCount> act{};
+    const bool counted = opts_.cupti && !opts_.graph;
+#endif
+
     res_.warmup_used = ls.warmup_used;
     res_.cadence = opts_.cadence;
     res_.gate_expiries = ls.gate_expiries;
@@ -343,11 +421,56 @@ class RoundTrip {
           if (key.first < 1 || key.first > uint64_t(kPhaseCount)) continue;
           busy[size_t(key.first - 1)] = std::max(busy[size_t(key.first - 1)], ms / opts_.iterations);
         }
+        for (const auto& [key, a] : opts_.cupti->last_counts())
+          if (key.first >= 1 && key.first <= uint64_t(kPhaseCount)) act[size_t(key.first - 1)].merge(a);
       }
       for (int p = 0; p < kPhaseCount; ++p)
         res_.gpu_busy_ms[size_t(p)] = world_.max_over_ranks(rank_ == 0 ? busy[size_t(p)] : -1.0);
     }
+    res_.activity_measured = counted;
+    if (rank_ == 0) res_.activity = act;
 #endif
+    for (int p = 0; p < kPhaseCount; ++p)
+      if (res_.work[size_t(p)].used && res_.work[size_t(p)].kind == "collective")
+        res_.path_used[size_t(p)] = detect_path_used(opts_.nccl_path, res_.activity[size_t(p)],
+                                                     res_.work[size_t(p)].group_size, res_.path_registered,
+                                                     res_.activity_measured);
+    // After the CUPTI read above, so the contended loop's records never count as idle ones.
+    if (opts_.contention) time_contended(body, lo);
+    if (member_) rb_->set_recorder(nullptr);
+  }
+
+  // The same loop again with the load running beside every measured iteration on every rank,
+  // after the load alone (same run, same clocks): the bridge's time under the load, and the
+  // load's throughput during the bridge against alone.
+  void time_contended(LoopBody body, const LoopOptions& lo) {
+    ConcurrentLoad& load = *opts_.contention;
+    world_.barrier();
+    const LoadWindow alone = load.alone(opts_.load_alone_ms);
+    world_.barrier();
+    body.before_measured = [&] {
+      world_.barrier();
+      load.start();
+    };
+    LoopSamples ls;
+    try {
+      ls = run_timing_loop(world_, dev_, lo, body);
+    } catch (...) {
+      try {
+        load.stop();
+      } catch (...) {
+      }
+      throw;
+    }
+    const LoadWindow under = load.stop();
+    res_.contended = true;
+    res_.contended_total_ms = ls.values[0];
+    for (int p = 0; p < kPhaseCount; ++p) res_.contended_phase_ms[size_t(p)] = ls.values[size_t(1 + p)];
+    const double lost = alone.tflops > 0 ? under.window_ms * std::max(0.0, 1.0 - under.tflops / alone.tflops) : 0;
+    res_.load_alone_tflops = -world_.max_over_ranks(-alone.tflops);
+    res_.load_under_tflops = -world_.max_over_ranks(-under.tflops);
+    res_.load_window_ms = world_.max_over_ranks(under.window_ms);
+    res_.load_lost_ms_per_iter = world_.max_over_ranks(lost / std::max(1, opts_.iterations));
   }
 
   const Plan& plan_;
@@ -360,6 +483,9 @@ class RoundTrip {
   const bool member_;
   std::unique_ptr<RankBridge> rb_;
   std::vector<DeviceBuffer> owned_;
+  std::vector<Comm*> path_comms_;
+  std::unique_ptr<BufferProvider> provider_;  // nullptr: default path, the Device allocates
+  std::vector<void*> arenas_;
   std::vector<RankBridge::Buffers> pristine_;
   std::vector<int> graphs_;
   std::vector<PhaseRecorder::Snapshot> snaps_;

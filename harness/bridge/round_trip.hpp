@@ -11,11 +11,27 @@
 #include <vector>
 
 #include "bridge/strategy.hpp"
+#include "comm/nccl_path.hpp"
 #include "measure/timing_loop.hpp"
 
 namespace bb {
 
 class GpuActivity;
+
+// Work that runs beside the timed iterations (the GEMM contention load, measure/gemm_load.hpp),
+// one per rank: started just before the first measured iteration, stopped after the last.
+struct LoadWindow {
+  double work = 0;       // units of work done in the window (GEMMs)
+  double window_ms = 0;
+  double tflops = 0;
+};
+class ConcurrentLoad {
+ public:
+  virtual ~ConcurrentLoad() = default;
+  virtual void start() = 0;
+  virtual LoadWindow stop() = 0;
+  virtual LoadWindow alone(double ms) = 0;  // the load by itself, for the same-run reference
+};
 
 struct RunOptions {
   int warmup = 3;            // at least this many warm-up round trips...
@@ -30,18 +46,24 @@ struct RunOptions {
   GpuActivity* cupti = nullptr;  // per-phase GPU busy time when set
   int buffer_sets = 0;           // 0: rotate enough sets to exceed 2x the cache (l2_bytes)
   int64_t l2_bytes = 50ll << 20;
+  NcclPath nccl_path = NcclPath::default_path;  // comm/nccl_path.hpp
+  // When set: after the idle timed loop, the loop once more with this load running beside it.
+  ConcurrentLoad* contention = nullptr;
+  double load_alone_ms = 200;  // the load alone, measured right before the contended loop
 };
 
 // Subgroups created once per distinct group list and reused across configs.
 class CommCache {
  public:
   explicit CommCache(Comm& world) : world_(world) {}
-  Comm* get(const std::vector<std::vector<int>>& groups);
+  Comm* get(const std::vector<std::vector<int>>& groups) { return get(groups, 0); }
+  // Communicators are keyed by their groups and CTA policy (NCCL's zero-CTA path needs its own).
+  Comm* get(const std::vector<std::vector<int>>& groups, int cta_policy);
   Comm& world() { return world_; }
 
  private:
   Comm& world_;
-  std::map<std::vector<std::vector<int>>, std::unique_ptr<Comm>> made_;
+  std::map<std::pair<std::vector<std::vector<int>>, int>, std::unique_ptr<Comm>> made_;
 };
 
 struct CheckOutcome {
@@ -71,6 +93,21 @@ struct RunResult {
   int64_t peak_bytes = 0;                          // max over ranks of the bridge's allocations
   int buffer_sets = 1;
   int warmup_used = 0;  // warm-up round trips actually run (>= RunOptions.warmup)
+  // The NCCL path (comm/nccl_path.hpp): requested, and per phase what ran (CUPTI counts).
+  NcclPath nccl_path = NcclPath::default_path;
+  bool path_registered = false;   // buffers came from the backend's provider and were registered
+  double path_setup_ms = -1;      // allocation + registration of every buffer set, max over ranks
+  bool activity_measured = false; // per-phase CUPTI counts taken (eager mode with CUPTI)
+  std::array<PhaseActivity, kPhaseCount> activity{};  // per iteration is not kept: all measured ones
+  std::array<PathUsed, kPhaseCount> path_used{};
+  // Contention (RunOptions.contention): the same loop again beside the load.
+  bool contended = false;
+  std::vector<double> contended_total_ms;
+  std::array<std::vector<double>, kPhaseCount> contended_phase_ms{};
+  double load_alone_tflops = 0;       // min over ranks
+  double load_under_tflops = 0;       // min over ranks, during the contended loop
+  double load_window_ms = 0;
+  double load_lost_ms_per_iter = 0;   // max over ranks: window * (1 - under/alone) / iterations
 };
 
 RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strategy& strategy,

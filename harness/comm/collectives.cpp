@@ -1,5 +1,8 @@
 #include "comm/collectives.hpp"
 
+#include <cstdio>
+
+#include "comm/nccl_path.hpp"
 #include "pattern.hpp"
 
 namespace bb {
@@ -58,15 +61,37 @@ const CollRow& collective(const std::string& name) {
   throw Error("bad_op", "unknown collective '" + name + "' (expected " + known + ")");
 }
 
-BareCall::BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype)
+BareCall::BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype, BufferProvider* provider)
     : op_(op), group_(group), dev_(dev), msg_(msg_bytes), dt_(dtype),
       elems_(msg_bytes / int64_t(dtype_size(dtype))) {
   const size_t m = size_t(elems_) * dtype_size(dtype), n = size_t(group.size());
+  size_t sb = m, rb = m;
   switch (op) {
-    case CollOp::all_gather: send_ = DeviceBuffer(dev, m); recv_ = DeviceBuffer(dev, m * n); break;
-    case CollOp::all_reduce: send_ = DeviceBuffer(dev, m); recv_ = DeviceBuffer(dev, m); break;
-    case CollOp::all_to_all: send_ = DeviceBuffer(dev, m * n); recv_ = DeviceBuffer(dev, m * n); break;
-    case CollOp::send_recv: send_ = DeviceBuffer(dev, m); recv_ = DeviceBuffer(dev, m); break;
+    case CollOp::all_gather: rb = m * n; break;
+    case CollOp::all_to_all: sb = rb = m * n; break;
+    default: break;
+  }
+  recv_bytes_ = rb;
+  if (provider) {  // equal sizes on every rank: the output sits at the same window offset
+    const size_t off = size_t(window_round(int64_t(sb)));
+    provider_ = provider;
+    arena_ = static_cast<char*>(provider->acquire(off + rb, {&group}));
+    send_p_ = arena_;
+    recv_p_ = arena_ + off;
+  } else {
+    send_ = DeviceBuffer(dev, sb);
+    recv_ = DeviceBuffer(dev, rb);
+    send_p_ = send_.get();
+    recv_p_ = recv_.get();
+  }
+}
+
+BareCall::~BareCall() {
+  if (!provider_ || !arena_) return;
+  try {  // deregistered, then freed; an error here must not escape a destructor
+    provider_->release(arena_);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bridgebench: releasing a bare collective's path buffers: %s\n", e.what());
   }
 }
 
@@ -75,8 +100,8 @@ void BareCall::fill(bool in_place) {
   const auto& wr = group_.world_ranks();
   const int me = wr[size_t(r)];
   const size_t es = dtype_size(dt_);
-  char* s = static_cast<char*>(send_.get());
-  dev_.poison(recv_.get(), recv_.bytes());
+  char* s = static_cast<char*>(send_p_);
+  dev_.poison(recv_p_, recv_bytes_);
   char* in = static_cast<char*>(input(in_place));  // where the pattern goes
   switch (op_) {
     case CollOp::all_gather: dev_.fill(in, flat(elems_, dt_), key(me)); break;
@@ -84,7 +109,7 @@ void BareCall::fill(bool in_place) {
       const int64_t block = elems_ / n;
       dev_.copy({CopySegment{s, nullptr, 1, elems_ * int64_t(es), 0, 0}});
       dev_.fill(s + size_t(r * block) * es, flat(block, dt_), key(me));
-      if (in_place) dev_.copy({CopySegment{recv_.get(), s, 1, elems_ * int64_t(es), 0, 0}});
+      if (in_place) dev_.copy({CopySegment{recv_p_, s, 1, elems_ * int64_t(es), 0, 0}});
       break;
     }
     case CollOp::all_to_all:  // block k is personalised for rank k
@@ -95,23 +120,23 @@ void BareCall::fill(bool in_place) {
 }
 
 void* BareCall::input(bool in_place) {
-  if (!in_place) return send_.get();
+  if (!in_place) return send_p_;
   // all_gather: this rank's own block of the output; the others: the output itself.
   if (op_ == CollOp::all_gather)
-    return static_cast<char*>(recv_.get()) + size_t(group_.rank()) * size_t(elems_) * dtype_size(dt_);
-  return recv_.get();
+    return static_cast<char*>(recv_p_) + size_t(group_.rank()) * size_t(elems_) * dtype_size(dt_);
+  return recv_p_;
 }
 
 void BareCall::run(bool in_place) {
   const int n = group_.size(), r = group_.rank();
   void* in = input(in_place);
   switch (op_) {
-    case CollOp::all_gather: group_.all_gather(in, recv_.get(), size_t(msg_)); break;
-    case CollOp::all_reduce: group_.all_reduce_sum(in, recv_.get(), size_t(elems_), dt_); break;
-    case CollOp::all_to_all: group_.all_to_all(in, recv_.get(), size_t(msg_)); break;
+    case CollOp::all_gather: group_.all_gather(in, recv_p_, size_t(msg_)); break;
+    case CollOp::all_reduce: group_.all_reduce_sum(in, recv_p_, size_t(elems_), dt_); break;
+    case CollOp::all_to_all: group_.all_to_all(in, recv_p_, size_t(msg_)); break;
     case CollOp::send_recv:  // a ring, as nccl-tests' sendrecv: to the next rank, from the previous
       group_.send_recv({{P2POp::send, (r + 1) % n, in, size_t(msg_)},
-                        {P2POp::recv, (r + n - 1) % n, recv_.get(), size_t(msg_)}});
+                        {P2POp::recv, (r + n - 1) % n, recv_p_, size_t(msg_)}});
       break;
   }
 }
@@ -121,7 +146,7 @@ int64_t BareCall::verify(std::string* first) {
   const auto& wr = group_.world_ranks();
   const int me = wr[size_t(r)];
   const size_t es = dtype_size(dt_);
-  char* d = static_cast<char*>(recv_.get());
+  char* d = static_cast<char*>(recv_p_);
   int64_t wrong = 0;
   auto check = [&](int64_t at, int64_t len, const std::vector<int64_t>& k, int from) {
     VerifyResult v = dev_.verify(d + size_t(at) * es, flat(len, dt_), k);

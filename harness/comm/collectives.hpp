@@ -45,7 +45,12 @@ inline CollBytes collective_bytes(CollOp op, int group_size, int64_t msg_bytes) 
 // of each block is keyed by the world rank that sent it, so a block from the wrong rank is caught.
 class BareCall {
  public:
-  BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype);
+  // With a provider (a non-default NCCL path) both buffers lie in one arena of it, the output at
+  // the same window offset on every rank; it must outlive the call, which releases the arena.
+  BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype, BufferProvider* provider = nullptr);
+  ~BareCall();
+  BareCall(const BareCall&) = delete;
+  BareCall& operator=(const BareCall&) = delete;
   // Inputs from the pattern, outputs poisoned (the default placement: the bridge's own).
   void fill() { fill(collective(op_).bridge_in_place); }
   void run() { run(collective(op_).bridge_in_place); }
@@ -54,8 +59,8 @@ class BareCall {
   // Elements wrong on this rank (0: correct); the first is described in *first.
   int64_t verify(std::string* first = nullptr);
   CollBytes bytes() const { return collective_bytes(op_, group_.size(), msg_); }
-  void* send() { return send_.get(); }
-  void* recv() { return recv_.get(); }
+  void* send() { return send_p_; }
+  void* recv() { return recv_p_; }
 
  private:
   CollOp op_;
@@ -65,7 +70,12 @@ class BareCall {
   int64_t msg_;
   DType dt_;
   int64_t elems_;  // elements of msg_bytes
-  DeviceBuffer send_, recv_;
+  DeviceBuffer send_, recv_;       // the default path's buffers
+  BufferProvider* provider_ = nullptr;
+  char* arena_ = nullptr;          // the provider's arena (send at 0, recv at a window offset)
+  void* send_p_ = nullptr;
+  void* recv_p_ = nullptr;
+  size_t recv_bytes_ = 0;
 };
 
 }  // namespace bb

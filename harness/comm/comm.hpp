@@ -8,10 +8,26 @@
 #include <string>
 #include <vector>
 
+#include "comm/nccl_path.hpp"
 #include "core/dtype.hpp"
 #include "core/error.hpp"
 
 namespace bb {
+
+class Comm;
+
+// Memory for the buffer sets of one NCCL path (comm/nccl_path.hpp), handed out by the backend
+// so that the round trip never knows NCCL: acquire() allocates one arena and registers it on
+// every communicator listed (collective over each one's members: every member calls it in the
+// same order with the same bytes); release() deregisters it everywhere, then frees it.
+class BufferProvider {
+ public:
+  virtual ~BufferProvider() = default;
+  virtual void* acquire(size_t bytes, const std::vector<Comm*>& comms) = 0;
+  virtual void release(void* base) = 0;
+  virtual NcclPath path() const = 0;
+  virtual bool registers() const = 0;  // registered (or window-registered) buffers
+};
 
 struct P2POp {
   enum Kind { send, recv } kind;
@@ -31,6 +47,18 @@ class Comm {
   // this Comm). Returns the handle of the group holding this rank, ordered as listed (the list
   // order is the all-gather's concatenation order), or nullptr if no group holds it.
   virtual std::unique_ptr<Comm> split(const std::vector<std::vector<int>>& groups) = 0;
+  // split() with a CTA policy for the new communicators (NCCL's ncclConfig_t.CTAPolicy; 0 is
+  // NCCL's default). Backends without NCCL refuse any other policy.
+  virtual std::unique_ptr<Comm> split_cta(const std::vector<std::vector<int>>& groups, int cta_policy) {
+    if (cta_policy != 0) throw Error("bad_flag", "the " + backend() + " backend has no CTA policies");
+    return split(groups);
+  }
+  // The allocator of a path's buffers; nullptr for the default path (the Device allocates).
+  // Throws Error("bad_flag") naming the backend when it cannot have the path.
+  virtual std::unique_ptr<BufferProvider> buffer_provider(NcclPath p) {
+    check_nccl_path(p, backend());
+    return nullptr;
+  }
 
   // recv holds size() blocks of `bytes`, rank-major. send may alias recv's own block.
   virtual void all_gather(const void* send, void* recv, size_t bytes) = 0;

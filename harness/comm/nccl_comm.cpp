@@ -3,7 +3,10 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <map>
 #include <deque>
 #include <exception>
 #include <sstream>
@@ -218,6 +221,24 @@ class NcclComm final : public Comm {
   }
 
   std::string backend() const override { return "nccl"; }
+
+  std::unique_ptr<Comm> split_cta(const std::vector<std::vector<int>>& groups, int cta_policy) override {
+    cta_next_ = cta_policy;
+    try {
+      auto c = split(groups);
+      cta_next_ = 0;
+      return c;
+    } catch (...) {
+      cta_next_ = 0;
+      throw;
+    }
+  }
+
+  std::unique_ptr<BufferProvider> buffer_provider(NcclPath p) override;
+  ncclComm_t native() const { return comm_; }
+  NcclRank& rank_state() { return *st_; }
+  std::string where_public(const std::string& op) const { return where(op); }
+
   int rank() const override { return rank_; }
   int size() const override { return int(world_ranks_.size()); }
 
@@ -227,6 +248,7 @@ class NcclComm final : public Comm {
     const int g = group_of(groups, rank_, &idx);
     ncclConfig_t cfg = NCCL_CONFIG_INITIALIZER;
     cfg.blocking = 0;
+    if (cta_next_ != 0) cfg.CTAPolicy = cta_next_;  // split_cta(): e.g. NCCL_CTA_POLICY_ZERO
     // NCCL writes the new handle from its init thread once the split is done (tracked on the
     // parent), so the slot lives on the heap: leaked on purpose if we abort before it lands.
     auto* slot = new ncclComm_t(nullptr);
@@ -399,9 +421,124 @@ class NcclComm final : public Comm {
   int rank_;
   char* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
+  int cta_next_ = 0;  // CTA policy of the next split (split_cta)
 };
 
+static_assert(NCCL_CTA_POLICY_ZERO == 2, "nccl_cta_policy() in comm/nccl_path.hpp assumes NCCL_CTA_POLICY_ZERO == 2");
+static_assert(NCCL_WIN_REQUIRED_ALIGNMENT == kWindowAlign, "window offsets are rounded to kWindowAlign");
+
+std::atomic<int64_t> g_registers{0}, g_deregisters{0}, g_windows{0}, g_window_deregisters{0}, g_mem_allocs{0},
+    g_mem_frees{0};
+
+// The registered / symmetric / zero-cta paths' memory: ncclMemAlloc (cuMem) arenas, registered
+// on every communicator that touches them. With cuMem on (NCCL's default), ncclCommRegister of a
+// cudaMalloc buffer fails (register.cc), so every path but default allocates here.
+class NcclBufferProvider final : public BufferProvider {
+ public:
+  NcclBufferProvider(NcclPath p, NcclComm& owner) : path_(p), owner_(owner) {}
+  ~NcclBufferProvider() override {
+    // Normally empty here (each arena's owner released it); never throw from a destructor.
+    while (!regs_.empty()) {
+      try {
+        release(regs_.begin()->first);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "bridgebench: releasing NCCL path memory: %s\n", e.what());
+      }
+    }
+  }
+  NcclPath path() const override { return path_; }
+  bool registers() const override { return true; }
+
+  void* acquire(size_t bytes, const std::vector<Comm*>& comms) override {
+    NcclRank& st = owner_.rank_state();
+    void* base = nullptr;
+    const ncclResult_t r = ncclMemAlloc(&base, bytes);
+    if (r != ncclSuccess || !base)
+      st.fail("nccl_error", owner_.where_public("ncclMemAlloc") + " of " + std::to_string(bytes) + " bytes: " + ncclGetErrorString(r));
+    ++g_mem_allocs;
+    auto& regs = regs_[base];
+    std::vector<ncclComm_t> done;
+    for (Comm* c : comms) {
+      auto* nc = dynamic_cast<NcclComm*>(c);
+      if (!nc || std::find(done.begin(), done.end(), nc->native()) != done.end()) continue;
+      done.push_back(nc->native());
+      Reg g{nc->native(), nullptr, path_ != NcclPath::registered};
+      const std::string w = nc->where_public(g.window ? "ncclCommWindowRegister" : "ncclCommRegister");
+      if (g.window) {
+        ncclWindow_t win = nullptr;
+        // Collective over the comm's members; a missing symmetric support silently falls back
+        // to a plain registration (dev_runtime.cc), which the path detector then shows.
+        st.wait_ready(nc->native(), ncclCommWindowRegister(nc->native(), base, bytes, &win, NCCL_WIN_COLL_SYMMETRIC), w);
+        g.handle = win;
+        ++g_windows;
+      } else {
+        st.wait_ready(nc->native(), ncclCommRegister(nc->native(), base, bytes, &g.handle), w);
+        ++g_registers;
+      }
+      regs.push_back(g);
+    }
+    return base;
+  }
+
+  // Deregisters on every communicator (in reverse), then frees: never free registered memory.
+  void release(void* base) override {
+    auto it = regs_.find(base);
+    if (it == regs_.end()) return;
+    NcclRank& st = owner_.rank_state();
+    std::string err;
+    for (auto g = it->second.rbegin(); g != it->second.rend(); ++g) {
+      if (st.aborted) break;  // an aborted comm's registrations went with it
+      const ncclResult_t r = g->window ? ncclCommWindowDeregister(g->comm, static_cast<ncclWindow_t>(g->handle))
+                                       : ncclCommDeregister(g->comm, g->handle);
+      try {
+        st.wait_ready(g->comm, r, owner_.where_public(g->window ? "ncclCommWindowDeregister" : "ncclCommDeregister"));
+      } catch (const std::exception& e) {
+        if (err.empty()) err = e.what();
+      }
+      ++(g->window ? g_window_deregisters : g_deregisters);
+    }
+    regs_.erase(it);
+    const ncclResult_t r = ncclMemFree(base);
+    ++g_mem_frees;
+    if (err.empty() && r != ncclSuccess) err = std::string("ncclMemFree: ") + ncclGetErrorString(r);
+    if (!err.empty() && std::uncaught_exceptions() == 0) throw CommError("nccl_error", err);
+  }
+
+ private:
+  struct Reg {
+    ncclComm_t comm;
+    void* handle;
+    bool window;
+  };
+  NcclPath path_;
+  NcclComm& owner_;
+  std::map<void*, std::vector<Reg>> regs_;
+};
+
+std::unique_ptr<BufferProvider> NcclComm::buffer_provider(NcclPath p) {
+  check_nccl_path(p, backend(), nccl_runtime_version());
+  if (p == NcclPath::default_path) return nullptr;
+  return std::make_unique<NcclBufferProvider>(p, *this);
+}
+
 }  // namespace
+
+int nccl_runtime_version() {
+  int v = 0;
+  if (ncclGetVersion(&v) != ncclSuccess) throw Error("nccl_error", "ncclGetVersion failed");
+  return v;
+}
+
+NcclRegistrationCounts nccl_registration_counts() {
+  NcclRegistrationCounts c;
+  c.registers = g_registers.load();
+  c.deregisters = g_deregisters.load();
+  c.windows = g_windows.load();
+  c.window_deregisters = g_window_deregisters.load();
+  c.mem_allocs = g_mem_allocs.load();
+  c.mem_frees = g_mem_frees.load();
+  return c;
+}
 
 std::unique_ptr<Comm> make_nccl_world_comm(const ncclUniqueId& id, int size, int rank, Device& dev,
                                            std::shared_ptr<AbortState> world_abort,

@@ -22,4 +22,16 @@ std::unique_ptr<Comm> make_nccl_world_comm(const ncclUniqueId& id, int size, int
                                            std::shared_ptr<AbortState> world_abort,
                                            double timeout_s);
 
+// The NCCL this process runs (ncclGetVersion), e.g. 22803.
+int nccl_runtime_version();
+
+// Every registration call the suite made (ncclCommRegister, ncclCommWindowRegister) and undid
+// (ncclCommDeregister, ncclCommWindowDeregister), process-wide: `live` must return to zero once
+// every round trip is gone.
+struct NcclRegistrationCounts {
+  int64_t registers = 0, deregisters = 0, windows = 0, window_deregisters = 0, mem_allocs = 0, mem_frees = 0;
+  int64_t live() const { return registers + windows - deregisters - window_deregisters; }
+};
+NcclRegistrationCounts nccl_registration_counts();
+
 }  // namespace bb

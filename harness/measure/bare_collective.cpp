@@ -1,5 +1,7 @@
 #include "measure/bare_collective.hpp"
 
+#include <cstdio>
+#include <memory>
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -48,10 +50,12 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
                                             (too_big ? " that has " + std::to_string(budget >> 20) + " MiB free" : ""));
 
   // Checked in both placements before anything is timed: nccl-tests' #wrong over every rank.
+  // A non-default NCCL path hands out (registered, windowed) buffers; nullptr: plain ones.
+  std::unique_ptr<BufferProvider> provider = world.buffer_provider(spec.nccl_path);
   std::unique_ptr<BareCall> call;
   int64_t wrong = 0;
   if (group) {
-    call = std::make_unique<BareCall>(row.op, *group, dev, spec.bytes, spec.dtype);
+    call = std::make_unique<BareCall>(row.op, *group, dev, spec.bytes, spec.dtype, provider.get());
     for (bool inplace : {false, true}) {
       group->set_phase(std::string("bare ") + spec.op + (inplace ? " (in place)" : " (out of place)"));
       call->fill(inplace);

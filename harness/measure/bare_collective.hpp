@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "comm/comm.hpp"
+#include "comm/nccl_path.hpp"
 #include "device/device.hpp"
 #include "measure/phases.hpp"
 
@@ -34,6 +35,7 @@ struct BareSpec {
   GpuActivity* cupti = nullptr;
   int delay_rank = -1;                 // test-only launch delay (measure/timing_loop.hpp)
   double delay_ms = 0;
+  NcclPath nccl_path = NcclPath::default_path;  // the group must come from a CTA-policy-keyed cache
 };
 
 struct BareResult {

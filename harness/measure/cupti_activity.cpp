@@ -74,6 +74,10 @@ class CuptiActivity final : public GpuActivity {
   }
 
   std::map<std::pair<uint64_t, int>, double> take_busy_ms() override;
+  std::map<std::pair<uint64_t, int>, PhaseActivity> last_counts() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return counts_;
+  }
 
   void consume(uint8_t* buffer, size_t valid, uint64_t dropped);
 
@@ -84,13 +88,25 @@ class CuptiActivity final : public GpuActivity {
     uint32_t correlation;
     int device;
     Interval span;
+    ActivityRecord what;  // for the path detector's counts
   };
 
-  void add_work(uint32_t correlation, uint32_t device, uint64_t start, uint64_t end) {
-    work_.push_back({correlation, static_cast<int>(device), {start, end}});
+  void add_work(uint32_t correlation, uint32_t device, uint64_t start, uint64_t end, ActivityRecord what) {
+    work_.push_back({correlation, static_cast<int>(device), {start, end}, std::move(what)});
   }
 
-  std::mutex mu_;
+  static ActivityRecord::CopyKind copy_kind(uint8_t k) {
+    switch (k) {
+      case CUPTI_ACTIVITY_MEMCPY_KIND_DTOD: return ActivityRecord::dtod;
+      case CUPTI_ACTIVITY_MEMCPY_KIND_PTOP: return ActivityRecord::ptop;
+      case CUPTI_ACTIVITY_MEMCPY_KIND_HTOD: return ActivityRecord::htod;
+      case CUPTI_ACTIVITY_MEMCPY_KIND_DTOH: return ActivityRecord::dtoh;
+      default: return ActivityRecord::other;
+    }
+  }
+
+  std::map<std::pair<uint64_t, int>, PhaseActivity> counts_;  // of the latest take_busy_ms()
+  mutable std::mutex mu_;
   std::vector<Work> work_;                      // delivered since the last take
   std::vector<Work> unresolved_;                // last round's work with no correlation yet
   std::unordered_map<uint32_t, uint64_t> ext_;  // correlation id -> phase id, this round
@@ -114,22 +130,27 @@ void CuptiActivity::consume(uint8_t* buffer, size_t valid, uint64_t dropped) {
       case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL:
       case CUPTI_ACTIVITY_KIND_KERNEL: {
         auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(rec);
-        add_work(k->correlationId, k->deviceId, k->start, k->end);
+        add_work(k->correlationId, k->deviceId, k->start, k->end,
+                 {ActivityRecord::kernel, k->name ? k->name : "", ActivityRecord::other, 0});
         break;
       }
       case CUPTI_ACTIVITY_KIND_MEMCPY: {
         auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(rec);
-        add_work(m->correlationId, m->deviceId, m->start, m->end);
+        add_work(m->correlationId, m->deviceId, m->start, m->end,
+                 {ActivityRecord::memcpy, "", copy_kind(m->copyKind), int64_t(m->bytes)});
         break;
       }
       case CUPTI_ACTIVITY_KIND_MEMCPY2: {
         auto* m = reinterpret_cast<const CUpti_ActivityMemcpyPtoP4*>(rec);
-        add_work(m->correlationId, m->deviceId, m->start, m->end);
+        // A copy between two GPUs' memories, whatever the copy kind says.
+        add_work(m->correlationId, m->deviceId, m->start, m->end,
+                 {ActivityRecord::memcpy, "", ActivityRecord::ptop, int64_t(m->bytes)});
         break;
       }
       case CUPTI_ACTIVITY_KIND_MEMSET: {
         auto* m = reinterpret_cast<const CUpti_ActivityMemset4*>(rec);
-        add_work(m->correlationId, m->deviceId, m->start, m->end);
+        add_work(m->correlationId, m->deviceId, m->start, m->end,
+                 {ActivityRecord::memset, "", ActivityRecord::other, int64_t(m->bytes)});
         break;
       }
       case CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION: {
@@ -173,13 +194,18 @@ std::map<std::pair<uint64_t, int>, double> CuptiActivity::take_busy_ms() {
 
   std::map<std::pair<uint64_t, int>, std::vector<Interval>> groups;
   std::vector<Work> still_unresolved;
+  counts_.clear();
   uint64_t phase = 0;
   for (const Work& w : unresolved_)  // second chance over: work outside any phase
-    if (phase_of(w.correlation, &phase)) groups[{phase, w.device}].push_back(w.span);
-  for (const Work& w : work_) {
-    if (phase_of(w.correlation, &phase))
+    if (phase_of(w.correlation, &phase)) {
       groups[{phase, w.device}].push_back(w.span);
-    else
+      counts_[{phase, w.device}].add(w.what);
+    }
+  for (const Work& w : work_) {
+    if (phase_of(w.correlation, &phase)) {
+      groups[{phase, w.device}].push_back(w.span);
+      counts_[{phase, w.device}].add(w.what);
+    } else
       still_unresolved.push_back(w);
   }
   work_.clear();

@@ -14,3 +14,6 @@ if(CUPTI_LIBRARY AND CUPTI_INCLUDE_DIR)
 else()
   message(STATUS "bridgebench: CUPTI not found; GPU busy times will be null")
 endif()
+# The GEMM contention load (cuBLAS from the CUDA Toolkit).
+target_sources(bb_gpu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/measure/gemm_load.cpp)
+target_link_libraries(bb_gpu PUBLIC CUDA::cublas)

@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "comm/nccl_path.hpp"
+
 namespace bb {
 
 class GpuActivity {
@@ -20,6 +22,9 @@ class GpuActivity {
   // Flushes the records and returns, per (phase id, device ordinal), the busy milliseconds
   // since the last call (union of intervals), then forgets them.
   virtual std::map<std::pair<uint64_t, int>, double> take_busy_ms() = 0;
+  // What the records of the latest take_busy_ms() were, per (phase id, device): NCCL kernels by
+  // name, other kernels, peer/device/host copies (comm/nccl_path.hpp), for the path detector.
+  virtual std::map<std::pair<uint64_t, int>, PhaseActivity> last_counts() const { return {}; }
 };
 
 // Process-wide (CUPTI takes one subscriber). nullptr when CUPTI is unavailable; `why` says so.

@@ -251,7 +251,7 @@ SweepAxes load_sweep_file(const std::string& path) {
   if (!j.is_object()) {
     throw Error("bad_sweep_file", path + ": $: the top level must be an object");
   }
-  static const std::vector<std::string> keys{"world", "layouts", "shapes", "memory_layouts", "dtypes", "strategies"};
+  static const std::vector<std::string> keys{"world", "layouts", "shapes", "memory_layouts", "dtypes", "strategies", "nccl_paths"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) bad("$." + it.key(), "unknown key");
   int world = 8;
@@ -386,6 +386,16 @@ SweepAxes load_sweep_file(const std::string& path) {
     for (const auto& n : strategy_names()) known |= n == sts[i];
     if (!known) bad("$.strategies[" + std::to_string(i) + "]", "unknown strategy '" + sts[i] + "'");
     else a.strategies.push_back(sts[i]);
+  }
+  a.nccl_paths.clear();
+  auto nps = str_list("nccl_paths", {"default"});
+  for (size_t i = 0; i < nps.size(); ++i) {
+    try {
+      for (NcclPath p : parse_nccl_paths(nps[i]))
+        if (std::find(a.nccl_paths.begin(), a.nccl_paths.end(), p) == a.nccl_paths.end()) a.nccl_paths.push_back(p);
+    } catch (const Error& e) {
+      bad("$.nccl_paths[" + std::to_string(i) + "]", e.what());
+    }
   }
   if (!errs.empty()) {
     std::string msg = std::to_string(errs.size()) + " bad entr" + (errs.size() == 1 ? "y" : "ies") + ":";

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "comm/nccl_path.hpp"
 #include "oracle/oracle.hpp"
 #include "plan/plan.hpp"
 
@@ -33,6 +34,7 @@ struct SweepAxes {
   std::vector<Layout> mems{Layout::bsh};
   std::vector<DType> dtypes{DType::bf16};
   std::vector<std::string> strategies{"reference", "fused"};
+  std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // sweep file key "nccl_paths" (bridge_bench's axis)
 };
 
 struct SweepPoint {

@@ -4,7 +4,7 @@ time against size. A table of contents then leads to the collapsed details: stra
 comparison, environment, configs, collectives alone, targets, plots, failures, phases."""
 import os
 
-from . import overview, overview_plots, plots, verdict
+from . import overview, overview_plots, paths, plots, verdict
 from .doc import Document, Table
 from .schema import (DASH, PHASES, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      shape_label, total_floor_ratio)
@@ -192,6 +192,7 @@ def build(runs, title):
     doc.toc()
 
     overview.add_strategy_section(doc, runs)
+    paths.add_paths_section(doc, runs)
 
     doc.section("Environment")
     doc.table(environment_table(runs))

@@ -1,0 +1,28 @@
+#pragma once
+// bridge_bench's NCCL path axis and GEMM contention (issue 11), kept apart from the sweep's
+// main(): the up-front refusals, the per-rank GEMM load, and the JSON they add.
+#include <nlohmann/json.hpp>
+
+#include "bench_options.hpp"
+#include "bridge/round_trip.hpp"
+#include "device/device.hpp"
+
+namespace bb {
+
+// Refuses, before anything runs, a path or contention the resolved backend cannot have
+// (Error bad_flag naming the backend) and a path the running NCCL is too old for (nccl_too_old).
+void check_bench_paths(const BenchOptions& o, const std::string& backend);
+// "/path=NAME" for a non-default path (config and collective ids), "" for default.
+std::string path_suffix(NcclPath p);
+// This rank's GEMM load (one per GPU, made on first use; its exact case checked then: a wrong
+// or skipped GEMM throws Error("gemm_check_failed")). nullptr without CUDA.
+ConcurrentLoad* rank_gemm_load(Device& dev);
+// The exact checks run so far, for the environment JSON.
+nlohmann::ordered_json gemm_load_json();
+// The environment variables that change which path NCCL takes (NCCL_CTA_POLICY overrides the
+// communicator config, init.cc), as set for this run (null when unset).
+nlohmann::ordered_json path_env_json();
+// Adds the path and contention fields of one config (docs/results-schema.md, version 2 changes).
+void add_path_json(nlohmann::ordered_json& c, const RunResult& r);
+
+}  // namespace bb
