@@ -30,7 +30,7 @@ step() {
 has() { [[ " $steps " == *" $1 "* ]]; }
 
 note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)"
-note "commit: $(git rev-parse --short=12 HEAD 2>/dev/null || echo ${BB_GIT_COMMIT:-unknown})"
+note "commit: ${BB_GIT_COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}"
 if has build; then
   [ -f build/CMakeCache.txt ] || step configure cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
   step build cmake --build build -j"$(nproc)" || { tail -40 "$logs/build.log" | tee -a "$summary"; }

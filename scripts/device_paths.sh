@@ -15,18 +15,13 @@ iters=${BB_ITERS:-20}
 peak=${BB_PEAK:-989}
 summary="$out/paths_summary.md"
 : > "$summary"
-note() { echo "$*" | tee -a "$summary"; }
-run() {  # name, timeout, command...
-  local name=$1 t=$2; shift 2
-  local t0=$(date +%s)
-  timeout "$t" "$@" > "$out/$name.log" 2>&1
-  note "== $name: rc=$? ($(( $(date +%s) - t0 ))s)"
-}
+source "$(dirname "$0")/device_lib.sh"
 note "# NCCL paths and GEMM contention (issue 11)"
 note ""
-note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), commit $(git rev-parse --short=12 HEAD 2>/dev/null), NCCL_NVLS_ENABLE=$NCCL_NVLS_ENABLE"
+note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), commit ${BB_GIT_COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null)}, NCCL_NVLS_ENABLE=$NCCL_NVLS_ENABLE"
 t0=$(date +%s)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1 &&
+[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
+[ -f build/CMakeCache.txt ] &&
   cmake --build build -j12 > "$out/build.log" 2>&1
 note "build rc=$? ($(( $(date +%s) - t0 ))s)"
 bench=./build/bench/bridge_bench
@@ -74,8 +69,5 @@ note ""
 note "(at world 1 NCCL runs every collective as ncclLaunchOneRank, a local cudaMemcpyAsync: enqueue.cc:2552;"
 note " the copy-engine and symmetric paths need >= 2 ranks, so 'one-rank-copy' is the expected path used here)"
 
-# The device returns at most 8 files: everything but the summary goes into one archive.
-tmp=$(mktemp -d)
-(cd "$out" && tar -czf "$tmp/paths.tgz" --exclude=paths_summary.md . ; find . -maxdepth 1 -type f ! -name paths_summary.md -delete)
-mv "$tmp/paths.tgz" "$out/" && rmdir "$tmp"
+pack paths.tgz
 ls -la "$out"

@@ -17,8 +17,8 @@ iters=${BB_ITERS:-20}
 summary="$out/timing_summary.md"
 : > "$summary"
 source "$(dirname "$0")/device_lib.sh"
-note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), commit $(git rev-parse --short=12 HEAD 2>/dev/null)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
+note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), commit ${BB_GIT_COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null)}"
+[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
 ( cmake --build build -j12 > "$out/build.log" 2>&1; echo "build rc=$?" >> "$out/build.log" ) &
 if [ -n "${BASELINE:-}" ]; then
   mkdir -p "$BASELINE/.deps" && cp -r .deps/include "$BASELINE/.deps/" 2>/dev/null
@@ -37,7 +37,7 @@ grep -hE "\[ info \]|OK \]|FAILED \]" "$out"/test_skew_gpu.log "$out"/test_skew_
 fi
 
 if [[ $steps == *" sweeps "* ]]; then
-common=(--backend=emulate --layouts=seeds --shapes="$shapes" --mem=bsh,sbh --dtypes=bf16 --strategies=reference,fused
+common=(--backend=emulate --layouts=seeds --shapes="$shapes" --mem=bsh,sbh --dtypes=bf16
         --iters="$iters" --warmup=5 --cupti=off)
 if [ -n "${BASELINE:-}" ]; then
   run base_emulate 300 "$BASELINE/build/bench/bridge_bench" "${common[@]}" --json "$out/base_emulate.json"
