@@ -68,9 +68,12 @@ void merge_repetition(json& kept, const json& next, double next_median_ms) {
   };
   merge_series("in_place_samples_ms", "in_place_median_ms");
   merge_series("suite_samples_ms", "suite_median_ms");
+  merge_series("single_launch_samples_ms", "single_launch_median_ms");
   if (kept.contains("suite_median_ms")) {
     const double bare = kept.value("suite_in_place", false) ? kept.value("in_place_median_ms", 0.0) : kept.value("median_ms", 0.0);
     kept["suite_overhead_pct"] = bare > 0 ? 100.0 * (kept["suite_median_ms"].get<double>() / bare - 1.0) : 0.0;
+    if (kept.contains("single_launch_median_ms"))
+      kept["single_launch_over_pct"] = bare > 0 ? 100.0 * (kept["single_launch_median_ms"].get<double>() / bare - 1.0) : 0.0;
   }
   for (const char* k : {"launch_skew", "launch"})  // a config's host-side series
     if (kept.contains(k) && next.contains(k)) merge_stats(kept[k], next[k]);

@@ -41,7 +41,7 @@ def rows(doc):
             if not b:
                 continue
             bm = bare_median(b)
-            sm = b.get("suite_median_ms") or float("nan")
+            sm = b.get("single_launch_median_ms") or b.get("suite_median_ms") or float("nan")
             yield {"config": cfg["id"], "phase": ph["name"], "op": ph["op"], "phase_ms": ph["median_ms"],
                    "bare_ms": bm, "overhead_pct": 100.0 * (ph["median_ms"] / bm - 1.0) if bm > 0 else float("nan"),
                    "vs_suite_pct": 100.0 * (ph["median_ms"] / sm - 1.0) if sm > 0 else float("nan"),
@@ -87,12 +87,13 @@ def main(argv=None):
         if not bs:
             continue
         print(f"\n## {l}: bare collectives, suite (one launch through the recorder) vs nccl-tests way")
-        print("| collective | coll MiB | nccl-tests out-of-place ms | in-place ms | suite ms | suite vs same placement |")
-        print("| --- | --- | --- | --- | --- | --- |")
+        print("| collective | coll MiB | nccl-tests out-of-place ms | in-place ms | suite ms | suite vs same placement | single launch ms | single vs same placement |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
         big = []
         for c in bs:
             print(f"| {c['id']} | {c['coll_bytes'] / 2**20:.0f} | {c['median_ms']:.3f} | {c['in_place_median_ms']:.3f} | "
-                  f"{c['suite_median_ms']:.3f} | {c['suite_overhead_pct']:+.1f}% |")
+                  f"{c['suite_median_ms']:.3f} | {c['suite_overhead_pct']:+.1f}% | "
+                  f"{c.get('single_launch_median_ms', float('nan')):.3f} | {c.get('single_launch_over_pct', float('nan')):+.1f}% |")
             if c["coll_bytes"] >= 16 << 20:
                 big.append(c["suite_overhead_pct"])
         if big:

@@ -28,6 +28,8 @@ TEST(BareCollective, AllGatherIsCheckedAndTimed) {
   EXPECT_TRUE(r.ok) << r.first_mismatch;
   EXPECT_EQ(r.ms.size(), 7u);
   EXPECT_EQ(r.suite_ms.size(), 7u);  // the same collective through the suite's phase recorder
+  EXPECT_EQ(r.single_ms.size(), 7u);  // and one launch at a time
+  EXPECT_EQ(r.in_place_ms.size(), 7u);
   EXPECT_EQ(r.group_size, 2);
   EXPECT_EQ(r.bytes_per_rank, 4096);
   EXPECT_EQ(r.coll_bytes, 8192);

@@ -96,6 +96,9 @@ TEST(LaunchEnv, ThreadBackendsAreRefusedUnderALauncher) {
   }
   EXPECT_NO_THROW(bb::check_backend_for_launch("nccl", e));
   EXPECT_NO_THROW(bb::check_backend_for_launch("host", detect({})));
+  // mpirun -np 1 is one process, one world: nothing clashes (the GPU tests compare host and
+  // NCCL results under it).
+  EXPECT_NO_THROW(bb::check_backend_for_launch("host", detect({{"OMPI_COMM_WORLD_SIZE", "1"}, {"OMPI_COMM_WORLD_RANK", "0"}})));
 }
 
 }  // namespace

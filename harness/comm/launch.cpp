@@ -38,7 +38,8 @@ int cpu_affinity_count() {
 bool under_mpi() { return detect_launch().multi_process(); }
 
 void check_backend_for_launch(const std::string& backend, const LaunchEnv& env) {
-  if (!env.multi_process() || backend == "nccl" || backend == "auto") return;
+  // One process (mpirun -np 1) runs one world: nothing to clash with.
+  if (!env.multi_process() || env.size <= 1 || backend == "nccl" || backend == "auto") return;
   throw Error("bad_launch", "--backend=" + backend + " runs all ranks as threads of one process, but " + env.mode +
                                 " started " + std::to_string(env.size) + " processes (" + env.source +
                                 "): each would run its own world and write the same file. Run it without the "

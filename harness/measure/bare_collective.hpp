@@ -5,13 +5,15 @@
 // every rank's output is compared with the oracle pattern of the rank that sent each block, and
 // the count of wrong elements is nccl-tests' #wrong.
 //
-// Three ways, interleaved iteration by iteration in one timing loop (so drift hits all alike),
+// Four ways, interleaved iteration by iteration in one timing loop (so drift hits all alike),
 // each iteration with the GPUs aligned first (the isolated cadence of measure/timing_loop.hpp):
 //   - out of place and in place: `launches` back-to-back launches between two events, the time
 //     per launch (nccl-tests' loop);
-//   - through the suite: one launch inside the phase recorder (its marks, NVTX range, CUPTI phase
-//     id, the comm's phase name), in the form the bridge uses, so the harness's own cost on a
-//     phase is the difference.
+//   - through the suite: the same back-to-back launches inside the phase recorder (its marks,
+//     NVTX range, CUPTI phase id, the comm's phase name), in the placement the bridge uses, so
+//     the harness's own cost on a phase is the difference;
+//   - one launch through the recorder, as a round trip's phase runs it: against the nccl-tests
+//     time it shows the per-launch cost that back-to-back launches hide.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,8 +51,9 @@ struct BareResult {
   bool suite_in_place = false;     // the placement the bridge uses (CollRow::bridge_in_place)
   std::vector<double> ms;          // nccl-tests way, out of place: per sample, max over ranks
   std::vector<double> in_place_ms; // nccl-tests way, in place
-  std::vector<double> suite_ms;    // one launch through the suite's phase recorder
-  std::vector<double> launch_skew_ms;  // per suite iteration, over the world's ranks
+  std::vector<double> suite_ms;    // the nccl-tests loop through the suite's phase recorder
+  std::vector<double> single_ms;   // one launch per aligned iteration through the recorder
+  std::vector<double> launch_skew_ms;  // per single-launch iteration, over the world's ranks
 };
 
 // Collective over `world`; `group` is this rank's handle from world.split(spec.groups) (nullptr

@@ -24,9 +24,11 @@ SKEW_NOTE = ("Launch skew: per iteration, the latest minus the earliest first la
              "rank's host time to enqueue one iteration. Under the `isolated` cadence every rank "
              "queues its whole iteration behind a launch gate and the GPUs are aligned before "
              "it, so neither is in the times; under `streaming` both can be.")
-SUITE_NOTE = (f"`through suite` times the same collective through the suite's own phase recorder "
-              f"(marks, NVTX range, CUPTI phase id), interleaved with the bare runs: the harness "
-              f"overhead, target within ±{OVERHEAD_TARGET_PCT:.0f}%.")
+SUITE_NOTE = (f"`through suite` times the same back-to-back launches through the suite's own phase "
+              f"recorder (marks, NVTX range, CUPTI phase id), interleaved with the bare runs: the "
+              f"harness overhead, target within ±{OVERHEAD_TARGET_PCT:.0f}%. `single launch` is one "
+              f"launch per aligned iteration through the recorder, as a round trip's phase runs it: "
+              f"its excess over the bare time is the per-launch cost that back-to-back launches hide.")
 SPREAD_NOTE = (f"Note: repetition spread is the max/min of the per-repetition medians; the target "
                f"is < {SPREAD_TARGET} for configs of {fmt_bytes(SPREAD_MIN_BYTES)} or more per "
                "rank (shape.src_bytes_per_rank); smaller configs have no target.")
@@ -146,8 +148,9 @@ def match_collective(cfg, ph, collectives):
 def collectives_table(runs):
     t = Table(["id", "op", "phase", "group × groups", "bytes/rank", "median ms", "min ms",
                "max ms", "in place ms", "algbw GB/s", "busbw GB/s", "floor ratio", "through suite ms",
-               "harness overhead", f"target ±{OVERHEAD_TARGET_PCT:.0f}%", "#wrong"],
-              numeric=set(range(4, 14)) | {15})
+               "harness overhead", f"target ±{OVERHEAD_TARGET_PCT:.0f}%", "single launch ms",
+               "single over bare", "#wrong"],
+              numeric=set(range(4, 14)) | {15, 16, 17})
     for i, (_, d) in enumerate(runs):
         for c in d.get("collectives") or []:
             t.rows.append([
@@ -160,6 +163,7 @@ def collectives_table(runs):
                 fmt_ms(c.get("suite_median_ms")), fmt_pct(c.get("suite_overhead_pct")),
                 target(abs(c["suite_overhead_pct"]) <= OVERHEAD_TARGET_PCT
                        if is_num(c.get("suite_overhead_pct")) else None),
+                fmt_ms(c.get("single_launch_median_ms")), fmt_pct(c.get("single_launch_over_pct")),
                 str(c["wrong"]) if is_num(c.get("wrong")) else DASH])
     return t
 
