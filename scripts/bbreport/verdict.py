@@ -125,7 +125,7 @@ def verdict_line(v, multi_run=False):
         text += f"; floor ratio {_median(fr):.2f} (max {max(fr):.2f})"
     sk = v.skews.get(w, [])
     if sk:
-        text += f"; collective phases {_median(sk):+.0f}% vs the same collective alone (waits on peers' work)"
+        text += f"; collective phases {_median(sk):+.0f}% over the same collective alone"
     ls = v.launch_skews.get(w, [])
     if ls:
         text += (f"; launch skew median {_median([m for m, _ in ls]):.3f} ms, "

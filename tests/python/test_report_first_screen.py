@@ -35,7 +35,7 @@ def test_verdict_line_per_layout_matches_the_numbers(report_a):
         (line,) = [l for l in lines if l.startswith(f"- **{layout}**")]
         assert f"**fused** wins, **{_geo(sp):.2f}x** over `reference`" in line
         assert f"{len(sp)} shapes, {min(sp):.2f}–{max(sp):.2f}x" in line
-        assert "floor ratio" in line and "vs the same collective alone (waits on peers' work)" in line
+        assert "floor ratio" in line and "over the same collective alone" in line
     assert "only `reference` measured (1 shape)" in overview
 
 
