@@ -263,27 +263,18 @@ def add_collective_sections(doc, runs, labelled):
     doc.section("Targets (performance, not correctness)")
     doc.para("Performance goals, reported as met or missed; a missed target is not a wrong "
              "result (correctness is the oracle and the routing audit, under Configs).")
-    doc.heading("Collective phases in the round trip vs alone", 3)
     by_cfg = {id(c): d.get("collectives") or [] for _, d in runs for c in d["configs"]}
-    over = overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled])
-    if over.rows:
-        doc.table(over)
-        doc.para(OVERHEAD_NOTE)
-    else:
-        doc.para("No config phase has a matching bare collective.")
-
-    doc.heading("Launch skew", 3)
-    skew = skew_table(labelled)
-    if skew.rows:
-        doc.table(skew)
-        doc.para(SKEW_NOTE)
-    else:
-        doc.para("No launch skew recorded (results schema version 1).")
-
-    doc.heading("Repetition spread", 3)
-    spread = spread_table(labelled)
-    if spread.rows:
-        doc.table(spread)
-        doc.para(SPREAD_NOTE)
-    else:
-        doc.para("No repetition spread: run with `--benchmark_repetitions=N` (N >= 2) to get one.")
+    for heading, table, note, empty in (
+            ("Collective phases in the round trip vs alone",
+             overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled]), OVERHEAD_NOTE,
+             "No config phase has a matching bare collective."),
+            ("Launch skew", skew_table(labelled), SKEW_NOTE,
+             "No launch skew recorded (results schema version 1)."),
+            ("Repetition spread", spread_table(labelled), SPREAD_NOTE,
+             "No repetition spread: run with `--benchmark_repetitions=N` (N >= 2) to get one.")):
+        doc.heading(heading, 3)
+        if table.rows:
+            doc.table(table)
+            doc.para(note)
+        else:
+            doc.para(empty)

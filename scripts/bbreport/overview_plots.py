@@ -57,11 +57,7 @@ def speedup_heatmap(verdicts, multi_run=False):
 
 def time_vs_size(labelled):
     series = OrderedDict()
-    for _label, cfg in labelled:
-        shape, total = cfg.get("shape", {}), cfg.get("total", {})
-        x, t = shape.get("src_bytes_per_rank"), total.get("median_ms")
-        if not (is_num(x) and is_num(t) and t > 0 and x > 0):
-            continue
+    for cfg, shape, x, t in plots.size_and_time(labelled):
         key = (cfg.get("strategy"), f"{cfg.get('layout_name')} · {shape.get('layout')} "
                f"{shape.get('dtype')}")
         series.setdefault(key, []).append((x, t))

@@ -34,16 +34,21 @@ def _short_bytes(n, _pos=None):
     return ""
 
 
+def size_and_time(labelled):
+    """(config, shape, src bytes per rank, round-trip median ms) of every config that has both."""
+    for _label, cfg in labelled:
+        shape, total = cfg.get("shape", {}), cfg.get("total", {})
+        x, t = shape.get("src_bytes_per_rank"), total.get("median_ms")
+        if is_num(x) and is_num(t) and t > 0 and x > 0:
+            yield cfg, shape, x, t
+
+
 def bandwidth_vs_size(labelled):
     """Round-trip throughput (src bytes per rank / total median) against src bytes per rank,
     one panel per strategy. src bytes rather than moved bytes, so strategies that move fewer
     bytes for the same result compare fairly."""
     series = OrderedDict()
-    for _label, cfg in labelled:
-        shape, total = cfg.get("shape", {}), cfg.get("total", {})
-        x, t = shape.get("src_bytes_per_rank"), total.get("median_ms")
-        if not (is_num(x) and is_num(t) and t > 0 and x > 0):
-            continue
+    for cfg, shape, x, t in size_and_time(labelled):
         key = (cfg.get("strategy"), cfg.get("layout_name"), shape.get("dtype"), shape.get("layout"))
         series.setdefault(key, []).append((x, x / (t * 1e6)))
     if not series:
