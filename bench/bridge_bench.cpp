@@ -372,8 +372,11 @@ void print_summary(std::FILE* out) {
   for (const auto& f : g->failures)
     std::fprintf(out, "%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-",
                  "-", "-", "-", "-", "-", "-", "FAIL", f["rule"].get<std::string>().c_str());
-  std::fprintf(out, "cadence: %s (times exclude the GPU alignment%s)\n", bb::cadence_name(g->opt.cadence),
-               g->opt.cadence == bb::Cadence::isolated ? " and every host launch latency" : "; host launch gaps are in them");
+  const char* what = g->backend == "host" ? "host simulation: the ranks meet before every iteration; times are host work"
+                     : g->opt.cadence == bb::Cadence::isolated
+                         ? "times exclude the GPU alignment and every host launch latency"
+                         : "times exclude the GPU alignment; host launch gaps are in them";
+  std::fprintf(out, "cadence: %s (%s)\n", bb::cadence_name(g->opt.cadence), what);
 }
 
 // The results JSON from what the sweep measured so far; `aborted` says why it stopped early.
