@@ -91,7 +91,7 @@ inline std::vector<CopySegment> relayout_segments(const TensorRef& dst, const Te
   return v;
 }
 
-// SPEC section 5: CP rank r of c keeps chunks r and 2c-1-r (each s/(2c) long), in that order.
+// semantics §5: CP rank r of c keeps chunks r and 2c-1-r (each s/(2c) long), in that order.
 inline std::vector<CopySegment> cp_shard_segments(const TensorRef& shard, const TensorRef& full,
                                                   int c, int r) {
   std::vector<CopySegment> v;

@@ -1,5 +1,5 @@
 #pragma once
-// The oracle's value pattern (SPEC section 7): a value from global coordinates
+// The oracle's value pattern (semantics §7): a value from global coordinates
 // (sample, sequence position, hidden index), an integer in [-255, 255] \ {0}, so it is exact in
 // bf16, fp16 and fp32 and any sum of it with zeros is exact too. Zero means "nothing here".
 //

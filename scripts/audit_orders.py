@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Surveys the layout audit (SPEC 7) over non-canonical dim orders with the bridge-plan CLI.
+"""Surveys the layout audit (semantics §7) over non-canonical dim orders with the bridge-plan CLI.
 
 For every valid (src tp, dp) x (dest tp, cp, dp) of the given world sizes and every order of
 the present dims (cp before dp on the dest side), counts the layouts whose plan routes a dest

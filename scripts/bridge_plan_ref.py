@@ -1,13 +1,13 @@
-"""The bridge plan of SPEC sections 2-3 in plain Python (no torch, no numpy).
+"""The bridge plan of semantics §2-3 in plain Python (no torch, no numpy).
 
-Written from SPEC.md, not from the C++ harness, so that scripts/torch_bridge.py and the C++
+Written from the specification (docs/semantics.md), not from the C++ harness, so that scripts/torch_bridge.py and the C++
 suite are two independent readings of the same text; tests/python/test_torch_bridge_plan.py
 checks this module against every case of tests/data/plans.json.
 
     grid = Grid.from_sizes({"tp": 2, "dp": 4}, ["tp", "cp", "pp", "dp"], offset=0)
     plan = build_plan(world, src_grid, dest_grid)        # raises PlanError(rule, message)
     plan.slice(rank, batch)                              # (start, size); batch_not_divisible
-    plan.to_json(batch)                                  # the SPEC 8 "expect" dict
+    plan.to_json(batch)                                  # the semantics §8 "expect" dict
 """
 import itertools
 
@@ -18,7 +18,7 @@ RULES = ("grid_exceeds_world", "missing_dim", "size_mismatch", "offset_mismatch"
 
 
 class PlanError(ValueError):
-    """A violated SPEC 3 rule; `rule` is the rule id."""
+    """A violated semantics §3 rule; `rule` is the rule id."""
 
     def __init__(self, rule, message):
         assert rule in RULES, rule
@@ -27,7 +27,7 @@ class PlanError(ValueError):
 
 
 class Grid:
-    """SPEC 2: `shape` and `dim_names` of equal length, the first name varying fastest."""
+    """semantics §2: `shape` and `dim_names` of equal length, the first name varying fastest."""
 
     def __init__(self, shape, dim_names, offset=0):
         shape, dim_names = [int(x) for x in shape], [str(n) for n in dim_names]
@@ -107,7 +107,7 @@ class Grid:
 
 
 class Plan:
-    """The result of build_plan: direction, scale, positions, groups (SPEC 3)."""
+    """The result of build_plan: direction, scale, positions, groups (semantics §3)."""
 
     def __init__(self, world, src, dest, direction, scale, src_pos, dest_coords, gather_groups,
                  cp_groups):
@@ -168,7 +168,7 @@ class Plan:
 
 
 def validate(world, src, dest):
-    """SPEC 3's rules in order; the first failure raises."""
+    """semantics §3's rules in order; the first failure raises."""
     for side, g in (("src", src), ("dest", dest)):
         if g.offset + g.size > world:
             raise PlanError("grid_exceeds_world",

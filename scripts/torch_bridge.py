@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """The reference colocated bridge in PyTorch + torch.distributed, with an exact oracle and phase timing.
 
-Written from /work/shared/SPEC.md sections 2-5 and 7 (not from the C++ harness), so the C++
-suite's numbers can stand beside what a training job sees. The plan (SPEC 2-3) is the torch-free
+Written from docs/semantics.md §2-5 and §7 (the suite's copy of the external specification) (not from the C++ harness), so the C++
+suite's numbers can stand beside what a training job sees. The plan (semantics §2-3) is the torch-free
 module scripts/bridge_plan_ref.py (checked against tests/data/plans.json by
 tests/python/test_torch_bridge_plan.py).
 
-What one round trip does, per rank (SPEC 4-5), as a training job would run it under autograd:
+What one round trip does, per rank (semantics §4-5), as a training job would run it under autograd:
   forward   fan-in : all_gather along the batch dim over the gather group (batch dim != 0:
                      movedim to 0 + contiguous, all_gather_into_tensor, movedim back + contiguous)
             fan-out: narrow to this rank's slice + contiguous
@@ -19,7 +19,7 @@ Phases (CUDA events; same names as the C++ suite): fwd_local, fwd_comm, cp_shard
 bwd_cp, bwd_comm, bwd_local. Per iteration each rank sums its phase segments; the per-rank times
 are all_reduce(MAX)ed; the JSON holds median/min/max over the timed iterations.
 
-Oracle (SPEC 7): src inputs and dest gradients are filled from global coordinates
+Oracle (semantics §7): src inputs and dest gradients are filled from global coordinates
 (f = ((sample*131 + seq*7 + hidden*3) % 251) + 1, g = ((sample*61 + seq*11 + hidden*5) % 241) + 1,
 exact in bf16/fp16/fp32); every element of the bridge output, the CP shard and the returned src
 gradient is checked on every rank, on the first and the last iteration of each config. A mismatch
@@ -32,7 +32,7 @@ Launch:
     (under torchrun spell --batch/--seq/--hidden: torchrun reads --b/--s/--h as its own options)
   python3 scripts/torch_bridge.py --spawn 8 --backend gloo --b 2 --s 64 --h 32   # CPU semantics
   python3 scripts/torch_bridge.py --spawn 1 --b 2 --s 4096 --h 4096 --layout sbh --json out.json
-Configs: the SPEC 9 seeds (default at 8 ranks; --config fan-in-cp2,fan-out-cp2,fan-in-cp1), or
+Configs: the semantics §9 seeds (default at 8 ranks; --config fan-in-cp2,fan-out-cp2,fan-in-cp1), or
 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2; at another world size the default is tp1·dpN -> tp1·dpN.
 --backend gloo runs on CPU tensors: its times are labelled not meaningful.
 """
@@ -52,7 +52,7 @@ import bridge_plan_ref as bp  # noqa: E402
 os.environ.setdefault("NCCL_NVLS_ENABLE", "0")  # keep NVLink multicast off
 
 PHASES = ["fwd_local", "fwd_comm", "cp_shard", "cp_adjoint", "bwd_cp", "bwd_comm", "bwd_local"]
-SEEDS = {  # SPEC 9
+SEEDS = {  # semantics §9
     "fan-in-cp2": ({"tp": 2, "dp": 4}, {"tp": 2, "cp": 2, "dp": 2}),
     "fan-out-cp2": ({"tp": 4, "dp": 2}, {"tp": 1, "cp": 2, "dp": 4}),
     "fan-in-cp1": ({"tp": 2, "dp": 4}, {"tp": 4, "dp": 2}),

@@ -29,7 +29,7 @@ def ops(torch):
     def chunk_index(c, ranks_chunks, L):
         return torch.cat([torch.arange(ch * L, (ch + 1) * L, device=dev) for ch in ranks_chunks])
 
-    def cp_shard(k):  # c = 2, rank 0 keeps chunks 0 and 3 of a 2S-long sequence (SPEC 5)
+    def cp_shard(k):  # c = 2, rank 0 keeps chunks 0 and 3 of a 2S-long sequence (semantics §5)
         L = 2 * S // 4
         return rnd(2 * S, k, H), chunk_index(2, [0, 3], L)
 

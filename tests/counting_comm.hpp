@@ -2,7 +2,7 @@
 // A Comm that forwards to another and counts, per phase name, the bytes this rank really sends
 // to and receives from other ranks in each call (not what any strategy says it does): the
 // independent side of the byte-model test. An all-reduce is counted as a ring (2(n-1)/n of the
-// buffer each way), the algorithm SPEC 10 costs it at.
+// buffer each way), the algorithm semantics §10 costs it at.
 #include <map>
 #include <memory>
 #include <string>

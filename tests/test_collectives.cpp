@@ -1,4 +1,4 @@
-// The collective table: each row's bytes and bus factor (nccl-tests' conventions, SPEC 10), and
+// The collective table: each row's bytes and bus factor (nccl-tests' conventions, semantics §10), and
 // its bare call (fill, run, verify) correct over the host backend, for every op and group size;
 // a verify that would pass anything is caught by a corrupted block.
 #include <gtest/gtest.h>

@@ -22,7 +22,7 @@ struct RuleCase {
   std::string cli;  // arguments for bridge-plan
 };
 
-// Each case breaks exactly one rule (and no earlier one in SPEC's validation order).
+// Each case breaks exactly one rule (and no earlier one in the validation order of semantics §3).
 std::vector<RuleCase> rule_cases() {
   return {
       {"grid_exceeds_world", "--world 8 --offset 6 --src tp=2,dp=2 --dest tp=1,dp=4"},
@@ -117,7 +117,7 @@ TEST(Cli, ValidLayoutPrintsPlanJsonWithAudit) {
 }
 
 TEST(Cli, NonCanonicalOrderIsReportedAsMisrouted) {
-  // SPEC 7: src [dp, tp] with dest [tp, dp], TP2/DP4 -> TP4/DP2: rank 2 receives samples 8-15.
+  // semantics §7: src [dp, tp] with dest [tp, dp], TP2/DP4 -> TP4/DP2: rank 2 receives samples 8-15.
   auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=4,dp=2 --src-order dp,tp --dest-order tp,dp --batch 8");
   ASSERT_EQ(r.code, 0) << r.err;
   auto a = nlohmann::json::parse(r.out)["audit"];

@@ -138,7 +138,7 @@ TEST_P(NonCanonicalOrders, FollowPlanSemantics) {
         }
       }
   EXPECT_GT(runs, 0);
-  if (GetParam() >= 4) EXPECT_GT(misrouted, 0) << "some non-canonical orders misroute samples (SPEC 7)";
+  if (GetParam() >= 4) EXPECT_GT(misrouted, 0) << "some non-canonical orders misroute samples (semantics §7)";
 }
 
 INSTANTIATE_TEST_SUITE_P(Worlds, NonCanonicalOrders, ::testing::Values(2, 4, 6, 8));

@@ -1,4 +1,4 @@
-// bridge-plan: prints the bridge plan (SPEC section 8 JSON plus a layout audit) or a table for
+// bridge-plan: prints the bridge plan (semantics §8 JSON plus a layout audit) or a table for
 // people. Exit 0 on success, 2 on an invalid layout (`error: <rule-id>: <message>`) or bad flags.
 #include <cstdio>
 #include <iostream>

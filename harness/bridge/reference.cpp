@@ -1,4 +1,4 @@
-// The reference strategy: exactly the reference bridge's ops (SPEC section 4), including its
+// The reference strategy: exactly the reference bridge's ops (semantics §4), including its
 // costs: a batch dim that is not dim 0 (sbh) is moved to the front before the all-gather and
 // back after it (two extra full copies), and the CP backward is an all_reduce of the zero-padded
 // gradient.
@@ -43,7 +43,7 @@ class Reference final : public Strategy {
     return g;
   }
 
-  // SPEC 10: the batch all-gather (fan-in forward of src tensors, fan-out backward of dest
+  // semantics §10: the batch all-gather (fan-in forward of src tensors, fan-out backward of dest
   // gradients) and the zero-padded CP all_reduce.
   std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const override {
     const int64_t es = int64_t(dtype_size(sh.dtype));

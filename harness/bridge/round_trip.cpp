@@ -31,7 +31,7 @@ void check_shape(const Plan& plan, const BridgeShape& sh) {
                                            std::to_string(plan.scale));
   if (plan.dest_cp > 1 && sh.s % (2 * plan.dest_cp) != 0)
     throw Error("seq_not_divisible", "sequence " + std::to_string(sh.s) + " is not divisible by 2*cp = " +
-                                         std::to_string(2 * plan.dest_cp) + " (SPEC 5 load-balanced chunks)");
+                                         std::to_string(2 * plan.dest_cp) + " (semantics §5 load-balanced chunks)");
 }
 
 namespace {

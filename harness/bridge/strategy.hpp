@@ -1,5 +1,5 @@
 #pragma once
-// A strategy is one way to run the bridge's forward and backward (SPEC section 4) that every
+// A strategy is one way to run the bridge's forward and backward (semantics §4) that every
 // run checks against the same oracle. Strategies are written once over a Comm and a Device, so
 // the host simulation, the single-GPU emulation and NCCL all run the same code.
 #include <array>
@@ -108,7 +108,7 @@ struct CollectiveUse {
   int64_t msg_bytes = 0;                 // the table's per-rank message (max over ranks if it varies)
 };
 
-// What one rank receives over the link in one phase (SPEC 10's bytes_per_rank), as declared by
+// What one rank receives over the link in one phase (semantics §10's bytes_per_rank), as declared by
 // the strategy from the plan and shape alone; tests hold it equal to what the rank really moves.
 struct PhaseBytes {
   std::string op;       // the collective table's row name; empty: nothing over the link

@@ -1,6 +1,6 @@
 #pragma once
 // The collective table: one row per collective the bridge's strategies use, as nccl-tests'
-// testColl is. A row says how many bytes a call moves (SPEC 10: bytes received per rank), its
+// testColl is. A row says how many bytes a call moves (semantics §10: bytes received per rank), its
 // nccl-tests size and bus factor, and how to fill, run and verify a bare call of it over a Comm
 // and a Device. RankBridge's accounting, the bare-collective timer and the results writer all
 // read the same row, so a bus factor or a byte count is written once.
@@ -17,7 +17,7 @@ enum class CollOp { all_gather, all_reduce, all_to_all, send_recv };
 
 // What one call moves, on one rank of a group of `group_size`.
 struct CollBytes {
-  int64_t bytes_per_rank = 0;  // SPEC 10: bytes received from other ranks (the link traffic)
+  int64_t bytes_per_rank = 0;  // semantics §10: bytes received from other ranks (the link traffic)
   int64_t coll_bytes = 0;      // nccl-tests "size": algbw = coll_bytes / time
   double bus_factor = 1;       // busbw = algbw * bus_factor
 };

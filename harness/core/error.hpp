@@ -1,6 +1,6 @@
 #pragma once
 // One error type for everything a user can get wrong: it carries the id of the rule that was
-// broken (SPEC section 3 ids, or suite-level ids) so CLIs can print `error: <rule>: <message>`.
+// broken (semantics §3 ids, or suite-level ids) so CLIs can print `error: <rule>: <message>`.
 #include <stdexcept>
 #include <string>
 

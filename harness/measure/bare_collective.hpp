@@ -45,7 +45,7 @@ struct BareResult {
   int64_t wrong = 0;           // wrong elements over every rank, both placements (#wrong)
   std::string first_mismatch;
   int group_size = 1;
-  int64_t bytes_per_rank = 0;  // SPEC 10: received bytes
+  int64_t bytes_per_rank = 0;  // semantics §10: received bytes
   int64_t coll_bytes = 0;      // nccl-tests size
   double bus_factor = 1;
   bool suite_in_place = false;     // the placement the bridge uses (CollRow::bridge_in_place)

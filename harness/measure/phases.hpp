@@ -22,7 +22,7 @@ struct PhaseWork {
   std::string kind;  // "local" or "collective"
   std::string op;    // "copy", "all_gather", "all_reduce", ...
   int group_size = 1;
-  int64_t bytes = 0;       // SPEC 10: collective bytes received per rank; local bytes read+written
+  int64_t bytes = 0;       // semantics §10: collective bytes received per rank; local bytes read+written
   int64_t coll_bytes = 0;  // nccl-tests size: all-gather output, all-reduce buffer
   double bus_factor = 1;   // busbw = algbw * factor
 };

@@ -1,5 +1,5 @@
 #pragma once
-// SPEC section 7: the exact oracle. Inputs are filled from global coordinates; expected outputs
+// semantics §7: the exact oracle. Inputs are filled from global coordinates; expected outputs
 // follow the plan's semantics (sections 3-4) position by position, so the same check serves
 // canonical and non-canonical orders. For canonical orders the plan semantics equal the data
 // loader's sharding (the layout audit proves it); where they do not, the audit says so.

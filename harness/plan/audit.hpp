@@ -1,5 +1,5 @@
 #pragma once
-// SPEC section 7, last paragraph: does every dest rank receive the global samples its DP replica
+// semantics §7, last paragraph: does every dest rank receive the global samples its DP replica
 // owns? For canonical orders it always does; some non-canonical orders make the plan deliver
 // another replica's samples, which is self-consistent but disagrees with the data loader.
 #include <cstdint>
@@ -11,7 +11,7 @@
 
 namespace bb {
 
-// Src batch per rank implied by a batch B on the narrowing side (SPEC 3's --batch).
+// Src batch per rank implied by a batch B on the narrowing side (semantics §3's --batch).
 int64_t src_batch_for(const Plan& p, int64_t B);
 int64_t dest_batch_for(const Plan& p, int64_t src_batch);
 

@@ -11,7 +11,7 @@
 namespace bb {
 namespace {
 
-// SPEC 5: CP rank r owns chunks r and 2c-1-r.
+// semantics §5: CP rank r owns chunks r and 2c-1-r.
 int chunk_owner(int chunk, int c) { return chunk < c ? chunk : 2 * c - 1 - chunk; }
 // Position of a chunk inside the owner's shard (0: chunk r, 1: chunk 2c-1-r); 0 with c = 1.
 int shard_pos(int chunk, int c) { return c == 1 ? 0 : (chunk < c ? 0 : 1); }
@@ -55,7 +55,7 @@ struct Routing {
 };
 
 // Backward: the sample whose gradient row `i`, chunk `ch` of src rank `r` carries, following the
-// plan's semantics (SPEC 4: CP sum, then narrow / all-gather / identity).
+// plan's semantics (semantics §4: CP sum, then narrow / all-gather / identity).
 int64_t grad_sample(const Plan& p, const Routing& rt, int r, int64_t b, int64_t i, int ch) {
   int q = r;
   int64_t j = i;
@@ -84,7 +84,7 @@ std::vector<CellMove> forward_exchange(const Plan& p, int64_t b) {
     const int cpr = p.dest_of(to).cp;
     for (size_t j = 0; j < routed.size(); ++j) {
       const int64_t sample = routed[j];
-      const int d = int(sample / b);  // the src replica that holds it (SPEC 7)
+      const int d = int(sample / b);  // the src replica that holds it (semantics §7)
       std::vector<int> holders;
       for (int x : grid_ranks(p))
         if (p.src_of(x).dp == d) holders.push_back(x);

@@ -1,11 +1,11 @@
 #pragma once
-// The bridge as an exchange of cells, and the per-rank minimum it defines (issue 10; SPEC 3-5 for
+// The bridge as an exchange of cells, and the per-rank minimum it defines (issue 10; semantics §3-5 for
 // the plan semantics it follows). A cell is one global sample's one CP chunk: with dest CP c the
-// sequence is cut into 2c chunks (SPEC 5); with c = 1 a cell is a sample's whole sequence.
+// sequence is cut into 2c chunks (semantics §5); with c = 1 a cell is a sample's whole sequence.
 //
 // Forward, a rank must hold, as the LLM's CP shard, the cells of the samples the plan delivers to
 // it at its two chunks; backward, as the encoder, the gradient cells of its rows at every chunk
-// (which sample feeds a row follows the plan's semantics, SPEC 4, so non-canonical orders that
+// (which sample feeds a row follows the plan's semantics, semantics §4, so non-canonical orders that
 // deliver another replica's samples are covered too). What a rank already holds (its own src
 // samples at every chunk forward; its own shard's cells backward) it copies locally; the rest it
 // must receive. The minimum of a rank is (needed - held) cells x cell bytes.

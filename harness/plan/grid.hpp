@@ -1,5 +1,5 @@
 #pragma once
-// SPEC section 2: a named N-d grid of ranks; the first name varies fastest.
+// semantics §2: a named N-d grid of ranks; the first name varies fastest.
 #include <map>
 #include <string>
 #include <vector>

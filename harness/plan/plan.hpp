@@ -1,5 +1,5 @@
 #pragma once
-// SPEC section 3: the bridge plan. Pure logic: which rank gathers with whom, CP groups, slices.
+// semantics §3: the bridge plan. Pure logic: which rank gathers with whom, CP groups, slices.
 #include <array>
 #include <cstdint>
 #include <string>
@@ -48,10 +48,10 @@ struct Plan {
   const std::vector<int>* cp_group_of(int rank, int* index = nullptr) const;
 };
 
-// Validates in SPEC order (first failure wins, thrown as Error(rule id)) and builds the plan.
+// Validates in the order of semantics §3 (first failure wins, thrown as Error(rule id)) and builds the plan.
 Plan make_plan(int world, const Grid& src, const Grid& dest);
 
-// Checks SPEC's run-time rule for a batch size on the narrowing side.
+// Checks the run-time rule of semantics §3 for a batch size on the narrowing side.
 void check_batch(const Plan& p, int64_t B);
 
 }  // namespace bb

@@ -1,5 +1,5 @@
 #pragma once
-// SPEC section 8: the plan as JSON (bridge-plan's output, golden/plans.json's "expect").
+// semantics §8: the plan as JSON (bridge-plan's output, golden/plans.json's "expect").
 #include <cstdint>
 #include <optional>
 

@@ -13,7 +13,7 @@
 
 namespace bb {
 
-constexpr double kNvlinkGBps = 450.0;  // NVLink 4, per direction per GPU (SPEC 10)
+constexpr double kNvlinkGBps = 450.0;  // NVLink 4, per direction per GPU (semantics §10)
 
 struct Floors {
   double copy_GBps = 0;         // one rank alone, its best copy bandwidth (read + written bytes)

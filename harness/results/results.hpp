@@ -31,7 +31,7 @@ struct ConfigBytes {
 };
 ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& shape);
 
-// SPEC 10's floor of one phase, the one formula configs and bare collectives share: a collective
+// semantics §10's floor of one phase, the one formula configs and bare collectives share: a collective
 // over the links is its received bytes over the link bandwidth; a local copy (traffic = read +
 // written bytes), or a collective emulated as copies (2 x received bytes), is its traffic over the
 // copy bandwidth, which ranks sharing one memory share.

@@ -314,7 +314,7 @@ SweepAxes load_sweep_file(const std::string& path) {
         }
         if (!sizes_ok) continue;
         l.name = e.contains("name") ? e["name"].get<std::string>() : layout_label(l);
-        l.plan();  // validates (SPEC 3 rule ids)
+        l.plan();  // validates (semantics §3 rule ids)
         a.layouts.push_back(l);
       } catch (const Error& err) {
         bad(at, err.rule() + ": " + err.what());

@@ -23,7 +23,7 @@ struct LayoutCase {
   Plan plan() const;  // throws Error(rule)
 };
 
-std::vector<LayoutCase> seed_layouts();            // SPEC section 9
+std::vector<LayoutCase> seed_layouts();            // semantics §9
 std::vector<LayoutCase> all_layouts(int world);    // every valid (src tp,dp) x (dest tp,cp,dp)
 std::string layout_label(const LayoutCase& l);     // "tp2dp4-tp2cp2dp2"
 

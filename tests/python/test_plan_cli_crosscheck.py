@@ -1,4 +1,4 @@
-"""The C++ bridge-plan CLI against the independent Python reading of SPEC 2-3
+"""The C++ bridge-plan CLI against the independent Python reading of semantics §2-3
 (scripts/bridge_plan_ref.py), over many layouts the golden file does not hold: every valid
 canonical layout of several worlds, every order of the present dims, rank offsets, and invalid
 layouts (same rule id). The CLI comes from BB_PLAN_CLI or build/tools/bridge-plan, which
