@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "bridge/strategy.hpp"
+#include "comm/backend.hpp"
 #include "comm/launch.hpp"
 #include "core/checked.hpp"
 
@@ -76,8 +77,11 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
     }
     o.explicit_flags.push_back(f);
     if (f == "--backend") {
-      if (v != "auto" && v != "host" && v != "emulate" && v != "nccl")
-        throw Error("bad_flag", "--backend is auto, host, emulate or nccl");
+      if (v != "auto") try {
+          backend_traits(v);
+        } catch (const Error&) {
+          throw Error("bad_flag", "--backend is auto, host, emulate or nccl");
+        }
       o.backend = v;
     } else if (f == "--world") {
       if (v.find(',') != std::string::npos)
@@ -140,7 +144,7 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
   argv[out] = nullptr;
   if (o.mode == "graph" && o.cadence != Cadence::isolated)
     throw Error("bad_flag", "--mode=graph replays re-record one set of marks per graph: it needs --cadence=isolated");
-  if (o.backend == "host" || o.backend == "emulate") {  // auto is checked once resolved (check_bench_paths)
+  if (o.backend != "auto" && !backend_traits(o.backend).over_links) {  // auto: checked once resolved (check_bench_paths)
     for (NcclPath p : o.nccl_paths) check_nccl_path(p, o.backend);
     for (Contention c : o.contentions)
       if (c == Contention::gemm) throw Error("bad_flag", "--contention=gemm needs the nccl backend, not " + o.backend);
@@ -251,7 +255,7 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
 
 void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::string& backend, int gpus) {
   check_backend_for_launch(backend, env);
-  const bool gpu = backend != "host";
+  const bool gpu = backend_traits(backend).gpu;
   if (gpu && gpus == 0)
 #ifdef BB_HAVE_CUDA
     throw Error("no_gpu", "--backend=" + backend + " needs a CUDA GPU and none is usable here (no driver, "
@@ -260,7 +264,7 @@ void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::str
     throw Error("no_gpu", "--backend=" + backend + " needs a CUDA GPU, and this build has no CUDA "
                           "(built with -DBB_WITH_CUDA=OFF or without nvcc): use --backend=host");
 #endif
-  if (opt.mode == "graph" && backend != "nccl")
+  if (opt.mode == "graph" && !backend_traits(backend).captures_graphs)
     throw Error("graph_unsupported", "--mode=graph needs --backend=nccl (the " + backend +
                                          " backend meets its peers on the host inside a collective)");
   if (opt.cupti == "on" && !gpu)
@@ -268,10 +272,10 @@ void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::str
 }
 
 void check_world(const LaunchEnv& env, const std::string& backend, int world, int gpus) {
-  if (backend == "nccl" && !env.multi_process() && world > gpus)
+  if (backend_traits(backend).one_gpu_per_rank && !env.multi_process() && world > gpus)
     throw Error("not_enough_gpus", "--backend=nccl with world " + std::to_string(world) + " needs one GPU per rank but " +
                                        std::to_string(gpus) + " are usable (use --backend=emulate, or a launcher)");
-  if (backend != "nccl" && world > kMaxThreadRanks)
+  if (!backend_traits(backend).one_gpu_per_rank && world > kMaxThreadRanks)
     throw Error("too_large", "world " + std::to_string(world) + " on --backend=" + backend +
                                  " is one thread per rank; at most " + std::to_string(kMaxThreadRanks));
 }

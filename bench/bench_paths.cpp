@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "comm/backend.hpp"
 #include "measure/phases.hpp"
 #include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
@@ -20,11 +21,11 @@ using oj = nlohmann::ordered_json;
 void check_bench_paths(const BenchOptions& o, const std::string& backend) {
   for (NcclPath p : o.nccl_paths) check_nccl_path(p, backend);
   for (Contention c : o.contentions)
-    if (c == Contention::gemm && backend != "nccl")
+    if (c == Contention::gemm && !backend_traits(backend).one_gpu_per_rank)
       throw Error("bad_flag", "--contention=gemm needs the nccl backend (one GPU per rank); the " + backend +
-                                  " backend " + (backend == "host" ? "has no GPU" : "runs every rank on one GPU"));
+                                  " backend " + (backend_traits(backend).gpu ? "runs every rank on one GPU" : "has no GPU"));
 #ifdef BB_HAVE_CUDA
-  if (backend == "nccl") {
+  if (backend_traits(backend).over_links) {
     const int v = nccl_runtime_version();
     for (NcclPath p : o.nccl_paths) check_nccl_path(p, backend, v);
   }

@@ -17,6 +17,7 @@
 #include "gbench_output.hpp"
 #include "bench_paths.hpp"
 #include "bridge/round_trip.hpp"
+#include "comm/backend.hpp"
 #include "comm/launch.hpp"
 #include "comm/rendezvous.hpp"
 #include "measure/bare_collective.hpp"
@@ -372,7 +373,7 @@ void print_summary(std::FILE* out) {
   for (const auto& f : g->failures)
     std::fprintf(out, "%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-",
                  "-", "-", "-", "-", "-", "-", "FAIL", f["rule"].get<std::string>().c_str());
-  const char* what = g->backend == "host" ? "host simulation: the ranks meet before every iteration; times are host work"
+  const char* what = !bb::backend_traits(g->backend).gpu ? "host simulation: the ranks meet before every iteration; times are host work"
                      : g->opt.cadence == bb::Cadence::isolated
                          ? "times exclude the GPU alignment and every host launch latency"
                          : "times exclude the GPU alignment; host launch gaps are in them";
@@ -442,7 +443,7 @@ int main(int argc, char** argv) {
     bb::check_filter(filter);
     launch_env = bb::detect_launch();
     sw.backend = bb::resolve_backend(opt.backend);
-    const bool gpu = sw.backend != "host";
+    const bool gpu = bb::backend_traits(sw.backend).gpu;
     bb::check_backend(opt, launch_env, sw.backend, bb::gpu_count());
     bb::check_bench_paths(opt, sw.backend);
     bb::SweepRequest req = bb::build_sweep(opt, launch_env, gpu);
@@ -506,11 +507,11 @@ int main(int argc, char** argv) {
   try {
     sw.floors = bb::floors_for(sw.backend, sw.world);
 #ifdef BB_HAVE_CUDA
-    if (sw.backend != "host") {
+    if (bb::backend_traits(sw.backend).gpu) {
       bb::gpu_warm_up(500);  // steady clocks before the first config and the copy roofline
       sw.floors.copy_GBps = bb::gpu_copy_bandwidth_GBps(0);
       // Emulated ranks share one GPU's memory; NCCL ranks each have their own.
-      if (sw.backend == "emulate") sw.floors.shared_copy_GBps = sw.floors.copy_GBps;
+      if (bb::backend_traits(sw.backend).shares_memory) sw.floors.shared_copy_GBps = sw.floors.copy_GBps;
       sw.l2_bytes = bb::gpu_l2_bytes(0);
       if (opt.cupti != "off") {
         std::string why;
@@ -522,7 +523,7 @@ int main(int argc, char** argv) {
       }
     }
 #endif
-    if (sw.backend == "host") sw.l2_bytes = 32ll << 20;
+    if (!bb::backend_traits(sw.backend).gpu) sw.l2_bytes = 32ll << 20;
     std::fprintf(stderr, "bridge_bench: backend %s, world %d, %zu configs (%zu skipped), copy bandwidth %.0f GB/s\n",
                  sw.backend.c_str(), sw.world, sw.points.size(), sw.skipped.size(), sw.floors.copy_GBps);
     sw.t0 = std::chrono::steady_clock::now();

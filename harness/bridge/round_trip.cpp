@@ -37,7 +37,7 @@ void check_shape(const Plan& plan, const BridgeShape& sh) {
 namespace {
 
 // Which ranks' buffers share one memory (and one cache): all of them in thread simulations.
-int ranks_sharing_memory(const Comm& world) { return world.backend() == "nccl" ? 1 : world.size(); }
+int ranks_sharing_memory(const Comm& world) { return world.traits().shares_memory ? world.size() : 1; }
 
 std::mutex g_first_mu;
 
@@ -309,7 +309,7 @@ class RoundTrip {
   // Graph mode: each buffer set's round trip captured once (after the eager checked run has set
   // everything up); every iteration then replays one. Needs a stream-ordered backend.
   void capture(PhaseRecorder& rec) {
-    const bool ok = world_.backend() == "nccl" && (!member_ || dev_.supports_graphs());
+    const bool ok = world_.traits().captures_graphs && (!member_ || dev_.supports_graphs());
     if (world_.max_over_ranks(ok ? 0.0 : 1.0) > 0)
       throw Error("graph_unsupported", "graph mode needs the nccl backend on GPUs (the " + world_.backend() +
                                            " backend meets its peers on the host inside a collective)");

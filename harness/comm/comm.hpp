@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "comm/backend.hpp"
 #include "comm/nccl_path.hpp"
 #include "core/dtype.hpp"
 #include "core/error.hpp"
@@ -40,6 +41,8 @@ class Comm {
  public:
   virtual ~Comm() = default;
   virtual std::string backend() const = 0;  // "host", "nccl", "emulate"
+  // What the backend is (comm/backend.hpp): ask this, not the name.
+  const BackendTraits& traits() const { return backend_traits(backend()); }
   virtual int rank() const = 0;             // rank inside this communicator
   virtual int size() const = 0;
 

@@ -41,7 +41,7 @@ BareResult time_bare_collective(Comm& world, Comm* group, Device& dev, const Bar
   // One budget check before anything is allocated, agreed by every rank.
   int members = 0;
   for (const auto& g : spec.groups) members += int(g.size());
-  const double need = buffer_bytes(row.op, n, spec.bytes) * (world.backend() == "nccl" ? 1 : members);
+  const double need = buffer_bytes(row.op, n, spec.bytes) * (world.traits().shares_memory ? members : 1);
   const int64_t budget = group ? dev.memory_budget_bytes() : -1;
   const bool too_big = budget >= 0 && need > 0.9 * double(budget);
   if (world.max_over_ranks(too_big ? 1.0 : 0.0) > 0)

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "comm/backend.hpp"
+
 namespace bb {
 namespace {
 
@@ -75,8 +77,9 @@ double host_shared_copy_GBps(int threads) {
 
 Floors floors_for(const std::string& backend, int world) {
   Floors f;
-  f.collectives_over_links = backend == "nccl";
-  if (backend == "host") {
+  const BackendTraits& t = backend_traits(backend);
+  f.collectives_over_links = t.over_links;
+  if (!t.gpu) {  // host RAM: measured here
     f.copy_GBps = host_peak_copy_GBps();
     // More threads than cores do not copy faster; the world's threads share these cores.
     const int hw = int(std::max(1u, std::thread::hardware_concurrency()));

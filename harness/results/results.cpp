@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "comm/backend.hpp"
 #include "plan/exchange.hpp"
 
 namespace bb {
@@ -126,7 +127,7 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["layout_name"] = pt.layout.name;
   j["world"] = plan.world;
   j["backend"] = backend;
-  j["emulated"] = backend == "emulate";
+  j["emulated"] = backend_traits(backend).emulated;
   j["src"] = sizes_json(pt.layout.src);
   j["dest"] = sizes_json(pt.layout.dest);
   j["src_order"] = pt.layout.src_order;

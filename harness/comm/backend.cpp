@@ -1,0 +1,27 @@
+#include "comm/backend.hpp"
+
+#include "core/error.hpp"
+
+namespace bb {
+
+const std::vector<BackendTraits>& backends() {
+  //                                   gpu    shares captures links  emulated one_gpu
+  static const std::vector<BackendTraits> t{
+      {"host", /*gpu=*/false, /*shares_memory=*/true, /*captures_graphs=*/false, /*over_links=*/false,
+       /*emulated=*/false, /*one_gpu_per_rank=*/false},
+      {"emulate", true, true, false, false, true, false},
+      {"nccl", true, false, true, true, false, true},
+  };
+  return t;
+}
+
+const BackendTraits& backend_traits(const std::string& name) {
+  std::string known;
+  for (const auto& b : backends()) {
+    if (name == b.name) return b;
+    known += (known.empty() ? "" : ", ") + std::string(b.name);
+  }
+  throw Error("bad_flag", "unknown backend '" + name + "' (expected " + known + ")");
+}
+
+}  // namespace bb
