@@ -48,14 +48,6 @@ std::vector<int64_t> dest_table(const Plan& p, int rank, int64_t b) {
 // CP rank r owns chunks r and 2c-1-r.
 static int chunk_owner(int chunk, int c) { return chunk < c ? chunk : 2 * c - 1 - chunk; }
 
-std::vector<int64_t> adjoint_table(const Plan& p, int rank, int64_t b) {
-  auto t = dest_table(p, rank, b);
-  const int c2 = chunks(p), me = p.dest_of(rank).cp;
-  for (size_t i = 0; i < t.size(); ++i)
-    if (chunk_owner(int(i % size_t(c2)), p.dest_cp) != me) t[i] = -1;
-  return t;
-}
-
 // The dest rank whose gradient chunk `chunk` lands in dest rank q's full gradient after the CP
 // reduction: the CP sibling of q that owns the chunk.
 static int chunk_source(const Plan& p, int q, int chunk) {

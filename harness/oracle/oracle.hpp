@@ -32,7 +32,6 @@ PatternGeom pattern_geom(const BridgeShape& sh, int64_t batch, int cp_size, int 
 // Sample tables ([batch][2c] global sample ids, -1 = zero) for each checked tensor of `rank`.
 std::vector<int64_t> src_table(const Plan& p, int rank, int64_t b);
 std::vector<int64_t> dest_table(const Plan& p, int rank, int64_t b);       // forward result
-std::vector<int64_t> adjoint_table(const Plan& p, int rank, int64_t b);    // zero-padded grad
 std::vector<int64_t> reduced_grad_table(const Plan& p, int rank, int64_t b);  // after CP sum
 std::vector<int64_t> src_grad_table(const Plan& p, int rank, int64_t b);   // backward result
 

@@ -38,14 +38,4 @@ std::vector<std::string> parse_order(const std::string& s) {
   return v;
 }
 
-std::string sizes_str(const std::map<std::string, int>& sizes, const std::vector<std::string>& order) {
-  std::string out;
-  for (const auto& n : order) {
-    auto it = sizes.find(n);
-    if (it == sizes.end() || it->second == 1) continue;
-    out += (out.empty() ? "" : ",") + n + "=" + std::to_string(it->second);
-  }
-  return out.empty() ? "tp=1,dp=1" : out;
-}
-
 }  // namespace bb

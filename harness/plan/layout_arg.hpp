@@ -8,6 +8,5 @@ namespace bb {
 
 std::map<std::string, int> parse_sizes(const std::string& s);      // Error("bad_flag")
 std::vector<std::string> parse_order(const std::string& s);        // Error("bad_flag")
-std::string sizes_str(const std::map<std::string, int>& sizes, const std::vector<std::string>& order);
 
 }  // namespace bb
