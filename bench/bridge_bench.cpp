@@ -396,6 +396,7 @@ json results_json(const Sweep& sw, const std::string& command_line, const json& 
   env["nccl_path_env"] = bb::path_env_json();
   if (sw.opt.delay_rank >= 0) env["injected_delay"] = {{"rank", sw.opt.delay_rank}, {"ms", sw.opt.delay_ms}};
   out["environment"] = env;
+  out["phase_table"] = bb::phase_table_json();
   out["configs"] = json::array();
   for (const auto& id : sw.order) out["configs"].push_back(sw.configs.at(id));
   out["collectives"] = sw.collectives;

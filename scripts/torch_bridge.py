@@ -48,10 +48,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bridge_plan_ref as bp  # noqa: E402
+from bbreport.schema import PHASES  # noqa: E402  (the suite's one phase list)
 
 os.environ.setdefault("NCCL_NVLS_ENABLE", "0")  # keep NVLink multicast off
 
-PHASES = ["fwd_local", "fwd_comm", "cp_shard", "cp_adjoint", "bwd_cp", "bwd_comm", "bwd_local"]
 SEEDS = {  # semantics §9
     "fan-in-cp2": ({"tp": 2, "dp": 4}, {"tp": 2, "cp": 2, "dp": 2}),
     "fan-out-cp2": ({"tp": 4, "dp": 2}, {"tp": 1, "cp": 2, "dp": 4}),

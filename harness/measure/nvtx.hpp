@@ -15,19 +15,16 @@
 #define BB_HAVE_NVTX 1
 #endif
 
+#include "measure/phases.hpp"
+
 namespace bb::nvtx {
 
-// Stable ARGB color for a range name: the phase vocabulary gets a fixed palette (forward work
-// greens, backward blues, communication warm) so timelines read the same run after run; other
-// names (configs) get a color from a hash of the name.
+// Stable ARGB color for a range name: a phase gets its colour from the phase table
+// (measure/phases.hpp), so timelines read the same run after run; other names (configs) get a
+// color from a hash of the name.
 inline uint32_t color_for(const std::string& name) {
-  static const struct { const char* name; uint32_t argb; } kPhases[] = {
-      {"fwd_local", 0xFF66BB6A}, {"fwd_comm", 0xFFFFA726},   {"cp_shard", 0xFFAB47BC},
-      {"cp_adjoint", 0xFF7E57C2}, {"bwd_cp", 0xFFEF5350},    {"bwd_comm", 0xFFFF7043},
-      {"bwd_local", 0xFF42A5F5},
-  };
-  for (const auto& p : kPhases)
-    if (name == p.name) return p.argb;
+  for (int k = 0; k < kPhaseCount; ++k)
+    if (name == phase_name(Phase(k))) return phase_info(Phase(k)).argb;
   uint32_t h = 2166136261u;  // FNV-1a: stable across runs and platforms, unlike std::hash
   for (unsigned char c : name) h = (h ^ c) * 16777619u;
   return 0xFF000000u | (h & 0x00FFFFFFu) | 0x00404040u;  // opaque, not too dark

@@ -18,10 +18,11 @@ double host_ms() {
 }
 }  // namespace
 
-const char* phase_name(Phase p) {
-  static const char* names[kPhaseCount] = {"fwd_local", "fwd_comm",  "cp_shard", "cp_adjoint",
-                                           "bwd_cp",    "bwd_comm", "bwd_local"};
-  return names[int(p)];
+const PhaseInfo& phase_info(Phase p) {
+#define BB_PHASE_ROW(name, role, argb) {#name, role, argb},
+  static const PhaseInfo rows[kPhaseCount] = {BB_PHASE_TABLE(BB_PHASE_ROW)};
+#undef BB_PHASE_ROW
+  return rows[int(p)];
 }
 
 PhaseRecorder::PhaseRecorder(Device& dev, bool timing, bool nvtx, GpuActivity* cupti)

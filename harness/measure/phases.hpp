@@ -12,9 +12,34 @@ namespace bb {
 class Device;
 class GpuActivity;
 
-enum class Phase : int { fwd_local, fwd_comm, cp_shard, cp_adjoint, bwd_cp, bwd_comm, bwd_local };
-constexpr int kPhaseCount = 7;
-const char* phase_name(Phase p);
+// The phase table: one row per phase, in execution order (name, role, timeline colour). Adding
+// a phase is one row here plus the strategy that enters it; the enum, the count, the names, the
+// NVTX colours and the results JSON's "phase_table" (which the scripts read) all follow.
+//   role: "local" (copies on one rank) or "comm" (a collective phase); colour: ARGB, forward
+//   work green, backward blue, communication warm, so timelines read alike run after run.
+#define BB_PHASE_TABLE(X)              \
+  X(fwd_local, "local", 0xFF66BB6A)    \
+  X(fwd_comm, "comm", 0xFFFFA726)      \
+  X(cp_shard, "local", 0xFFAB47BC)     \
+  X(cp_adjoint, "local", 0xFF7E57C2)   \
+  X(bwd_cp, "comm", 0xFFEF5350)        \
+  X(bwd_comm, "comm", 0xFFFF7043)      \
+  X(bwd_local, "local", 0xFF42A5F5)
+
+#define BB_PHASE_ENUM(name, role, argb) name,
+enum class Phase : int { BB_PHASE_TABLE(BB_PHASE_ENUM) };
+#undef BB_PHASE_ENUM
+#define BB_PHASE_COUNT(name, role, argb) +1
+constexpr int kPhaseCount = 0 BB_PHASE_TABLE(BB_PHASE_COUNT);
+#undef BB_PHASE_COUNT
+
+struct PhaseInfo {
+  const char* name;
+  const char* role;  // "local" or "comm"
+  uint32_t argb;
+};
+const PhaseInfo& phase_info(Phase p);
+inline const char* phase_name(Phase p) { return phase_info(p).name; }
 
 // What a phase did in one run: filled while the strategy runs, so bytes are exact.
 struct PhaseWork {

@@ -26,6 +26,17 @@ Stats stats_of(std::vector<double> v) {
   return s;
 }
 
+nlohmann::ordered_json phase_table_json() {
+  nlohmann::ordered_json t = nlohmann::ordered_json::array();
+  for (int k = 0; k < kPhaseCount; ++k) {
+    const PhaseInfo& p = phase_info(Phase(k));
+    char rgb[8];
+    std::snprintf(rgb, sizeof rgb, "#%06X", unsigned(p.argb & 0xFFFFFFu));
+    t.push_back({{"name", p.name}, {"role", p.role}, {"color", rgb}});
+  }
+  return t;
+}
+
 static nlohmann::ordered_json stats_json(const std::vector<double>& v) {
   Stats s = stats_of(v);
   nlohmann::ordered_json j;

@@ -20,6 +20,10 @@ struct Stats {
 };
 Stats stats_of(std::vector<double> v);
 
+// The phase table (measure/phases.hpp) as the results JSON carries it: the scripts read the
+// phases, their roles and colours from here, never from a copy of their own.
+nlohmann::ordered_json phase_table_json();
+
 // The oracle passes only honestly: a config whose check saw no element, or fewer than its
 // tensors hold (elements_expected, when reported), is Error("incomplete_check"), never a pass.
 void require_complete_check(const CheckOutcome& c);

@@ -5,10 +5,9 @@ met/missed and counted apart from correctness, which is only the oracle and the 
 import re
 
 from .doc import Table
-from .schema import (DASH, bare_median_ms, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num,
+from .schema import (COMM_PHASES, DASH, bare_median_ms, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num,
                      launch_skew_ms, layout_label, shape_label, total_floor_ratio)
 
-COMM_PHASES = ("fwd_comm", "bwd_cp", "bwd_comm")
 OVERHEAD_TARGET_PCT = 5.0
 SPREAD_TARGET, SPREAD_MIN_BYTES = 1.05, 16 << 20
 

@@ -11,11 +11,10 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
 
 from .doc import Image  # noqa: E402
-from .schema import PHASES, grid_label, is_num, total_floor_ratio  # noqa: E402
+from .schema import PHASE_COLORS, PHASES, grid_label, is_num, total_floor_ratio  # noqa: E402
 
 DPI = 110
 # Fixed colour per phase so every figure in a report (and across reports) reads the same way.
-PHASE_COLORS = dict(zip(PHASES, plt.get_cmap("tab10").colors))
 STRATEGY_STYLES = ["-", "--", ":", "-."]
 
 

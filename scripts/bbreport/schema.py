@@ -5,8 +5,27 @@ import math
 SCHEMA = "bridgebench/results"
 SUPPORTED_VERSIONS = (1, 2)  # 2: docs/results-schema.md, "Changes in version 2"
 
-# Execution order; the same strings name NVTX ranges, CUPTI buckets and report columns.
-PHASES = ["fwd_local", "fwd_comm", "cp_shard", "cp_adjoint", "bwd_cp", "bwd_comm", "bwd_local"]
+# The phase table, in execution order; the same names are NVTX ranges, CUPTI buckets, JSON keys
+# and report columns. Its source is the C++ table (harness/measure/phases.hpp), which every
+# version-2 results file carries as "phase_table"; this copy serves version-1 files, and the
+# ctest `phase_table_matches_scripts` holds it equal to what bridge_bench writes.
+DEFAULT_PHASE_TABLE = [
+    {"name": "fwd_local", "role": "local", "color": "#66BB6A"},
+    {"name": "fwd_comm", "role": "comm", "color": "#FFA726"},
+    {"name": "cp_shard", "role": "local", "color": "#AB47BC"},
+    {"name": "cp_adjoint", "role": "local", "color": "#7E57C2"},
+    {"name": "bwd_cp", "role": "comm", "color": "#EF5350"},
+    {"name": "bwd_comm", "role": "comm", "color": "#FF7043"},
+    {"name": "bwd_local", "role": "local", "color": "#42A5F5"},
+]
+PHASES = [p["name"] for p in DEFAULT_PHASE_TABLE]
+COMM_PHASES = tuple(p["name"] for p in DEFAULT_PHASE_TABLE if p["role"] == "comm")
+PHASE_COLORS = {p["name"]: p["color"] for p in DEFAULT_PHASE_TABLE}
+
+
+def phase_table(doc):
+    """The results file's own phase table (version 2), else the default."""
+    return doc.get("phase_table") or DEFAULT_PHASE_TABLE
 
 DASH = "—"
 

@@ -9,8 +9,8 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from .overview import COMM_PHASES, match_collective
-from .schema import bare_median_ms, is_num, launch_skew_ms, layout_label, total_floor_ratio
+from .overview import match_collective
+from .schema import COMM_PHASES, bare_median_ms, is_num, launch_skew_ms, layout_label, total_floor_ratio
 
 REFERENCE = "reference"
 
