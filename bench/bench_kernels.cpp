@@ -54,7 +54,7 @@ struct Case {  // one buffer set of an op
   }
 };
 
-PatternGeom geom(Layout l, int64_t b, int64_t s_local, int64_t s_full, int c, int r) {
+PatternGeom geom(MemOrder l, int64_t b, int64_t s_local, int64_t s_full, int c, int r) {
   return PatternGeom{int(l), int(DType::bf16), b, s_local, s_full, kH, c, r, 0xb1u};
 }
 std::vector<int64_t> table(int64_t b, int c, const std::function<int64_t(int64_t, int)>& sample) {
@@ -71,13 +71,13 @@ Buffer buffer(std::vector<Piece> pieces) {
 }
 TensorRef ref(const Buffer& b, size_t piece = 0) {
   const Piece& p = b.pieces[piece];
-  return TensorRef{b.at(p), Layout(p.g.layout), p.g.b, p.g.s_local, p.g.h, kEs};
+  return TensorRef{b.at(p), MemOrder(p.g.mem), p.g.b, p.g.s_local, p.g.h, kEs};
 }
 auto ident = [](int64_t i, int) { return i; };
 
 using Make = std::function<Case(int64_t k)>;  // k = output samples (output = k * 32 MiB)
 
-Case narrow(int64_t k, Layout l) {
+Case narrow(int64_t k, MemOrder l) {
   Case c;
   c.ins.push_back(buffer({{0, geom(l, 2 * k, kS, kS, 1, -1), table(2 * k, 1, ident)}}));
   c.out = buffer({{0, geom(l, k, kS, kS, 1, -1), table(k, 1, [&](int64_t i, int) { return k + i; })}});
@@ -86,31 +86,31 @@ Case narrow(int64_t k, Layout l) {
 }
 Case gather_fixup(int64_t k) {  // two ranks' contiguous sbh tensors, back to back
   const int64_t be = std::max<int64_t>(1, k / 2);
-  const auto g = geom(Layout::sbh, be, kS, kS, 1, -1);
+  const auto g = geom(MemOrder::sbh, be, kS, kS, 1, -1);
   Case c;
   c.ins.push_back(buffer({{0, g, table(be, 1, ident)},
                           {size_t(bytes_of(g)), g, table(be, 1, [&](int64_t i, int) { return be + i; })}}));
-  c.out = buffer({{0, geom(Layout::sbh, 2 * be, kS, kS, 1, -1), table(2 * be, 1, ident)}});
+  c.out = buffer({{0, geom(MemOrder::sbh, 2 * be, kS, kS, 1, -1), table(2 * be, 1, ident)}});
   c.segs = gather_fixup_segments(ref(c.out), ref(c.ins[0]), 2);
   return c;
 }
 Case cp_shard(int64_t k) {  // c = 2, rank 0: chunks 0 and 3 of a 2*kS sequence
   Case c;
-  c.ins.push_back(buffer({{0, geom(Layout::sbh, k, 2 * kS, 2 * kS, 2, -1), table(k, 2, ident)}}));
-  c.out = buffer({{0, geom(Layout::sbh, k, kS, 2 * kS, 2, 0), table(k, 2, ident)}});
+  c.ins.push_back(buffer({{0, geom(MemOrder::sbh, k, 2 * kS, 2 * kS, 2, -1), table(k, 2, ident)}}));
+  c.out = buffer({{0, geom(MemOrder::sbh, k, kS, 2 * kS, 2, 0), table(k, 2, ident)}});
   c.segs = cp_shard_segments(ref(c.out), ref(c.ins[0]), 2, 0);
   return c;
 }
 Case cp_adjoint(int64_t k) {  // c = 2, rank 0: zeros + the shard's two chunks, one launch
   Case c;
-  c.ins.push_back(buffer({{0, geom(Layout::sbh, k, kS / 2, kS, 2, 0), table(k, 2, ident)}}));
-  c.out = buffer({{0, geom(Layout::sbh, k, kS, kS, 2, -1),
+  c.ins.push_back(buffer({{0, geom(MemOrder::sbh, k, kS / 2, kS, 2, 0), table(k, 2, ident)}}));
+  c.out = buffer({{0, geom(MemOrder::sbh, k, kS, kS, 2, -1),
                    table(k, 2, [](int64_t i, int ch) { return ch == 0 || ch == 3 ? i : -1; })}});
   c.segs = cp_adjoint_segments(ref(c.out), ref(c.ins[0]), 2, 0);
   return c;
 }
-Case relayout(int64_t k, Layout from) {
-  const Layout to = from == Layout::bsh ? Layout::sbh : Layout::bsh;
+Case relayout(int64_t k, MemOrder from) {
+  const MemOrder to = from == MemOrder::bsh ? MemOrder::sbh : MemOrder::bsh;
   Case c;
   c.ins.push_back(buffer({{0, geom(from, k, kS, kS, 1, -1), table(k, 1, ident)}}));
   c.out = buffer({{0, geom(to, k, kS, kS, 1, -1), table(k, 1, ident)}});
@@ -118,17 +118,17 @@ Case relayout(int64_t k, Layout from) {
   return c;
 }
 Case cp_unshard(int64_t k) {  // c = 2: two gathered shards back to the full sequence
-  const auto g0 = geom(Layout::sbh, k, kS / 2, kS, 2, 0), g1 = geom(Layout::sbh, k, kS / 2, kS, 2, 1);
+  const auto g0 = geom(MemOrder::sbh, k, kS / 2, kS, 2, 0), g1 = geom(MemOrder::sbh, k, kS / 2, kS, 2, 1);
   Case c;
   c.ins.push_back(buffer({{0, g0, table(k, 2, ident)}, {size_t(bytes_of(g0)), g1, table(k, 2, ident)}}));
-  c.out = buffer({{0, geom(Layout::sbh, k, kS, kS, 2, -1), table(k, 2, ident)}});
+  c.out = buffer({{0, geom(MemOrder::sbh, k, kS, kS, 2, -1), table(k, 2, ident)}});
   c.segs = cp_unshard_segments(ref(c.out), ref(c.ins[0]), 2, 0, k);
   return c;
 }
 Case memcpy_case(int64_t k) {
   Case c;
-  c.ins.push_back(buffer({{0, geom(Layout::bsh, k, kS, kS, 1, -1), table(k, 1, ident)}}));
-  c.out = buffer({{0, geom(Layout::bsh, k, kS, kS, 1, -1), table(k, 1, ident)}});
+  c.ins.push_back(buffer({{0, geom(MemOrder::bsh, k, kS, kS, 1, -1), table(k, 1, ident)}}));
+  c.out = buffer({{0, geom(MemOrder::bsh, k, kS, kS, 1, -1), table(k, 1, ident)}});
   c.traffic = 2 * int64_t(c.out.mem.bytes());
   return c;
 }
@@ -221,13 +221,13 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("shape", "bf16, h=4096, s=4096 per full-sequence sample; arg = output MiB");
   const std::vector<std::pair<std::string, Make>> ops = {
       {"memcpy", memcpy_case},
-      {"narrow_bsh", [](int64_t k) { return narrow(k, Layout::bsh); }},
-      {"narrow_sbh", [](int64_t k) { return narrow(k, Layout::sbh); }},
+      {"narrow_bsh", [](int64_t k) { return narrow(k, MemOrder::bsh); }},
+      {"narrow_sbh", [](int64_t k) { return narrow(k, MemOrder::sbh); }},
       {"gather_fixup_sbh", gather_fixup},
       {"cp_shard_sbh", cp_shard},
       {"cp_adjoint_sbh", cp_adjoint},
-      {"relayout_bsh_to_sbh", [](int64_t k) { return relayout(k, Layout::bsh); }},
-      {"relayout_sbh_to_bsh", [](int64_t k) { return relayout(k, Layout::sbh); }},
+      {"relayout_bsh_to_sbh", [](int64_t k) { return relayout(k, MemOrder::bsh); }},
+      {"relayout_sbh_to_bsh", [](int64_t k) { return relayout(k, MemOrder::sbh); }},
       {"cp_unshard_sbh", cp_unshard},
   };
   for (const auto& [name, make] : ops) {

@@ -94,7 +94,7 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
       o.shapes = v;
     } else if (f == "--mem") {
       o.mems.clear();
-      for (const auto& m : split(v)) o.mems.push_back(parse_layout(m));
+      for (const auto& m : split(v)) o.mems.push_back(parse_mem_order(m));
     } else if (f == "--dtypes") {
       o.dtypes.clear();
       for (const auto& d : split(v)) o.dtypes.push_back(parse_dtype(d));

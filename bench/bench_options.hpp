@@ -16,7 +16,7 @@ struct BenchOptions {
   std::vector<int> worlds{8};  // one value; a sweep file's "world" replaces it unless --world is given
   std::string layouts = "seeds";
   std::string shapes;  // empty: a default that suits the backend
-  std::vector<Layout> mems{Layout::bsh, Layout::sbh};
+  std::vector<MemOrder> mems{MemOrder::bsh, MemOrder::sbh};
   std::vector<DType> dtypes{DType::bf16};
   std::vector<std::string> strategies = strategy_names();  // default: every registered strategy
   int iterations = 20, warmup = 5;

@@ -1,5 +1,5 @@
 #pragma once
-// Memory layouts of the bridge's 3-D tensors and the one geometric primitive every local op is
+// Memory orders (bsh, sbh) of the bridge's 3-D tensors and the one geometric primitive every local op is
 // made of: copy (or zero) a box of whole hidden rows, (batch range) x (sequence range), from one
 // tensor to another. The builders merge rows into the widest contiguous runs they can, so a
 // `bsh` narrow is a single contiguous copy and an `sbh` narrow one strided 2-D copy.
@@ -14,13 +14,13 @@ namespace bb {
 
 struct TensorRef {
   void* ptr = nullptr;
-  Layout layout = Layout::bsh;
+  MemOrder mem = MemOrder::bsh;
   int64_t b = 0, s = 0, h = 0;
   int64_t esize = 2;
 
   int64_t row_bytes() const { return h * esize; }  // one hidden row
-  int64_t stride_b() const { return layout == Layout::bsh ? s * h * esize : h * esize; }
-  int64_t stride_s() const { return layout == Layout::bsh ? h * esize : b * h * esize; }
+  int64_t stride_b() const { return mem == MemOrder::bsh ? s * h * esize : h * esize; }
+  int64_t stride_s() const { return mem == MemOrder::bsh ? h * esize : b * h * esize; }
   int64_t bytes() const { return b * s * h * esize; }
   char* at(int64_t i, int64_t t) const {
     return static_cast<char*>(ptr) + i * stride_b() + t * stride_s();
@@ -37,10 +37,10 @@ inline void append_box(std::vector<CopySegment>& out, const TensorRef& dst, int6
   auto src_at = [&](int64_t i, int64_t t) -> const void* {
     return src ? static_cast<const void*>(src->at(sb0 + i, st0 + t)) : nullptr;
   };
-  const bool same = !src || src->layout == dst.layout;
+  const bool same = !src || src->mem == dst.mem;
   if (same) {
     // Inner dim (contiguous with h) is s for bsh and b for sbh.
-    const bool bsh = dst.layout == Layout::bsh;
+    const bool bsh = dst.mem == MemOrder::bsh;
     int64_t inner = bsh ? nt : nb, outer = bsh ? nb : nt;
     int64_t dpitch = bsh ? dst.stride_b() : dst.stride_s();
     int64_t spitch = src ? (bsh ? src->stride_b() : src->stride_s()) : 0;
@@ -53,7 +53,7 @@ inline void append_box(std::vector<CopySegment>& out, const TensorRef& dst, int6
     out.push_back({dst.at(db0, dt0), src_at(0, 0), outer, run, dpitch, src ? spitch : 0});
     return;
   }
-  // Layout change (the reference's movedim): one strided segment per index of the shorter dim.
+  // MemOrder change (the reference's movedim): one strided segment per index of the shorter dim.
   if (nb <= nt) {
     for (int64_t i = 0; i < nb; ++i)
       out.push_back({dst.at(db0 + i, dt0), src_at(i, 0), nt, row, dst.stride_s(), src->stride_s()});

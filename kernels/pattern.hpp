@@ -8,14 +8,13 @@
 // gathered outputs, CP shards and zero-padded gradients.
 #include <cstdint>
 
-#include "hd.hpp"
+#include "core/hd.hpp"
+#include "core/shape.hpp"
 
 namespace bb {
 
-enum class Layout : int { bsh = 0, sbh = 1 };
-
 struct PatternGeom {
-  int layout;        // Layout
+  int mem;           // MemOrder
   int dtype;         // DType
   int64_t b;         // local batch
   int64_t s_local;   // sequence length held by this tensor
@@ -35,7 +34,7 @@ BB_HD void pattern_locate(const PatternGeom& g, int64_t idx, int64_t* i, int64_t
   int64_t t;
   *hid = idx % g.h;
   int64_t rest = idx / g.h;
-  if (g.layout == 0) {  // bsh: [b][s][h]
+  if (g.mem == 0) {  // bsh: [b][s][h]
     t = rest % g.s_local;
     *i = rest / g.s_local;
   } else {  // sbh: [s][b][h]

@@ -11,23 +11,23 @@
 
 namespace {
 
-using bbtest::Layout;
+using bbtest::MemOrder;
 
-const Layout kFanInCp2{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 2}, {"cp", 2}, {"dp", 2}}};
-const Layout kFanOutCp2{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
-const Layout kEqualCp4{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 4}, {"dp", 2}}};
-const Layout kFanInCp1{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 4}, {"dp", 2}}};
+const MemOrder kFanInCp2{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 2}, {"cp", 2}, {"dp", 2}}};
+const MemOrder kFanOutCp2{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
+const MemOrder kEqualCp4{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 4}, {"dp", 2}}};
+const MemOrder kFanInCp1{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 4}, {"dp", 2}}};
 
-bb::BridgeShape shape(bb::Layout mem, int64_t b = 4) {
+bb::BridgeShape shape(bb::MemOrder mem, int64_t b = 4) {
   bb::BridgeShape s;
-  s.layout = mem;
+  s.mem = mem;
   s.b = b;
   s.s = 16;
   s.h = 8;
   return s;
 }
 
-class Teeth : public ::testing::TestWithParam<bb::Layout> {};
+class Teeth : public ::testing::TestWithParam<bb::MemOrder> {};
 
 TEST_P(Teeth, MissingCpAllReduceIsCaught) {
   auto broken = bb::make_reference({/*skip_cp_reduce=*/true, false});
@@ -83,11 +83,11 @@ TEST_P(Teeth, CorrectStrategiesPassTheSameLayouts) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, Teeth, ::testing::Values(bb::Layout::bsh, bb::Layout::sbh),
-                         [](const auto& i) { return std::string(bb::layout_name(i.param)); });
+INSTANTIATE_TEST_SUITE_P(Layouts, Teeth, ::testing::Values(bb::MemOrder::bsh, bb::MemOrder::sbh),
+                         [](const auto& i) { return std::string(bb::mem_order_name(i.param)); });
 
 TEST(Oracle, VerifyLocatesAPlantedError) {
-  bb::BridgeShape sh = shape(bb::Layout::sbh, 3);
+  bb::BridgeShape sh = shape(bb::MemOrder::sbh, 3);
   sh.dtype = bb::DType::fp16;
   bb::PatternGeom g = bb::pattern_geom(sh, 3, 2, -1, bb::kSaltActivation);
   std::vector<int64_t> table = {7, 7, 7, 7, 8, 8, 8, 8, 9, 9, 9, 9};
@@ -134,7 +134,7 @@ TEST(Oracle, SumOfAPatternAndZerosIsExact) {
     const size_t es = bb::dtype_size(dt);
     std::vector<char> a(16 * es), z(16 * es, 0), out(16 * es);
     bb::PatternGeom g{};
-    g.layout = 0; g.dtype = int(dt); g.b = 1; g.s_local = g.s_full = 2; g.h = 8; g.cp_size = 1; g.cp_rank = -1; g.salt = 1;
+    g.mem = 0; g.dtype = int(dt); g.b = 1; g.s_local = g.s_full = 2; g.h = 8; g.cp_size = 1; g.cp_rank = -1; g.salt = 1;
     std::vector<int64_t> table = {4, 4};
     bb::host_fill_pattern(a.data(), g, table.data());
     bb::host_sum(out.data(), {z.data(), a.data(), z.data()}, 16, int(dt));

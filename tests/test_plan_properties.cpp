@@ -11,8 +11,8 @@
 namespace {
 
 // Every valid canonical layout of a world (the sweep's own enumeration).
-std::vector<bbtest::Layout> valid_layouts(int world) {
-  std::vector<bbtest::Layout> out;
+std::vector<bbtest::MemOrder> valid_layouts(int world) {
+  std::vector<bbtest::MemOrder> out;
   for (const auto& l : bb::all_layouts(world)) out.push_back({l.world, l.src, l.dest});
   return out;
 }
@@ -94,7 +94,7 @@ TEST_P(EveryLayoutRoundTrip, PassesOracle) {
   for (const auto& l : valid_layouts(GetParam())) {
     bb::Plan p = bbtest::plan_of(l);
     bb::BridgeShape sh;
-    sh.layout = p.dest_cp % 2 ? bb::Layout::sbh : bb::Layout::bsh;
+    sh.mem = p.dest_cp % 2 ? bb::MemOrder::sbh : bb::MemOrder::bsh;
     sh.b = p.direction == bb::Direction::fan_out ? p.scale : 1;
     sh.s = 2 * p.dest_cp * 2;
     sh.h = 4;
@@ -126,7 +126,7 @@ TEST_P(NonCanonicalOrders, FollowPlanSemantics) {
         l.dest_order = dord;
         bb::Plan p = bbtest::plan_of(l);
         bb::BridgeShape sh;
-        sh.layout = bb::Layout::sbh;
+        sh.mem = bb::MemOrder::sbh;
         sh.b = p.direction == bb::Direction::fan_out ? p.scale : 1;
         sh.s = 4 * p.dest_cp;
         sh.h = 3;

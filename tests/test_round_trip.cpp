@@ -6,11 +6,11 @@
 
 namespace {
 
-using bbtest::Layout;
+using bbtest::MemOrder;
 
 struct Case {
   std::string name;
-  Layout layout;
+  MemOrder layout;
 };
 
 std::vector<Case> cases() {
@@ -48,7 +48,7 @@ std::vector<Case> cases() {
 struct Param {
   Case c;
   std::string strategy;
-  bb::Layout mem;
+  bb::MemOrder mem;
   bb::DType dtype;
 };
 
@@ -56,13 +56,13 @@ std::vector<Param> params() {
   std::vector<Param> v;
   for (const auto& c : cases())
     for (const auto& s : bb::strategy_names())
-      for (auto mem : {bb::Layout::bsh, bb::Layout::sbh})
+      for (auto mem : {bb::MemOrder::bsh, bb::MemOrder::sbh})
         for (auto dt : {bb::DType::bf16, bb::DType::fp16, bb::DType::fp32}) v.push_back({c, s, mem, dt});
   return v;
 }
 
 void PrintTo(const Param& p, std::ostream* os) {
-  *os << p.c.name << " " << p.strategy << " " << bb::layout_name(p.mem) << " " << bb::dtype_name(p.dtype);
+  *os << p.c.name << " " << p.strategy << " " << bb::mem_order_name(p.mem) << " " << bb::dtype_name(p.dtype);
 }
 
 class RoundTrip : public ::testing::TestWithParam<Param> {};
@@ -71,7 +71,7 @@ TEST_P(RoundTrip, PassesOracle) {
   const Param& p = GetParam();
   bb::Plan plan = bbtest::plan_of(p.c.layout);
   bb::BridgeShape sh;
-  sh.layout = p.mem;
+  sh.mem = p.mem;
   sh.dtype = p.dtype;
   sh.b = plan.direction == bb::Direction::fan_out ? 2 * plan.scale : 2;  // fan-out needs b % scale == 0
   sh.s = 4 * 2 * plan.dest_cp;  // 4 rows per CP chunk
@@ -89,7 +89,7 @@ TEST_P(RoundTrip, PassesOracle) {
 
 INSTANTIATE_TEST_SUITE_P(Host, RoundTrip, ::testing::ValuesIn(params()), [](const auto& info) {
   const Param& p = info.param;
-  return p.c.name + "_" + p.strategy + "_" + bb::layout_name(p.mem) + "_" + bb::dtype_name(p.dtype);
+  return p.c.name + "_" + p.strategy + "_" + bb::mem_order_name(p.mem) + "_" + bb::dtype_name(p.dtype);
 });
 
 }  // namespace

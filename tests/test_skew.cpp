@@ -5,7 +5,7 @@ namespace {
 
 bb::BridgeShape shape() {
   bb::BridgeShape sh;
-  sh.layout = bb::Layout::bsh;
+  sh.mem = bb::MemOrder::bsh;
   sh.dtype = bb::DType::fp32;
   sh.b = 2;
   sh.s = 512;

@@ -62,7 +62,7 @@ TEST(Sweep, ExpandIsTheCrossProduct) {
   bb::SweepAxes a;
   a.layouts = bb::seed_layouts();
   a.shapes = bb::parse_shapes("1x8x4,2x16x4");
-  a.mems = {bb::Layout::bsh, bb::Layout::sbh};
+  a.mems = {bb::MemOrder::bsh, bb::MemOrder::sbh};
   auto pts = bb::expand(a);
   EXPECT_EQ(pts.size(), 3u * 2 * 2 * 1 * 2);
   EXPECT_EQ(pts[0].id(), "seed_fan_in_cp2/bsh/bf16/b1.s8.h4/reference");
@@ -78,7 +78,7 @@ TEST(SweepFile, ValidFileLoads) {
   EXPECT_EQ(a.layouts.size(), 4u);
   EXPECT_EQ(a.layouts[3].name, "mine");
   EXPECT_EQ(a.shapes.size(), 1u);
-  EXPECT_EQ(a.mems.at(0), bb::Layout::sbh);
+  EXPECT_EQ(a.mems.at(0), bb::MemOrder::sbh);
   EXPECT_EQ(a.dtypes.at(0), bb::DType::fp16);
   EXPECT_EQ(a.strategies, std::vector<std::string>{"fused"});
 }
@@ -153,7 +153,7 @@ TEST(Sweep, RepeatsAreDroppedAndSaid) {
   a.layouts = bb::seed_layouts();
   a.layouts.push_back(bb::seed_layouts()[0]);
   a.shapes = bb::parse_shapes("1x64x32,1x64x32,2x64x32");
-  a.mems = {bb::Layout::bsh, bb::Layout::bsh};
+  a.mems = {bb::MemOrder::bsh, bb::MemOrder::bsh};
   a.strategies = {"fused", "fused"};
   std::vector<std::string> notes;
   bb::dedupe_axes(a, &notes);

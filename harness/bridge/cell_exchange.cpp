@@ -149,7 +149,7 @@ namespace {
 // cell of a bsh tensor is contiguous, and consecutive cells often continue each other): then
 // they are sent from, or received into, the tensor itself and need no packing. nullptr if not.
 char* run_in(const TensorRef& t, const std::vector<CellMove>& cells, int peer, bool sending, int64_t L) {
-  if (t.layout != Layout::bsh && t.b != 1) return nullptr;
+  if (t.mem != MemOrder::bsh && t.b != 1) return nullptr;
   const int64_t cb = L * t.row_bytes();
   char* start = nullptr;
   int64_t k = 0;
@@ -169,8 +169,8 @@ void run_exchange(RankBridge& rb, const ExchangeSide& s, const TensorRef& in, co
   auto& B = rb.buf();
   const size_t n = s.group.size();
   // Packed cells are [slots, L, h] in bsh: each cell one contiguous run.
-  TensorRef sendbuf = rb.tensor(s.send_slots() ? B.ws.at("send") : nullptr, s.send_slots(), L, Layout::bsh);
-  TensorRef recvbuf = rb.tensor(s.recv_slots() ? B.ws.at("recv") : nullptr, s.recv_slots(), L, Layout::bsh);
+  TensorRef sendbuf = rb.tensor(s.send_slots() ? B.ws.at("send") : nullptr, s.send_slots(), L, MemOrder::bsh);
+  TensorRef recvbuf = rb.tensor(s.recv_slots() ? B.ws.at("recv") : nullptr, s.recv_slots(), L, MemOrder::bsh);
   // Send/recv: a peer whose cells are one run of the tensor skips the staging buffer.
   std::vector<char*> direct_send(n, nullptr), direct_recv(n, nullptr);
   if (s.form == ExchangeForm::send_recv)

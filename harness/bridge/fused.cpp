@@ -43,7 +43,7 @@ class Fused final : public Strategy {
   }
   std::vector<WorkspaceSpec> workspaces(const RankBridge& rb) const override {
     const int64_t src = rb.src_ref(nullptr).bytes(), dest = rb.dest_ref(nullptr).bytes();
-    const bool sbh = rb.shape().layout == Layout::sbh;
+    const bool sbh = rb.shape().mem == MemOrder::sbh;
     std::vector<WorkspaceSpec> ws;
     const Direction d = rb.plan().direction;
     if (d == Direction::fan_in && (sbh || rb.cp() > 1)) ws.push_back({"gathered", dest});
@@ -54,8 +54,7 @@ class Fused final : public Strategy {
 
   // The reference's batch all-gathers; the CP backward all-gathers compact shards.
   std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const override {
-    const int64_t es = int64_t(dtype_size(sh.dtype));
-    const int64_t src = sh.b * sh.s * sh.h * es, dest = dest_batch_for(p, sh.b) * sh.s * sh.h * es;
+    const int64_t src = tensor_bytes(sh, sh.b), dest = tensor_bytes(sh, dest_batch_for(p, sh.b));
     std::vector<CollectiveUse> v;
     if (p.direction == Direction::fan_in) v.push_back({Phase::fwd_comm, CollOp::all_gather, p.gather_groups, src});
     if (p.dest_cp > 1) v.push_back({Phase::bwd_cp, CollOp::all_gather, p.cp_groups, dest / p.dest_cp});
@@ -72,7 +71,7 @@ class Fused final : public Strategy {
       case Direction::fan_in: {
         Comm& g = *rb.gather_comm();
         const int n = g.size();
-        if (src.layout == Layout::bsh && c == 1) {
+        if (src.mem == MemOrder::bsh && c == 1) {
           rb.enter(Phase::fwd_comm);
           rb.all_gather(g, src.ptr, B.dest, size_t(src.bytes()));
           break;
@@ -158,7 +157,7 @@ class Fused final : public Strategy {
   static void gather(RankBridge& rb, const TensorRef& in, const TensorRef& out) {
     Comm& g = *rb.gather_comm();
     rb.enter(Phase::bwd_comm);
-    if (in.layout == Layout::bsh) {
+    if (in.mem == MemOrder::bsh) {
       rb.all_gather(g, in.ptr, out.ptr, size_t(in.bytes()));
       return;
     }

@@ -26,7 +26,7 @@ class Reference final : public Strategy {
   bool makes_dest_grad(const RankBridge& rb) const override { return rb.cp() > 1; }
 
   std::vector<WorkspaceSpec> workspaces(const RankBridge& rb) const override {
-    if (rb.shape().layout != Layout::sbh) return {};
+    if (rb.shape().mem != MemOrder::sbh) return {};
     const int64_t src = rb.src_ref(nullptr).bytes(), dest = rb.dest_ref(nullptr).bytes();
     switch (rb.plan().direction) {
       case Direction::fan_in: return {{"pack", src}, {"gathered", dest}};
@@ -46,8 +46,7 @@ class Reference final : public Strategy {
   // semantics §10: the batch all-gather (fan-in forward of src tensors, fan-out backward of dest
   // gradients) and the zero-padded CP all_reduce.
   std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const override {
-    const int64_t es = int64_t(dtype_size(sh.dtype));
-    const int64_t src = sh.b * sh.s * sh.h * es, dest = dest_batch_for(p, sh.b) * sh.s * sh.h * es;
+    const int64_t src = tensor_bytes(sh, sh.b), dest = tensor_bytes(sh, dest_batch_for(p, sh.b));
     std::vector<CollectiveUse> v;
     if (p.direction == Direction::fan_in) v.push_back({Phase::fwd_comm, CollOp::all_gather, gather_groups(p), src});
     if (p.dest_cp > 1 && !f_.skip_cp_reduce) v.push_back({Phase::bwd_cp, CollOp::all_reduce, p.cp_groups, dest});
@@ -122,13 +121,13 @@ class Reference final : public Strategy {
                                  Phase local, Phase comm) {
     auto& B = rb.buf();
     Comm& c = *rb.gather_comm();
-    if (in.layout == Layout::bsh) {
+    if (in.mem == MemOrder::bsh) {
       rb.enter(comm);
       rb.all_gather(c, in.ptr, out.ptr, size_t(in.bytes()));
       return;
     }
-    TensorRef packed = rb.tensor(B.ws.at("pack"), in.b, in.s, Layout::bsh);
-    TensorRef gathered = rb.tensor(B.ws.at("gathered"), out.b, out.s, Layout::bsh);
+    TensorRef packed = rb.tensor(B.ws.at("pack"), in.b, in.s, MemOrder::bsh);
+    TensorRef gathered = rb.tensor(B.ws.at("gathered"), out.b, out.s, MemOrder::bsh);
     rb.enter(local);
     rb.local(relayout_segments(packed, in));
     rb.enter(comm);

@@ -14,20 +14,20 @@ RankBridge::RankBridge(const Plan& plan, const BridgeShape& shape, Comm& world, 
     : plan_(plan), shape_(shape), world_(world), dev_(dev), rank_(world.rank()),
       dest_batch_(dest_batch_for(plan, shape.b)) {}
 
-TensorRef RankBridge::tensor(void* p, int64_t batch, int64_t seq, Layout l) const {
+TensorRef RankBridge::tensor(void* p, int64_t batch, int64_t seq, MemOrder l) const {
   TensorRef t;
   t.ptr = p;
-  t.layout = l;
+  t.mem = l;
   t.b = batch;
   t.s = seq;
   t.h = shape_.h;
   t.esize = int64_t(dtype_size(shape_.dtype));
   return t;
 }
-TensorRef RankBridge::src_ref(void* p) const { return tensor(p, shape_.b, shape_.s, shape_.layout); }
-TensorRef RankBridge::dest_ref(void* p) const { return tensor(p, dest_batch_, shape_.s, shape_.layout); }
+TensorRef RankBridge::src_ref(void* p) const { return tensor(p, shape_.b, shape_.s, shape_.mem); }
+TensorRef RankBridge::dest_ref(void* p) const { return tensor(p, dest_batch_, shape_.s, shape_.mem); }
 TensorRef RankBridge::shard_ref(void* p) const {
-  return tensor(p, dest_batch_, shape_.s / plan_.dest_cp, shape_.layout);
+  return tensor(p, dest_batch_, shape_.s / plan_.dest_cp, shape_.mem);
 }
 
 void RankBridge::enter(Phase p) {

@@ -38,7 +38,7 @@ class RankBridge {
   TensorRef src_ref(void* p) const;         // [b, s, h] in the shape's layout
   TensorRef dest_ref(void* p) const;        // [b', s, h]
   TensorRef shard_ref(void* p) const;       // [b', s/c, h]
-  TensorRef tensor(void* p, int64_t batch, int64_t seq, Layout l) const;
+  TensorRef tensor(void* p, int64_t batch, int64_t seq, MemOrder l) const;
 
   // The buffers every strategy reads or writes. Outputs may be re-pointed by a strategy that
   // produces them in place elsewhere (e.g. an identity that aliases its input).

@@ -17,7 +17,7 @@ CollBytes send_recv_bytes(int n, int64_t msg) { return {n > 1 ? msg : 0, n > 1 ?
 
 PatternGeom flat(int64_t elems, DType t) {
   PatternGeom g{};
-  g.layout = 0;
+  g.mem = 0;
   g.dtype = int(t);
   g.b = 1;
   g.s_local = g.s_full = 1;

@@ -7,17 +7,9 @@
 
 namespace bb {
 
-const char* layout_name(Layout l) { return l == Layout::bsh ? "bsh" : "sbh"; }
-
-Layout parse_layout(const std::string& s) {
-  if (s == "bsh") return Layout::bsh;
-  if (s == "sbh") return Layout::sbh;
-  throw Error("bad_layout_name", "unknown memory layout '" + s + "' (expected bsh or sbh)");
-}
-
 PatternGeom pattern_geom(const BridgeShape& sh, int64_t batch, int cp_size, int cp_rank, uint32_t salt) {
   PatternGeom g{};
-  g.layout = int(sh.layout);
+  g.mem = int(sh.mem);
   g.dtype = int(sh.dtype);
   g.b = batch;
   g.s_full = sh.s;

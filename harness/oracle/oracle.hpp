@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/dtype.hpp"
+#include "core/shape.hpp"
 #include "pattern.hpp"
 #include "plan/plan.hpp"
 
@@ -15,16 +16,6 @@ namespace bb {
 
 constexpr uint32_t kSaltActivation = 0x0F1E2D3Cu;  // f: the encoder's output
 constexpr uint32_t kSaltGradient = 0x6A5B4C3Du;    // g: the LLM's gradient
-
-struct BridgeShape {
-  Layout layout = Layout::bsh;
-  DType dtype = DType::bf16;
-  int64_t b = 1;  // src (encoder) local batch per rank
-  int64_t s = 256, h = 1024;
-};
-
-const char* layout_name(Layout l);
-Layout parse_layout(const std::string& s);  // Error("bad_layout_name")
 
 // Geometry of a tensor of this bridge: `batch` rows, full sequence or CP shard `cp_rank`.
 PatternGeom pattern_geom(const BridgeShape& sh, int64_t batch, int cp_size, int cp_rank, uint32_t salt);

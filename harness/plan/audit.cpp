@@ -4,22 +4,6 @@
 
 namespace bb {
 
-int64_t src_batch_for(const Plan& p, int64_t B) {
-  check_batch(p, B);
-  return p.direction == Direction::fan_in ? B / p.scale : B;
-}
-
-int64_t dest_batch_for(const Plan& p, int64_t b) {
-  if (p.direction == Direction::fan_in) return checked_mul(b, p.scale, "dest batch (src batch x fan-in scale)");
-  if (p.direction == Direction::fan_out) {
-    check_batch(p, b);
-    return b / p.scale;
-  }
-  return b;
-}
-
-int64_t unit_src_batch(const Plan& p) { return p.direction == Direction::fan_out ? p.scale : 1; }
-
 std::vector<int64_t> src_samples(const Plan& p, int rank, int64_t b) {
   std::vector<int64_t> v;
   for (int64_t i = 0; i < b; ++i) v.push_back(int64_t(p.src_of(rank).dp) * b + i);

@@ -11,9 +11,6 @@
 
 namespace bb {
 
-// Src batch per rank implied by a batch B on the narrowing side (semantics §3's --batch).
-int64_t src_batch_for(const Plan& p, int64_t B);
-int64_t dest_batch_for(const Plan& p, int64_t src_batch);
 
 // Global samples a src rank holds (its DP replica's) and a dest rank owns (its replica's).
 // These list every sample (O(batch)): the oracle's tables need them; the audit does not.
@@ -52,7 +49,5 @@ struct Audit {
 
 // Error("too_large") when the global sample ids of this batch do not fit in 64 bits.
 Audit audit_plan(const Plan& p, int64_t src_batch);
-// The smallest src batch the plan accepts (scale for fan-out, else 1).
-int64_t unit_src_batch(const Plan& p);
 
 }  // namespace bb

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "core/checked.hpp"
 #include "core/error.hpp"
 
 namespace bb {
@@ -152,5 +153,21 @@ const std::vector<int>* Plan::gather_group_of(int rank, int* index) const {
 const std::vector<int>* Plan::cp_group_of(int rank, int* index) const {
   return find_group(cp_groups, rank, index);
 }
+
+int64_t src_batch_for(const Plan& p, int64_t B) {
+  check_batch(p, B);
+  return p.direction == Direction::fan_in ? B / p.scale : B;
+}
+
+int64_t dest_batch_for(const Plan& p, int64_t b) {
+  if (p.direction == Direction::fan_in) return checked_mul(b, p.scale, "dest batch (src batch x fan-in scale)");
+  if (p.direction == Direction::fan_out) {
+    check_batch(p, b);
+    return b / p.scale;
+  }
+  return b;
+}
+
+int64_t unit_src_batch(const Plan& p) { return p.direction == Direction::fan_out ? p.scale : 1; }
 
 }  // namespace bb

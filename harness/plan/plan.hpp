@@ -54,4 +54,11 @@ Plan make_plan(int world, const Grid& src, const Grid& dest);
 // Checks the run-time rule of semantics §3 for a batch size on the narrowing side.
 void check_batch(const Plan& p, int64_t B);
 
+// The plan's batch arithmetic. Src batch per rank implied by a batch B on the narrowing side
+// (semantics §3's --batch); the dest batch per rank a src batch makes (fan-in multiplies it).
+int64_t src_batch_for(const Plan& p, int64_t B);
+int64_t dest_batch_for(const Plan& p, int64_t src_batch);
+// The smallest src batch the plan accepts (scale for fan-out, else 1).
+int64_t unit_src_batch(const Plan& p);
+
 }  // namespace bb

@@ -1,1 +1,1 @@
-target_sources(bb_gpu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/results/gpu_env.cpp)
+target_sources(bb_harness PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/results/gpu_env.cpp)

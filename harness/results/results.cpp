@@ -149,7 +149,7 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["shape"] = {{"b", pt.shape.b},
                 {"s", pt.shape.s},
                 {"h", pt.shape.h},
-                {"layout", layout_name(pt.shape.layout)},
+                {"layout", mem_order_name(pt.shape.mem)},
                 {"dtype", dtype_name(pt.shape.dtype)},
                 {"src_bytes_per_rank", cb.src},
                 {"dest_bytes_per_rank", cb.dest}};

@@ -62,7 +62,7 @@ std::vector<LayoutCase> all_layouts(int world) {
 
 std::string SweepPoint::id() const {
   std::ostringstream o;
-  o << layout.name << "/" << layout_name(shape.layout) << "/" << dtype_name(shape.dtype) << "/b" << shape.b
+  o << layout.name << "/" << mem_order_name(shape.mem) << "/" << dtype_name(shape.dtype) << "/b" << shape.b
     << ".s" << shape.s << ".h" << shape.h << "/" << strategy;
   return o.str();
 }
@@ -76,7 +76,7 @@ std::vector<SweepPoint> expand(const SweepAxes& a) {
           for (const auto& st : a.strategies) {
             SweepPoint p;
             p.layout = l;
-            p.shape.layout = mem;
+            p.shape.mem = mem;
             p.shape.dtype = dt;
             p.shape.b = sh[0];
             p.shape.s = sh[1];
@@ -144,7 +144,7 @@ void dedupe_axes(SweepAxes& a, std::vector<std::string>* notes) {
     return std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
   };
   dedupe(a.shapes, "shapes", shape_str, shape_str, notes);
-  auto mem_str = [](Layout m) { return std::string(layout_name(m)); };
+  auto mem_str = [](MemOrder m) { return std::string(mem_order_name(m)); };
   dedupe(a.mems, "memory layouts", mem_str, mem_str, notes);
   auto dt_str = [](DType d) { return std::string(dtype_name(d)); };
   dedupe(a.dtypes, "dtypes", dt_str, dt_str, notes);
@@ -372,7 +372,7 @@ SweepAxes load_sweep_file(const std::string& path) {
   a.mems.clear();
   auto mems = str_list("memory_layouts", {"bsh"});
   for (size_t i = 0; i < mems.size(); ++i) {
-    try { a.mems.push_back(parse_layout(mems[i])); } catch (const Error& e) { bad("$.memory_layouts[" + std::to_string(i) + "]", e.what()); }
+    try { a.mems.push_back(parse_mem_order(mems[i])); } catch (const Error& e) { bad("$.memory_layouts[" + std::to_string(i) + "]", e.what()); }
   }
   a.dtypes.clear();
   auto dts = str_list("dtypes", {"bf16"});

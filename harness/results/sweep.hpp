@@ -31,7 +31,7 @@ struct SweepAxes {
   int world = 0;  // a sweep file's "world" (0: the file does not say)
   std::vector<LayoutCase> layouts;
   std::vector<std::array<int64_t, 3>> shapes;  // (b, s, h); b = encoder batch per rank
-  std::vector<Layout> mems{Layout::bsh};
+  std::vector<MemOrder> mems{MemOrder::bsh};
   std::vector<DType> dtypes{DType::bf16};
   std::vector<std::string> strategies{"reference", "fused"};
   std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // sweep file key "nccl_paths" (bridge_bench's axis)

@@ -4,7 +4,7 @@
 // same scheme as CUTLASS's FastDivmod). Host-callable so tests can check it without a GPU.
 #include <cstdint>
 
-#include "hd.hpp"
+#include "core/hd.hpp"
 
 namespace bb {
 

@@ -6,7 +6,7 @@
 
 #include "check.cuh"
 #include "cuda_kernels.cuh"
-#include "float_bits.hpp"
+#include "core/float_bits.hpp"
 
 namespace bb {
 namespace {

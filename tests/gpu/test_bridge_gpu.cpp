@@ -45,13 +45,13 @@ std::vector<bb::LayoutCase> layouts() {
 
 struct P {
   bb::LayoutCase l;
-  bb::Layout mem;
+  bb::MemOrder mem;
   bb::DType dt;
   std::string strategy;
 };
 
 void PrintTo(const P& p, std::ostream* os) {
-  *os << p.l.name << " " << bb::layout_name(p.mem) << " " << bb::dtype_name(p.dt) << " " << p.strategy;
+  *os << p.l.name << " " << bb::mem_order_name(p.mem) << " " << bb::dtype_name(p.dt) << " " << p.strategy;
 }
 
 class EmulatedBridge : public ::testing::TestWithParam<P> {};
@@ -61,7 +61,7 @@ TEST_P(EmulatedBridge, PassesOracle) {
   const P& p = GetParam();
   bb::Plan plan = p.l.plan();
   bb::BridgeShape sh;
-  sh.layout = p.mem;
+  sh.mem = p.mem;
   sh.dtype = p.dt;
   sh.b = plan.direction == bb::Direction::fan_out ? 2 * plan.scale : 3;
   sh.s = 8 * 2 * plan.dest_cp;
@@ -74,7 +74,7 @@ TEST_P(EmulatedBridge, PassesOracle) {
 std::vector<P> params() {
   std::vector<P> v;
   for (const auto& l : layouts())
-    for (auto mem : {bb::Layout::bsh, bb::Layout::sbh})
+    for (auto mem : {bb::MemOrder::bsh, bb::MemOrder::sbh})
       for (auto dt : {bb::DType::bf16, bb::DType::fp32})
         for (const auto& s : bb::strategy_names()) v.push_back({l, mem, dt, s});
   return v;
@@ -82,7 +82,7 @@ std::vector<P> params() {
 
 INSTANTIATE_TEST_SUITE_P(Layouts, EmulatedBridge, ::testing::ValuesIn(params()), [](const auto& i) {
   const P& p = i.param;
-  std::string n = p.l.name + "_" + bb::layout_name(p.mem) + "_" + bb::dtype_name(p.dt) + "_" + p.strategy;
+  std::string n = p.l.name + "_" + bb::mem_order_name(p.mem) + "_" + bb::dtype_name(p.dt) + "_" + p.strategy;
   for (auto& c : n)
     if (!isalnum(static_cast<unsigned char>(c))) c = '_';
   return n;
@@ -104,10 +104,10 @@ TEST(NcclBridge, WorldOfOne) {
   l.world = 1;
   l.src = {{"tp", 1}, {"dp", 1}};
   l.dest = {{"tp", 1}, {"dp", 1}};
-  for (auto mem : {bb::Layout::bsh, bb::Layout::sbh})
+  for (auto mem : {bb::MemOrder::bsh, bb::MemOrder::sbh})
     for (const auto& s : bb::strategy_names()) {
       bb::BridgeShape sh;
-      sh.layout = mem;
+      sh.mem = mem;
       sh.b = 2;
       sh.s = 64;
       sh.h = 128;
@@ -129,7 +129,7 @@ TEST(NcclBridge, GraphReplayWorldOfOne) {
   ro.warmup = 2;
   ro.iterations = 5;
   bb::BridgeShape sh;
-  sh.layout = bb::Layout::sbh;
+  sh.mem = bb::MemOrder::sbh;
   sh.b = 2;
   sh.s = 256;
   sh.h = 1024;

@@ -94,7 +94,7 @@ struct Twin {
 struct Shape {
   int64_t b, s, h;
 };
-using CopyParam = std::tuple<DType, Layout, Shape, int /*misalign in elements*/>;
+using CopyParam = std::tuple<DType, MemOrder, Shape, int /*misalign in elements*/>;
 
 class CopyOps : public Gpu, public ::testing::WithParamInterface<CopyParam> {
  protected:
@@ -107,7 +107,7 @@ class CopyOps : public Gpu, public ::testing::WithParamInterface<CopyParam> {
     up(t.g.get(), t.h.data(), t.h.size());
     return t;
   }
-  TensorRef ref(void* p, Layout l, int64_t b, int64_t s, int64_t h) const {
+  TensorRef ref(void* p, MemOrder l, int64_t b, int64_t s, int64_t h) const {
     return TensorRef{p, l, b, s, h, int64_t(dtype_size(std::get<0>(GetParam())))};
   }
   // Runs `build(inputs..., output)` over GPU and host pointers and compares the whole output
@@ -136,7 +136,7 @@ TEST_P(CopyOps, AllBuilders) {
   const size_t off = size_t(mis * es);
   const int64_t B = sh.b, S = sh.s, H = sh.h;
   const int64_t full_bytes = B * S * H * es;
-  const Layout other = layout == Layout::bsh ? Layout::sbh : Layout::bsh;
+  const MemOrder other = layout == MemOrder::bsh ? MemOrder::sbh : MemOrder::bsh;
 
   // narrow: several (start, size) slices.
   for (auto [st, sz] : std::vector<std::pair<int64_t, int64_t>>{{0, B}, {B - 1, 1}, {B / 2, B - B / 2}, {1, B - 1}}) {
@@ -185,14 +185,14 @@ TEST_P(CopyOps, AllBuilders) {
 
 std::string copy_name(const ::testing::TestParamInfo<CopyParam>& i) {
   const auto& [dt, l, s, m] = i.param;
-  return std::string(dtype_name(dt)) + (l == Layout::bsh ? "_bsh_" : "_sbh_") + std::to_string(s.b) + "x" +
+  return std::string(dtype_name(dt)) + (l == MemOrder::bsh ? "_bsh_" : "_sbh_") + std::to_string(s.b) + "x" +
          std::to_string(s.s) + "x" + std::to_string(s.h) + (m ? "_misaligned" : "");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Kernels, CopyOps,
     ::testing::Combine(::testing::Values(DType::bf16, DType::fp16, DType::fp32),
-                       ::testing::Values(Layout::bsh, Layout::sbh),
+                       ::testing::Values(MemOrder::bsh, MemOrder::sbh),
                        ::testing::Values(Shape{2, 13, 3}, Shape{3, 12, 7}, Shape{4, 36, 64}, Shape{5, 60, 520},
                                          Shape{2, 132, 1024}, Shape{40, 6, 8}),
                        ::testing::Values(0, 1)),
@@ -266,7 +266,7 @@ TEST_F(Gpu, CopyLargeSplitSegments) {
 
 // ---- pattern fill and verify ----
 
-using PatternParam = std::tuple<DType, Layout>;
+using PatternParam = std::tuple<DType, MemOrder>;
 class Pattern : public Gpu, public ::testing::WithParamInterface<PatternParam> {};
 
 TEST_P(Pattern, FillMatchesHostAndVerifyFindsPlantedMismatches) {
@@ -321,10 +321,10 @@ TEST_P(Pattern, FillMatchesHostAndVerifyFindsPlantedMismatches) {
 
 INSTANTIATE_TEST_SUITE_P(Kernels, Pattern,
                          ::testing::Combine(::testing::Values(DType::bf16, DType::fp16, DType::fp32),
-                                            ::testing::Values(Layout::bsh, Layout::sbh)),
+                                            ::testing::Values(MemOrder::bsh, MemOrder::sbh)),
                          [](const ::testing::TestParamInfo<PatternParam>& i) {
                            return std::string(dtype_name(std::get<0>(i.param))) +
-                                  (std::get<1>(i.param) == Layout::bsh ? "_bsh" : "_sbh");
+                                  (std::get<1>(i.param) == MemOrder::bsh ? "_bsh" : "_sbh");
                          });
 
 // ---- sum ----

@@ -33,9 +33,9 @@ bb::LayoutCase world1() {
   return l;
 }
 
-bb::BridgeShape shape(bb::Layout mem, bb::DType dt) {
+bb::BridgeShape shape(bb::MemOrder mem, bb::DType dt) {
   bb::BridgeShape sh;
-  sh.layout = mem;
+  sh.mem = mem;
   sh.dtype = dt;
   sh.b = 2;
   sh.s = 64;
@@ -74,7 +74,7 @@ TEST(NcclPaths, EveryPathAndStrategyPassesOracleAtWorldOne) {
   in_world_of_one([&](bb::CommCache& cache, bb::Device& dev) {
   for (bb::NcclPath path : bb::parse_nccl_paths("all"))
     for (const auto& s : bb::strategy_names())
-      for (auto mem : {bb::Layout::bsh, bb::Layout::sbh})
+      for (auto mem : {bb::MemOrder::bsh, bb::MemOrder::sbh})
         for (auto dt : {bb::DType::bf16, bb::DType::fp32}) {
           bb::RunOptions ro;
           ro.warmup = 1;
@@ -82,7 +82,7 @@ TEST(NcclPaths, EveryPathAndStrategyPassesOracleAtWorldOne) {
           ro.nccl_path = path;
           ro.cupti = cupti.get();
           const bb::RunResult r = bb::run_round_trip(plan, shape(mem, dt), *bb::make_strategy(s), cache, dev, ro);
-          const std::string what = std::string(bb::nccl_path_name(path)) + " " + s + " " + bb::layout_name(mem) + " " +
+          const std::string what = std::string(bb::nccl_path_name(path)) + " " + s + " " + bb::mem_order_name(mem) + " " +
                                    bb::dtype_name(dt);
           EXPECT_TRUE(r.check.ok) << what << ": " << r.check.first_mismatch;
           EXPECT_EQ(r.total_ms.size(), 3u) << what;
@@ -111,7 +111,7 @@ TEST(NcclPaths, GraphModeOnEveryPath) {
       ro.iterations = 3;
       ro.nccl_path = path;
       const bb::RunResult r =
-          bbtest::run_world("nccl", world1().plan(), shape(bb::Layout::sbh, bb::DType::bf16), *bb::make_strategy(s), ro);
+          bbtest::run_world("nccl", world1().plan(), shape(bb::MemOrder::sbh, bb::DType::bf16), *bb::make_strategy(s), ro);
       EXPECT_TRUE(r.check.ok) << bb::nccl_path_name(path) << " " << s << ": " << r.check.first_mismatch;
       EXPECT_EQ(r.total_ms.size(), 3u);
       for (double t : r.total_ms) EXPECT_GT(t, 0.0);
@@ -136,7 +136,7 @@ TEST(NcclPaths, RegistrationCountReturnsToZeroAfterHundredConfigs) {
         ro.warmup = 0;
         ro.iterations = 1;
         ro.nccl_path = path;
-        auto sh = shape(rep % 2 ? bb::Layout::bsh : bb::Layout::sbh, bb::DType::bf16);
+        auto sh = shape(rep % 2 ? bb::MemOrder::bsh : bb::MemOrder::sbh, bb::DType::bf16);
         sh.b = 1 + rep % 3;
         EXPECT_TRUE(bb::run_round_trip(plan, sh, *bb::make_strategy(s), cache, dev, ro).check.ok);
         ++configs;
@@ -283,7 +283,7 @@ TEST(GemmLoadGpu, ContendedRoundTripReportsBoth) {
     ro.nccl_path = path;
     ro.contention = &a;
     ro.load_alone_ms = 100;
-    auto sh = shape(bb::Layout::sbh, bb::DType::bf16);
+    auto sh = shape(bb::MemOrder::sbh, bb::DType::bf16);
     sh.s = 1024;
     sh.h = 4096;
     const bb::RunResult r = bbtest::run_world("nccl", world1().plan(), sh, *bb::make_strategy("reference"), ro);

@@ -12,7 +12,7 @@ namespace {
 
 bb::BridgeShape shape() {
   bb::BridgeShape sh;
-  sh.layout = bb::Layout::bsh;
+  sh.mem = bb::MemOrder::bsh;
   sh.dtype = bb::DType::bf16;
   sh.b = 4;
   sh.s = 8192;

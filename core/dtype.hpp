@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "float_bits.hpp"
+#include "core/float_bits.hpp"
 
 namespace bb {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "hd.hpp"
+#include "core/hd.hpp"
 
 namespace bb {
 
