@@ -1,7 +1,7 @@
 #pragma once
 // What bridge_bench hands Google Benchmark and its JSON readers (Google Benchmark's own
-// tools/compare.py, github-action-benchmark): the run's context, the unit, where the text
-// summary goes, and how repetitions of one config merge into one results-JSON entry.
+// tools/compare.py, github-action-benchmark): the run's context, the unit, and where the text
+// summary goes.
 #include <cstdio>
 #include <string>
 
@@ -21,12 +21,5 @@ void add_run_context(const nlohmann::ordered_json& environment, int world);
 // Where the human-readable summary goes: stderr when stdout carries Google Benchmark's
 // machine-readable format (--benchmark_format=json|csv), so stdout parses as one document.
 std::FILE* summary_stream(int argc, char** argv);
-
-// Folds one more repetition of a config (or bare collective) into the entry kept for it:
-// appends its samples to samples_ms of the total and of each phase (every repetition counts
-// for the comparison scripts), recomputes median/min/max/mean over all samples and what is
-// derived from the median (floor_ratio, algbw_GBps, busbw_GBps), and tracks
-// repetition_medians_ms, repetition_spread and repetitions.
-void merge_repetition(nlohmann::ordered_json& kept, const nlohmann::ordered_json& next, double next_median_ms);
 
 }  // namespace bb

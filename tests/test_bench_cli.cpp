@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.hpp"
+#include "bridge/strategy.hpp"
 #include "comm/launch.hpp"
 
 namespace {
@@ -202,7 +203,23 @@ TEST(BadInput, HelpHasNoSideEffects) {
   auto r = bench(d, "--help --json o.json");
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("usage: bridge_bench"), std::string::npos);
+  // Every registered strategy is listed with what it does: what --strategies= accepts.
+  for (const auto& n : bb::strategy_names()) EXPECT_NE(r.out.find("\n  " + n + " "), std::string::npos) << n << "\n" << r.out;
   EXPECT_EQ(d.entries(), 0u);
+}
+
+// The progress line counts what Google Benchmark will run: its filter and its repetitions,
+// through its own matching (not a copy of it), so [k/N] ends at N.
+TEST(Progress, CountsTheFilteredRepetitions) {
+  TempDir d;
+  auto r = bench(d, kSmall + " --strategies=reference,fused --collectives=off --benchmark_filter=/fused "
+                             "--benchmark_repetitions=3 --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("[3/3] seed_fan_in_cp1/bsh/bf16/b2.s64.h32/fused"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("reference  (elapsed"), std::string::npos) << "the filter let reference run:\n" << r.err;
+  auto j = results(d);
+  ASSERT_EQ(j["configs"].size(), 1u);
+  EXPECT_EQ(j["configs"][0]["repetitions"], 3);
 }
 
 TEST(BadInput, NegativeRepetitionsIsBadFlag) {

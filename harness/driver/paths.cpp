@@ -1,4 +1,4 @@
-#include "bench_paths.hpp"
+#include "driver/paths.hpp"
 
 #include <cstdlib>
 #include <map>

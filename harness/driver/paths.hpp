@@ -1,9 +1,9 @@
 #pragma once
-// bridge_bench's NCCL path axis and GEMM contention (issue 11), kept apart from the sweep's
-// main(): the up-front refusals, the per-rank GEMM load, and the JSON they add.
+// The sweep's NCCL path axis and GEMM contention (docs/nccl-paths.md): the up-front refusals,
+// the per-rank GEMM load, and the JSON they add.
 #include <nlohmann/json.hpp>
 
-#include "bench_options.hpp"
+#include "driver/options.hpp"
 #include "bridge/round_trip.hpp"
 #include "device/device.hpp"
 

@@ -1,0 +1,239 @@
+#include "driver/options.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <regex>
+#include <sstream>
+
+#include "bridge/strategy.hpp"
+#include "results/sweep.hpp"
+#include "comm/backend.hpp"
+#include "core/checked.hpp"
+
+namespace bb {
+
+namespace {
+
+const char* kFlagsUsage =
+    "usage: bridge_bench [options] [--benchmark_* flags]\n"
+    "  --backend=auto|host|emulate|nccl   default auto: nccl with >= 2 GPUs, emulate with 1, host with none\n"
+    "  --world=N                          world size (default 8, or the sweep file's \"world\")\n"
+    "  --layouts=seeds|all|NAME,..|FILE.json\n"
+    "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
+    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=all|NAME,.. (all, the default: every registered strategy)\n"
+    "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
+    "  --cadence=isolated|streaming       isolated (default): GPUs aligned before every iteration, every\n"
+    "                                     launch queued first; streaming: aligned once, back to back\n"
+    "  --inject-delay=RANK:MS             fault injection: world rank RANK launches each iteration MS late\n"
+    "                                     graph: replay each round trip as a CUDA graph (nccl backend)\n"
+    "                                     profile: one timed round trip per config, for nsys\n"
+    "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
+    "  --collectives=on|off               also time each layout's bare collectives (default on)\n"
+    "  --max-configs=10000                refuse a larger sweep (counted before anything runs)\n"
+    "  --nccl-path=default|registered|symmetric|zero-cta[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
+    "  --contention=none|gemm[,..]        gemm: time every config again beside a cuBLAS bf16 GEMM per GPU\n"
+    "Bad input exits 2 with 'error: <rule>: <message>' before any config runs (docs/bad-input.md).\n";
+
+}  // namespace
+
+std::string bench_usage() {
+  std::string u = kFlagsUsage;
+  u += "strategies:\n";
+  for (const auto& n : strategy_names()) {
+    char line[64];
+    std::snprintf(line, sizeof line, "  %-34s ", n.c_str());
+    u += line + make_strategy(n)->description() + "\n";
+  }
+  return u;
+}
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> v;
+  std::stringstream ss(s);
+  std::string x;
+  while (std::getline(ss, x, ',')) v.push_back(x);
+  if (v.empty()) throw Error("bad_flag", "empty list");
+  return v;
+}
+
+int to_int(const std::string& flag, const std::string& v, int lo, int64_t hi = 1000000000) {
+  return int(parse_int64(v, lo, hi, flag));
+}
+
+}  // namespace
+
+bool BenchOptions::given(const std::string& f) const {
+  for (const auto& e : explicit_flags)
+    if (e == f) return true;
+  return false;
+}
+
+const char* run_mode_name(RunMode m) {
+  switch (m) {
+    case RunMode::timed: return "timed";
+    case RunMode::graph: return "graph";
+    case RunMode::profile: return "profile";
+  }
+  return "?";
+}
+
+namespace {
+
+// One row per flag: what it sets from its value. Every value is parsed here, once.
+using FlagSetter = void (*)(BenchOptions&, const std::string& flag, const std::string& value);
+struct FlagRow {
+  const char* flag;
+  FlagSetter set;
+};
+
+RunMode parse_mode(const std::string& v) {
+  if (v == "timed") return RunMode::timed;
+  if (v == "graph") return RunMode::graph;
+  if (v == "profile") return RunMode::profile;
+  throw Error("bad_flag", "--mode is timed, graph or profile");
+}
+
+CuptiMode parse_cupti(const std::string& v) {
+  if (v == "auto") return CuptiMode::automatic;
+  if (v == "on") return CuptiMode::on;
+  if (v == "off") return CuptiMode::off;
+  throw Error("bad_flag", "--cupti is auto, on or off");
+}
+
+void set_delay(BenchOptions& o, const std::string& f, const std::string& v) {
+  const auto colon = v.find(':');
+  if (colon == std::string::npos) throw Error("bad_flag", "--inject-delay is RANK:MS, got '" + v + "'");
+  o.delay_rank = to_int(f, v.substr(0, colon), 0);
+  try {
+    o.delay_ms = std::stod(v.substr(colon + 1));
+  } catch (...) {
+    o.delay_ms = -1;
+  }
+  if (!(o.delay_ms >= 0 && o.delay_ms <= 10000)) throw Error("bad_flag", "--inject-delay needs 0 <= MS <= 10000, got '" + v + "'");
+}
+
+const std::vector<FlagRow>& flag_table() {
+  static const std::vector<FlagRow> rows{
+      {"--backend", [](BenchOptions& o, const std::string&, const std::string& v) {
+         if (v != "auto") try {
+             backend_traits(v);
+           } catch (const Error&) {
+             throw Error("bad_flag", "--backend is auto, host, emulate or nccl");
+           }
+         o.backend = v;
+       }},
+      {"--world", [](BenchOptions& o, const std::string& f, const std::string& v) {
+         if (v.find(',') != std::string::npos)
+           throw Error("bad_flag", "--world takes one size per run (got '" + v + "'): run once per world");
+         o.world = to_int(f, v, 1, kMaxRanks);
+       }},
+      {"--layouts", [](BenchOptions& o, const std::string&, const std::string& v) { o.layouts = v; }},
+      {"--shapes", [](BenchOptions& o, const std::string&, const std::string& v) { o.shapes = parse_shapes(v); }},
+      {"--mem", [](BenchOptions& o, const std::string&, const std::string& v) {
+         o.mems.clear();
+         for (const auto& m : split(v)) o.mems.push_back(parse_mem_order(m));
+       }},
+      {"--dtypes", [](BenchOptions& o, const std::string&, const std::string& v) {
+         o.dtypes.clear();
+         for (const auto& d : split(v)) o.dtypes.push_back(parse_dtype(d));
+       }},
+      {"--strategies", [](BenchOptions& o, const std::string&, const std::string& v) {
+         o.strategies = v == "all" ? strategy_names() : split(v);
+         for (const auto& s : o.strategies) make_strategy(s);  // an unknown name is refused here
+       }},
+      {"--iters", [](BenchOptions& o, const std::string& f, const std::string& v) { o.iterations = to_int(f, v, 1, 1000000); }},
+      {"--warmup", [](BenchOptions& o, const std::string& f, const std::string& v) { o.warmup = to_int(f, v, 0, 1000000); }},
+      {"--mode", [](BenchOptions& o, const std::string&, const std::string& v) { o.mode = parse_mode(v); }},
+      {"--cadence", [](BenchOptions& o, const std::string&, const std::string& v) { o.cadence = parse_cadence(v); }},
+      {"--inject-delay", set_delay},
+      {"--cupti", [](BenchOptions& o, const std::string&, const std::string& v) { o.cupti = parse_cupti(v); }},
+      {"--json", [](BenchOptions& o, const std::string&, const std::string& v) { o.json_out = v; }},
+      {"--timeout", [](BenchOptions& o, const std::string& f, const std::string& v) { o.timeout_s = to_int(f, v, 1, 86400); }},
+      {"--max-configs", [](BenchOptions& o, const std::string& f, const std::string& v) {
+         o.max_configs = parse_int64(v, 1, INT64_MAX, f);
+       }},
+      {"--collectives", [](BenchOptions& o, const std::string&, const std::string& v) {
+         if (v != "on" && v != "off") throw Error("bad_flag", "--collectives is on or off");
+         o.collectives = v == "on";
+       }},
+      {"--nccl-path", [](BenchOptions& o, const std::string&, const std::string& v) { o.nccl_paths = parse_nccl_paths(v); }},
+      {"--contention", [](BenchOptions& o, const std::string&, const std::string& v) { o.contentions = parse_contentions(v); }},
+  };
+  return rows;
+}
+
+// What no single flag can say: combinations, and what a named backend cannot have (auto is
+// checked once resolved: driver/paths.hpp check_bench_paths).
+void check_combinations(BenchOptions& o) {
+  if (o.mode == RunMode::graph && o.cadence != Cadence::isolated)
+    throw Error("bad_flag", "--mode=graph replays re-record one set of marks per graph: it needs --cadence=isolated");
+  if (o.backend != "auto" && !backend_traits(o.backend).over_links) {
+    for (NcclPath p : o.nccl_paths) check_nccl_path(p, o.backend);
+    for (Contention c : o.contentions)
+      if (c == Contention::gemm) throw Error("bad_flag", "--contention=gemm needs the nccl backend, not " + o.backend);
+  }
+  if (o.mode == RunMode::profile) {
+    o.iterations = 1;
+    if (o.cupti == CuptiMode::on) throw Error("bad_flag", "--mode=profile runs under nsys, which needs CUPTI: use --cupti=off");
+    o.cupti = CuptiMode::off;
+  }
+}
+
+}  // namespace
+
+BenchOptions parse_bench_options(int* argc, char** argv) {
+  BenchOptions o;
+  for (int i = 0; i < *argc; ++i) o.command_line += (i ? " " : "") + std::string(argv[i]);
+  int out = 1;
+  for (int i = 1; i < *argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--benchmark_", 0) == 0 || a.rfind("--", 0) != 0) {
+      argv[out++] = argv[i];
+      continue;
+    }
+    if (a == "--help" || a == "-h") throw Error("help", "");
+    const auto eq = a.find('=');
+    const std::string f = a.substr(0, eq);
+    std::string v;
+    if (eq != std::string::npos) {
+      v = a.substr(eq + 1);
+    } else if (i + 1 < *argc) {
+      v = argv[++i];
+    } else {
+      throw Error("bad_flag", "flag '" + f + "' needs a value");
+    }
+    const auto& rows = flag_table();
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const FlagRow& r) { return f == r.flag; });
+    if (row == rows.end()) throw Error("bad_flag", "unknown flag '" + f + "'");
+    o.explicit_flags.push_back(f);
+    row->set(o, f, v);
+  }
+  *argc = out;
+  argv[out] = nullptr;
+  check_combinations(o);
+  return o;
+}
+
+void check_gbench_flags(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.rfind("--benchmark_repetitions", 0) != 0) continue;
+    if (a.size() < 25 || a[23] != '=')
+      throw Error("bad_flag", "--benchmark_repetitions needs a value: --benchmark_repetitions=N");
+    parse_int64(a.substr(24), 1, 1000, "--benchmark_repetitions");
+  }
+}
+
+void check_filter(const std::string& filter) {
+  if (filter.empty() || filter == "all" || filter == ".") return;
+  const std::string re = filter[0] == '-' ? filter.substr(1) : filter;
+  try {
+    std::regex(re, std::regex_constants::extended);
+  } catch (const std::regex_error& e) {
+    throw Error("bad_flag", "--benchmark_filter='" + filter + "' is not a valid regular expression (" + e.what() + ")");
+  }
+}
+
+}  // namespace bb

@@ -1,0 +1,63 @@
+#pragma once
+// A sweep binary's own flags, each parsed once, into the type it names (Google Benchmark's
+// --benchmark_* flags pass through untouched, to benchmark::Initialize).
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bridge/strategy.hpp"
+#include "comm/nccl_path.hpp"
+#include "core/shape.hpp"
+#include "measure/timing_loop.hpp"
+
+namespace bb {
+
+// timed: eager round trips; graph: each buffer set's round trip replayed as a CUDA graph;
+// profile: one timed round trip per config, for nsys.
+enum class RunMode { timed, graph, profile };
+const char* run_mode_name(RunMode m);
+// auto: per-phase GPU time when CUPTI loads; on: required; off: never.
+enum class CuptiMode { automatic, on, off };
+
+struct BenchOptions {
+  std::string backend = "auto";  // auto or a backend name (comm/backend.hpp), resolved at launch
+  int world = 8;                 // a sweep file's "world" replaces it unless --world is given
+  std::string layouts = "seeds";
+  std::vector<std::array<int64_t, 3>> shapes;  // (b, s, h); empty: a default that suits the backend
+  std::vector<MemOrder> mems{MemOrder::bsh, MemOrder::sbh};
+  std::vector<DType> dtypes{DType::bf16};
+  std::vector<std::string> strategies = strategy_names();  // default: every registered strategy
+  int iterations = 20, warmup = 5;
+  RunMode mode = RunMode::timed;
+  Cadence cadence = Cadence::isolated;
+  int delay_rank = -1;           // --inject-delay=RANK:MS (fault injection, to prove the method)
+  double delay_ms = 0;
+  CuptiMode cupti = CuptiMode::automatic;
+  std::string json_out = "bridge_results.json";
+  double timeout_s = 120;
+  bool collectives = true;       // also time the bare collectives of each layout
+  int64_t max_configs = 10000;   // a larger sweep is refused up front (too_many_configs)
+  std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // --nccl-path (comm/nccl_path.hpp)
+  std::vector<Contention> contentions{Contention::none};     // --contention: gemm adds a loaded run
+  std::string command_line;
+  std::vector<std::string> explicit_flags;  // flags given on the command line
+  bool given(const std::string& f) const;
+};
+
+// The flags, then every registered strategy with what it does (what --strategies= accepts).
+std::string bench_usage();
+
+// Removes the flags it knows from argv; throws Error("bad_flag") on a bad value or combination,
+// Error("too_large") on a number out of range, Error("help") for --help.
+BenchOptions parse_bench_options(int* argc, char** argv);
+
+// Refuses, before benchmark::Initialize sees it (it aborts on a bad value), a
+// --benchmark_repetitions that is not an integer in 1..1000: Error("bad_flag").
+void check_gbench_flags(int argc, char** argv);
+// A --benchmark_filter that is not a regular expression (POSIX extended, a leading '-'
+// negates, as Google Benchmark reads it) is Error("bad_flag"): Google Benchmark would only say
+// that nothing matched.
+void check_filter(const std::string& filter);
+
+}  // namespace bb

@@ -1,0 +1,124 @@
+#include "driver/request.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "comm/backend.hpp"
+#include "comm/launch.hpp"
+#include "core/checked.hpp"
+
+namespace bb {
+
+SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu) {
+  SweepRequest req;
+  const bool file = opt.layouts.size() > 5 && opt.layouts.substr(opt.layouts.size() - 5) == ".json";
+  SweepAxes from_file;
+  if (file) from_file = load_sweep_file(opt.layouts);
+  // Who sets the world, in order of authority: the launcher, --world, the sweep file.
+  auto mismatch = [](const std::string& a, int x, const std::string& b, int y) {
+    return Error("world_mismatch", a + " is " + std::to_string(x) + " but " + b + " is " + std::to_string(y) +
+                                       " (make them agree, or leave one out)");
+  };
+  const bool flag = opt.given("--world");
+  const int flag_world = opt.world;
+  if (env.multi_process()) {
+    req.world = env.size;
+    if (flag && flag_world != env.size) throw mismatch("--world", flag_world, "the " + env.mode + " world", env.size);
+    if (from_file.world && from_file.world != env.size)
+      throw mismatch(opt.layouts + "'s \"world\"", from_file.world, "the " + env.mode + " world", env.size);
+  } else if (flag) {
+    req.world = flag_world;
+    if (from_file.world && from_file.world != flag_world)
+      throw mismatch(opt.layouts + "'s \"world\"", from_file.world, "--world", flag_world);
+  } else {
+    req.world = from_file.world ? from_file.world : flag_world;
+  }
+  req.axes.layouts = file ? from_file.layouts : layouts_from_arg(opt.layouts, req.world);
+  for (const auto& l : req.axes.layouts)
+    if (l.world != req.world)
+      throw Error("world_mismatch", "layout '" + l.name + "' is for " + std::to_string(l.world) +
+                                        " ranks but this run has " + std::to_string(req.world) +
+                                        " (set --world, or launch that many processes)");
+  req.axes.shapes = !opt.shapes.empty() ? opt.shapes
+                    : gpu              ? parse_shapes("1x1024x4096,2x4096x4096,4x8192x4096")
+                                       : parse_shapes("2x256x1024,4x1024x1024");
+  req.axes.mems = opt.mems;
+  req.axes.dtypes = opt.dtypes;
+  req.axes.strategies = opt.strategies;
+  req.axes.nccl_paths = opt.nccl_paths;
+  if (file) {  // the file's axes, unless a flag says otherwise
+    if (!opt.given("--shapes")) req.axes.shapes = from_file.shapes;
+    if (!opt.given("--mem")) req.axes.mems = from_file.mems;
+    if (!opt.given("--dtypes")) req.axes.dtypes = from_file.dtypes;
+    if (!opt.given("--strategies")) req.axes.strategies = from_file.strategies;
+    if (!opt.given("--nccl-path")) req.axes.nccl_paths = from_file.nccl_paths;  // refused like the flag's
+  }
+  dedupe_axes(req.axes, &req.notes);
+  req.configs = checked_mul(count_configs(req.axes), int64_t(req.axes.nccl_paths.size()), "configs x NCCL paths");
+  if (req.configs > opt.max_configs)
+    throw Error("too_many_configs", "the sweep has " + std::to_string(req.configs) + " configs (" +
+                                        std::to_string(req.axes.layouts.size()) + " layouts x " +
+                                        std::to_string(req.axes.shapes.size()) + " shapes x " +
+                                        std::to_string(req.axes.mems.size()) + " memory orders x " +
+                                        std::to_string(req.axes.dtypes.size()) + " dtypes x " +
+                                        std::to_string(req.axes.strategies.size()) + " strategies x " +
+                                        std::to_string(req.axes.nccl_paths.size()) +
+                                        " NCCL paths), above --max-configs=" + std::to_string(opt.max_configs) +
+                                        ": narrow it, or raise --max-configs");
+  if (req.configs == 0) throw Error("nothing_to_run", "the sweep has no configs");
+  return req;
+}
+
+void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::string& backend, int gpus) {
+  check_backend_for_launch(backend, env);
+  const bool gpu = backend_traits(backend).gpu;
+  if (gpu && gpus == 0)
+#ifdef BB_HAVE_CUDA
+    throw Error("no_gpu", "--backend=" + backend + " needs a CUDA GPU and none is usable here (no driver, "
+                          "or CUDA_VISIBLE_DEVICES hides them): use --backend=host");
+#else
+    throw Error("no_gpu", "--backend=" + backend + " needs a CUDA GPU, and this build has no CUDA "
+                          "(built with -DBB_WITH_CUDA=OFF or without nvcc): use --backend=host");
+#endif
+  if (opt.mode == RunMode::graph && !backend_traits(backend).captures_graphs)
+    throw Error("graph_unsupported", "--mode=graph needs --backend=nccl (the " + backend +
+                                         " backend meets its peers on the host inside a collective)");
+  if (opt.cupti == CuptiMode::on && !gpu)
+    throw Error("cupti_unavailable", "--cupti=on needs a GPU backend; --backend=host has no GPU activity to trace");
+}
+
+void check_world(const LaunchEnv& env, const std::string& backend, int world, int gpus) {
+  if (backend_traits(backend).one_gpu_per_rank && !env.multi_process() && world > gpus)
+    throw Error("not_enough_gpus", "--backend=nccl with world " + std::to_string(world) + " needs one GPU per rank but " +
+                                       std::to_string(gpus) + " are usable (use --backend=emulate, or a launcher)");
+  if (!backend_traits(backend).one_gpu_per_rank && world > kMaxThreadRanks)
+    throw Error("too_large", "world " + std::to_string(world) + " on --backend=" + backend +
+                                 " is one thread per rank; at most " + std::to_string(kMaxThreadRanks));
+}
+
+void probe_output_path(const std::string& path, const std::string& flag) {
+  if (path.empty()) throw Error("bad_output", flag + " is empty");
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error("bad_output", flag + "=" + path + " is a directory; name a file");
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (stat(dir.c_str(), &st) != 0)
+    throw Error("bad_output", flag + "=" + path + ": directory '" + dir + "' does not exist (create it first)");
+  if (!S_ISDIR(st.st_mode)) throw Error("bad_output", flag + "=" + path + ": '" + dir + "' is not a directory");
+  // The results are written to a temp file beside the path and renamed: probe exactly that.
+  const std::string probe = path + ".probe." + std::to_string(getpid());
+  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+  if (fd < 0)
+    throw Error("bad_output", flag + "=" + path + ": cannot create a file in '" + dir + "': " + std::strerror(errno));
+  const bool wrote = write(fd, "{}", 2) == 2;
+  close(fd);
+  unlink(probe.c_str());
+  if (!wrote) throw Error("bad_output", flag + "=" + path + ": cannot write in '" + dir + "'");
+}
+
+}  // namespace bb

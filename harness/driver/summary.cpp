@@ -1,0 +1,57 @@
+#include "driver/summary.hpp"
+
+#include <map>
+#include <string>
+
+#include "comm/backend.hpp"
+
+namespace bb {
+
+using json = nlohmann::ordered_json;
+
+namespace {
+
+// A config id without its strategy: the configs a speedup compares.
+std::string without_strategy(const std::string& id) { return id.substr(0, id.rfind('/')); }
+
+void print_config(std::FILE* out, const json& c, const std::map<std::string, double>& ref_ms) {
+  const std::string id = c["id"].get<std::string>();
+  const double med = c["total"]["median_ms"].get<double>();
+  const auto it = ref_ms.find(without_strategy(id));
+  char speed[32] = "-";
+  if (it != ref_ms.end() && med > 0) std::snprintf(speed, sizeof speed, "%.2fx", it->second / med);
+  const auto& bm = c["byte_model"];
+  std::fprintf(out, "%-64s %10.3f %10.3f %9.3f %9.3f %12lld %12lld %7.1f%% %8s %7lld\n", id.c_str(), med,
+               c["total"]["min_ms"].get<double>(), c["launch_skew"]["median_ms"].get<double>(),
+               c["launch_skew"]["max_ms"].get<double>(), (long long)bm["comm_bytes_per_rank"].get<int64_t>(),
+               (long long)bm["min_bytes_per_rank"].get<int64_t>(), 100.0 * c["floor_ratio"].get<double>(), speed,
+               (long long)c["check"]["mismatches"].get<int64_t>());
+}
+
+const char* cadence_note(const json& env) {
+  if (!backend_traits(env["backend"].get<std::string>()).gpu)
+    return "host simulation: the ranks meet before every iteration; times are host work";
+  return env["cadence"] == "isolated" ? "times exclude the GPU alignment and every host launch latency"
+                                      : "times exclude the GPU alignment; host launch gaps are in them";
+}
+
+}  // namespace
+
+void print_summary(std::FILE* out, const json& results, const char* results_path) {
+  const json& configs = results["configs"];
+  std::map<std::string, double> ref_ms;
+  for (const auto& c : configs)
+    if (c["strategy"] == "reference") ref_ms[without_strategy(c["id"].get<std::string>())] = c["total"]["median_ms"].get<double>();
+  std::fprintf(out, "\n%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med",
+               "skew_max", "link B/rank", "min B/rank", "floor%", "vs ref", "#wrong");
+  for (const auto& c : configs) print_config(out, c, ref_ms);
+  for (const auto& f : results["failures"])
+    std::fprintf(out, "%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s  %s\n", f["id"].get<std::string>().c_str(), "-", "-",
+                 "-", "-", "-", "-", "-", "-", "FAIL", f["rule"].get<std::string>().c_str());
+  const json& env = results["environment"];
+  std::fprintf(out, "cadence: %s (%s)\n", env["cadence"].get<std::string>().c_str(), cadence_note(env));
+  std::fprintf(out, "\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", results_path, configs.size(),
+               results["failures"].size(), results["skipped"].size(), results["aborted"].is_null() ? "" : ", run aborted");
+}
+
+}  // namespace bb

@@ -1,0 +1,232 @@
+#include "driver/sweep_run.hpp"
+
+#include "comm/backend.hpp"
+#include "comm/launch.hpp"
+#include "comm/rendezvous.hpp"
+#include "driver/paths.hpp"
+#include "driver/request.hpp"
+#include "results/repetitions.hpp"
+#include "results/results.hpp"
+#ifdef BB_HAVE_CUDA
+#include "measure/gpu_activity.hpp"
+#include "results/gpu_env.hpp"
+#endif
+#if __has_include("measure/nvtx.hpp")
+#include "measure/nvtx.hpp"
+#define BB_NVTX 1
+#endif
+
+namespace bb {
+
+using json = nlohmann::ordered_json;
+
+SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
+  backend_ = resolve_backend(opt_.backend);
+  const bool gpu = backend_traits(backend_).gpu;
+  check_backend(opt_, env_, backend_, gpu_count());
+  check_bench_paths(opt_, backend_);
+  SweepRequest req = build_sweep(opt_, env_, gpu);
+  opt_.nccl_paths = req.axes.nccl_paths;  // a sweep file's paths are refused like the flag's
+  check_bench_paths(opt_, backend_);
+  for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+  world_ = req.world;
+  check_world(env_, backend_, world_, gpu_count());
+  points_ = make_points(req, skipped_);
+  if (opt_.collectives) bares_ = bare_collectives(points_);
+  if (env_.rank == 0) probe_output_path(opt_.json_out, "--json");
+}
+
+std::string SweepRun::name(size_t k) const {
+  return is_round_trip(k) ? "bridge/" + points_[k].id() : "coll/" + bares_[k - points_.size()].id;
+}
+
+void SweepRun::prepare() {
+  floors_ = floors_for(backend_, world_);
+#ifdef BB_HAVE_CUDA
+  const BackendTraits& traits = backend_traits(backend_);
+  if (traits.gpu) {
+    gpu_warm_up(500);  // steady clocks before the first config and the copy roofline
+    floors_.copy_GBps = gpu_copy_bandwidth_GBps(0);
+    // Emulated ranks share one GPU's memory; NCCL ranks each have their own.
+    if (traits.shares_memory) floors_.shared_copy_GBps = floors_.copy_GBps;
+    l2_bytes_ = gpu_l2_bytes(0);
+    if (opt_.cupti != CuptiMode::off) {
+      std::string why;
+      cupti_ = start_gpu_activity(&why);
+      if (!cupti_) {
+        if (opt_.cupti == CuptiMode::on) throw Error("cupti_unavailable", why);
+        std::fprintf(stderr, "note: CUPTI per-phase GPU time off: %s\n", why.c_str());
+      }
+    }
+  }
+#endif
+  std::fprintf(stderr, "bridge_bench: backend %s, world %d, %zu configs (%zu skipped), copy bandwidth %.0f GB/s\n",
+               backend_.c_str(), world_, points_.size(), skipped_.size(), floors_.copy_GBps);
+}
+
+void SweepRun::launch(const std::function<void()>& drive) {
+  LaunchOptions lo;
+  lo.backend = backend_;
+  lo.world = world_;
+  lo.timeout_s = opt_.timeout_s;
+  t0_ = std::chrono::steady_clock::now();
+  bb::launch(lo, [&](Comm& world, Device& dev) {
+    CommCache cache(world);
+    ConfigAgreement agreement(world);
+    if (world.rank() != 0) {
+      agreement.follow([&](int k) { run_any(size_t(k), world, dev, cache); });
+      return;
+    }
+    world0_ = &world;
+    dev0_ = &dev;
+    cache0_ = &cache;
+    drive();
+    agreement.finish();
+    world0_ = nullptr;
+  });
+}
+
+RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
+  const Point& p = points_[k];
+  RunOptions ro;
+  ro.warmup = opt_.warmup;
+  ro.iterations = opt_.iterations;
+  ro.nvtx = true;
+  ro.graph = opt_.mode == RunMode::graph;
+  ro.cadence = opt_.cadence;
+  ro.delay_rank = opt_.delay_rank;
+  ro.delay_ms = opt_.delay_ms;
+  ro.cupti = cupti_.get();
+  ro.l2_bytes = l2_bytes_;
+  ro.nccl_path = p.path;
+  for (Contention c : opt_.contentions)
+    if (c == Contention::gemm) ro.contention = rank_gemm_load(dev);
+#ifdef BB_NVTX
+  nvtx::Scoped range(p.id());
+#endif
+  return run_round_trip(p.plan, p.pt.shape, *p.strategy, cache, dev, ro);
+}
+
+BareResult SweepRun::run_bare(size_t j, Comm& world, Device& dev, CommCache& cache) {
+  BareSpec spec = bares_[j].spec;
+  spec.warmup = opt_.warmup;
+  spec.iterations = opt_.iterations;
+  spec.cupti = cupti_.get();
+  spec.delay_rank = opt_.delay_rank;
+  spec.delay_ms = opt_.delay_ms;
+  return time_bare_collective(world, cache.get(spec.groups, nccl_cta_policy(spec.nccl_path)), dev, spec);
+}
+
+void SweepRun::run_any(size_t k, Comm& world, Device& dev, CommCache& cache) {
+  if (is_round_trip(k)) run_point(k, dev, cache);
+  else run_bare(k - points_.size(), world, dev, cache);
+}
+
+Outcome SweepRun::run(size_t k) {
+  const std::string id = is_round_trip(k) ? points_[k].id() : bares_[k - points_.size()].id;
+  progress(id);
+  ConfigAgreement(*world0_).announce(int(k));
+  try {
+    if (is_round_trip(k)) return record_point(k, run_point(k, *dev0_, *cache0_));
+    const size_t j = k - points_.size();
+    return record_bare(j, run_bare(j, *world0_, *dev0_, *cache0_));
+  } catch (const CommError&) {
+    throw;  // a peer failed or a collective timed out: the run aborts
+  } catch (const Error& e) {
+    return refused(id, e);
+  }
+}
+
+// A config refused before it ran (memory budget, too large) is a recorded skip and the sweep
+// goes on; any other error of a config is a recorded failure.
+Outcome SweepRun::refused(const std::string& id, const Error& e) {
+  if (e.rule() != "out_of_memory_budget" && e.rule() != "out_of_memory" && e.rule() != "too_large")
+    return failed(id, e.rule(), e.what());
+  skipped_.push_back({{"id", id}, {"rule", e.rule()}, {"reason", e.what()}});
+  std::fprintf(stderr, "skip %s: %s: %s\n", id.c_str(), e.rule().c_str(), e.what());
+  Outcome o;
+  o.error = e.what();
+  return o;
+}
+
+Outcome SweepRun::failed(const std::string& id, const std::string& rule, const std::string& message) {
+  failures_.push_back({{"id", id}, {"rule", rule}, {"error", message}});
+  Outcome o;
+  o.error = message;
+  return o;
+}
+
+Outcome SweepRun::record_point(size_t k, const RunResult& r) {
+  const Point& p = points_[k];
+  if (!r.check.ok)
+    return failed(p.id(), "oracle_mismatch",
+                  "oracle mismatch on rank(s) " + ranks_str(r.check.failing_ranks) + ": " +
+                      (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch));
+  require_complete_check(r.check);  // a config that checked nothing never passes
+  json c = config_json(p.pt, p.plan, p.audit, r, backend_, run_mode_name(opt_.mode), r.warmup_used, floors_);
+  c["id"] = p.id();
+  add_path_json(c, r);
+  Outcome o;
+  o.measured = true;
+  o.median_ms = c["total"]["median_ms"].get<double>();
+  o.entry = c;
+  keep(configs_, std::move(c), o.median_ms);
+  return o;
+}
+
+Outcome SweepRun::record_bare(size_t j, const BareResult& r) {
+  const Bare& b = bares_[j];
+  if (!r.ok) return failed(b.id, "oracle_mismatch", r.first_mismatch + " (#wrong " + std::to_string(r.wrong) + ")");
+  json c = bare_json(b, r, floors_);
+  Outcome o;
+  o.measured = true;
+  o.median_ms = c["median_ms"].get<double>();
+  o.entry = c;
+  keep(collectives_, std::move(c), o.median_ms);
+  return o;
+}
+
+// --benchmark_repetitions: one entry per config, every repetition's samples in it.
+void SweepRun::keep(std::vector<json>& entries, json c, double median) {
+  for (auto& prev : entries)
+    if (prev["id"] == c["id"]) {
+      merge_repetition(prev, c, median);
+      return;
+    }
+  c["repetition_medians_ms"] = json::array({median});
+  c["repetitions"] = 1;
+  entries.push_back(std::move(c));
+}
+
+void SweepRun::progress(const std::string& id) {
+  ++done_;
+  const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  const double eta = done_ > 1 ? el / (done_ - 1) * (planned_ - done_ + 1) : 0;
+  std::fprintf(stderr, "[%d/%d] %s  (elapsed %.0fs, eta %.0fs)\n", done_, planned_, id.c_str(), el, eta);
+}
+
+json SweepRun::results_json(const json& aborted) const {
+  json out;
+  out["schema"] = "bridgebench/results";
+  out["schema_version"] = kSchemaVersion;
+  json env = environment_json(backend_, opt_.command_line);
+  env["copy_bandwidth_GBps"] = floors_.copy_GBps;
+  env["shared_copy_bandwidth_GBps"] = floors_.shared_copy_GBps;
+  env["cupti"] = {{"enabled", bool(cupti_)}, {"overhead_pct", nullptr}};
+  env["world"] = world_;
+  env["cadence"] = cadence_name(opt_.cadence);
+  env["cpu_affinity_count"] = cpu_affinity_count();
+  env["gemm_load_checks"] = gemm_load_json();
+  env["nccl_path_env"] = path_env_json();
+  if (opt_.delay_rank >= 0) env["injected_delay"] = {{"rank", opt_.delay_rank}, {"ms", opt_.delay_ms}};
+  out["environment"] = env;
+  out["phase_table"] = phase_table_json();
+  out["configs"] = configs_;
+  out["collectives"] = collectives_;
+  out["failures"] = failures_;
+  out["skipped"] = skipped_;
+  out["aborted"] = aborted;
+  return out;
+}
+
+}  // namespace bb

@@ -1,0 +1,94 @@
+#pragma once
+// One sweep from flags to results JSON, with no benchmark framework in it: validate everything
+// up front, set up the floors and the GPU, launch the ranks, run config k on every rank (rank 0
+// chooses k), check each by the oracle before its timing counts, and keep what was measured.
+// bench/bridge_bench.cpp drives it from Google Benchmark; a test can drive it from a loop.
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/round_trip.hpp"
+#include "comm/launch_env.hpp"
+#include "driver/agreement.hpp"
+#include "driver/configs.hpp"
+#include "driver/options.hpp"
+#include "results/floors.hpp"
+
+namespace bb {
+
+// What one run of a config gave rank 0: measured (its entry for this repetition and the median
+// that stands for it), or refused/failed (the message; the sweep records it and goes on).
+struct Outcome {
+  bool measured = false;
+  double median_ms = 0;
+  nlohmann::ordered_json entry;
+  std::string error;
+};
+
+class SweepRun {
+ public:
+  // Every refusal that can be known before anything runs is thrown here (Error, docs/bad-input.md).
+  explicit SweepRun(const BenchOptions& opt);
+
+  // Configs 0..points-1 are round trips, the rest bare collectives.
+  size_t size() const { return points_.size() + bares_.size(); }
+  std::string name(size_t k) const;  // "bridge/<id>" or "coll/<id>"
+  bool is_round_trip(size_t k) const { return k < points_.size(); }
+  const std::string& backend() const { return backend_; }
+  int world() const { return world_; }
+  const BenchOptions& options() const { return opt_; }
+  size_t skipped() const { return skipped_.size(); }
+  bool writes_results() const { return env_.rank == 0; }  // this process holds rank 0's results
+  void set_planned_runs(int n) { planned_ = n; }          // for the progress line's eta
+
+  // Floors, GPU warm-up, the copy roofline and CUPTI, before the first config.
+  void prepare();
+  // Starts the world's ranks; on rank 0 `drive` runs and calls run(k) per config, the other
+  // ranks follow its announcements. Returns when every rank is done; throws what aborted it.
+  void launch(const std::function<void()>& drive);
+  // Rank 0, inside `drive`: runs config k on every rank and records what it gave.
+  Outcome run(size_t k);
+
+  // The results JSON (docs/results-schema.md) of what was measured; `aborted` says why it ended early.
+  nlohmann::ordered_json results_json(const nlohmann::ordered_json& aborted) const;
+  size_t measured() const { return configs_.size() + collectives_.size(); }
+  size_t failed() const { return failures_.size(); }
+
+ private:
+  RunResult run_point(size_t k, Device& dev, CommCache& cache);
+  BareResult run_bare(size_t j, Comm& world, Device& dev, CommCache& cache);
+  void run_any(size_t k, Comm& world, Device& dev, CommCache& cache);
+  Outcome record_point(size_t k, const RunResult& r);
+  Outcome record_bare(size_t j, const BareResult& r);
+  Outcome refused(const std::string& id, const Error& e);
+  Outcome failed(const std::string& id, const std::string& rule, const std::string& message);
+  void keep(std::vector<nlohmann::ordered_json>& entries, nlohmann::ordered_json c, double median);
+  void progress(const std::string& id);
+
+  BenchOptions opt_;
+  LaunchEnv env_;
+  std::string backend_;
+  int world_ = 0;
+  std::vector<Point> points_;
+  std::vector<Bare> bares_;
+  Floors floors_;
+  int64_t l2_bytes_ = 32ll << 20;
+  std::shared_ptr<GpuActivity> cupti_;
+  // Rank 0's handles while its launch runs.
+  Comm* world0_ = nullptr;
+  Device* dev0_ = nullptr;
+  CommCache* cache0_ = nullptr;
+  // What was measured, in first-run order; a repetition merges into its config's entry.
+  std::vector<nlohmann::ordered_json> configs_, collectives_;
+  nlohmann::ordered_json failures_ = nlohmann::ordered_json::array(), skipped_ = nlohmann::ordered_json::array();
+  int done_ = 0, planned_ = 0;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+}  // namespace bb
