@@ -81,65 +81,75 @@ int refuse(const bb::Error& e) {
   return 2;
 }
 
-}  // namespace
+// Everything before the first config runs: the flags (ours, then Google Benchmark's), the
+// sweep and its refusals, and the counting pass. Returns the configs' runs to come, or 0 after
+// --benchmark_list_tests (listed, nothing run or written); throws Error on bad input.
+int plan_runs(int* argc, char** argv, std::unique_ptr<bb::SweepRun>& run, const bool& counting, int& planned) {
+  const bb::BenchOptions opt = bb::parse_bench_options(argc, argv);
+  bb::check_gbench_flags(*argc, argv);
+  benchmark::Initialize(argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(*argc, argv)) throw bb::Error("bad_flag", "unrecognized arguments (above)");
+  bb::check_filter(benchmark::GetBenchmarkFilter());
+  run = std::make_unique<bb::SweepRun>(opt);
+  if (run->size() == 0)
+    throw bb::Error("nothing_to_run", "every config was skipped (" + std::to_string(run->skipped()) +
+                                          ", reasons above); " + opt.json_out + " is left as it was");
+  register_configs(*run, counting, planned);
+  SilentReporter silent;
+  if (benchmark::RunSpecifiedBenchmarks(&silent) == 0)
+    throw bb::Error("nothing_to_run", "--benchmark_filter='" + benchmark::GetBenchmarkFilter() + "' matches none of the " +
+                                          std::to_string(run->size()) + " benchmarks (see --benchmark_list_tests); " +
+                                          opt.json_out + " is left as it was");
+  return planned;
+}
 
-int main(int argc, char** argv) {
-  std::unique_ptr<bb::SweepRun> run;
-  std::FILE* summary = bb::summary_stream(argc, argv);  // before Initialize takes its flags out
-  bool counting = true;
-  int planned = 0;
-  // 1. Validate everything before any config runs (docs/bad-input.md): every bad input exits 2.
-  try {
-    const bb::BenchOptions opt = bb::parse_bench_options(&argc, argv);
-    bb::check_gbench_flags(argc, argv);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-    bb::check_filter(benchmark::GetBenchmarkFilter());
-    run = std::make_unique<bb::SweepRun>(opt);
-    if (run->size() == 0)
-      throw bb::Error("nothing_to_run", "every config was skipped (" + std::to_string(run->skipped()) +
-                                            ", reasons above); " + opt.json_out + " is left as it was");
-    register_configs(*run, counting, planned);
-    SilentReporter silent;
-    const size_t matched = benchmark::RunSpecifiedBenchmarks(&silent);
-    if (matched > 0 && planned == 0) return 0;  // --benchmark_list_tests: listed, nothing run or written
-    if (matched == 0)
-      throw bb::Error("nothing_to_run", "--benchmark_filter='" + benchmark::GetBenchmarkFilter() + "' matches none of the " +
-                                            std::to_string(run->size()) + " benchmarks (see --benchmark_list_tests); " +
-                                            opt.json_out + " is left as it was");
-  } catch (const bb::Error& e) {
-    if (e.rule() != "help") return refuse(e);
-    std::cout << bb::bench_usage();
-    return 0;
-  }
-  // 2. Run. Whatever happens, what was measured is written.
-  counting = false;
-  run->set_planned_runs(planned);
+// Runs the sweep; whatever happens, what was measured is written (rank 0's process). The exit
+// code: 0 all measured and correct, 1 a failure, an abort, or nothing measured.
+int run_and_write(bb::SweepRun& run, std::FILE* summary) {
   json aborted = nullptr;
   try {
-    run->prepare();
-    bb::add_run_context(bb::environment_json(run->backend(), run->options().command_line), run->world());
-    run->launch([] { benchmark::RunSpecifiedBenchmarks(); });
+    run.prepare();
+    bb::add_run_context(bb::environment_json(run.backend(), run.options().command_line), run.world());
+    run.launch([] { benchmark::RunSpecifiedBenchmarks(); });
   } catch (const std::exception& e) {
     const auto* be = dynamic_cast<const bb::Error*>(&e);
     aborted = {{"rule", be ? be->rule() : "internal_error"}, {"error", e.what()}};
     std::cerr << "error: " << aborted["rule"].get<std::string>() << ": " << e.what() << "\n";
   }
   benchmark::Shutdown();
-  if (!run->writes_results()) return aborted.is_null() ? 0 : 1;  // rank 0's process writes the results
-  const json results = run->results_json(aborted);
+  if (!run.writes_results()) return aborted.is_null() ? 0 : 1;
+  const json results = run.results_json(aborted);
   try {
-    bb::write_json_atomic(run->options().json_out, results);
+    bb::write_json_atomic(run.options().json_out, results);
   } catch (const bb::Error& e) {
     std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
     return 1;
   }
-  bb::print_summary(summary, results, run->options().json_out.c_str());
-  if (aborted.is_null() && run->measured() == 0) {
+  bb::print_summary(summary, results, run.options().json_out.c_str());
+  if (aborted.is_null() && run.measured() == 0) {
     // Every config was refused at run time (e.g. the memory budget): recorded, but not a pass.
-    std::cerr << "error: nothing_measured: every config was skipped or failed; " << run->options().json_out
+    std::cerr << "error: nothing_measured: every config was skipped or failed; " << run.options().json_out
               << " records why\n";
     return 1;
   }
-  return !aborted.is_null() || run->failed() > 0 ? 1 : 0;
+  return !aborted.is_null() || run.failed() > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::FILE* summary = bb::summary_stream(argc, argv);  // before Initialize takes its flags out
+  std::unique_ptr<bb::SweepRun> run;
+  bool counting = true;
+  int planned = 0;
+  try {
+    if (plan_runs(&argc, argv, run, counting, planned) == 0) return 0;
+  } catch (const bb::Error& e) {
+    if (e.rule() != "help") return refuse(e);
+    std::cout << bb::bench_usage();
+    return 0;
+  }
+  counting = false;
+  run->set_planned_runs(planned);
+  return run_and_write(*run, summary);
 }

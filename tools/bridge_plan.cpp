@@ -29,11 +29,6 @@ struct Args {
   std::optional<int64_t> batch;
 };
 
-int usage_error(const std::string& msg) {
-  std::cerr << "error: bad_flag: " << msg << "\n" << kUsage;
-  return 2;
-}
-
 
 std::string join(const std::vector<int>& v) {
   std::string s;
@@ -76,67 +71,70 @@ void print_table(const bb::Plan& p, std::optional<int64_t> batch, const bb::Audi
   }
 }
 
-}  // namespace
+// 64-bit, range-checked: --world 4294967304 is too_large, never a wrapped world of 8. A
+// negative offset parses, so the grid names it (bad_layout); a batch < 1 is bad_batch.
+void set_number(Args& a, const std::string& f, const std::string& v) {
+  if (f == "--world") a.world = int(bb::parse_int64(v, 1, bb::kMaxRanks, "--world"));
+  else if (f == "--offset") a.offset = int(bb::parse_int64(v, -bb::kMaxRanks, bb::kMaxRanks, "--offset"));
+  else if (f == "--dest-offset") a.dest_offset = int(bb::parse_int64(v, -bb::kMaxRanks, bb::kMaxRanks, "--dest-offset"));
+  else a.batch = bb::parse_int64(v, INT64_MIN, INT64_MAX, "--batch");
+}
 
-int main(int argc, char** argv) {
+// The flags, or Error("bad_flag") (printed with the usage), Error("too_large"), Error("help").
+Args parse_args(int argc, char** argv) {
   Args a;
-  std::map<std::string, std::string*> str_flags{{"--src", &a.src},
-                                                {"--dest", &a.dest},
-                                                {"--src-order", &a.src_order},
-                                                {"--dest-order", &a.dest_order},
-                                                {"--format", &a.format}};
+  const std::map<std::string, std::string*> str_flags{{"--src", &a.src},
+                                                      {"--dest", &a.dest},
+                                                      {"--src-order", &a.src_order},
+                                                      {"--dest-order", &a.dest_order},
+                                                      {"--format", &a.format}};
   for (int i = 1; i < argc; ++i) {
     std::string f = argv[i], v;
-    if (f == "-h" || f == "--help") {
-      std::cout << kUsage;
-      return 0;
-    }
-    auto eq = f.find('=');
+    if (f == "-h" || f == "--help") throw bb::Error("help", "");
+    const auto eq = f.find('=');
     if (f.rfind("--", 0) == 0 && eq != std::string::npos) {
       v = f.substr(eq + 1);
       f = f.substr(0, eq);
     } else {
-      if (i + 1 >= argc) return usage_error("flag '" + f + "' needs a value");
+      if (i + 1 >= argc) throw bb::Error("bad_flag", "flag '" + f + "' needs a value");
       v = argv[++i];
     }
-    if (str_flags.count(f)) {
-      *str_flags[f] = v;
-    } else if (f == "--world" || f == "--offset" || f == "--dest-offset" || f == "--batch") {
-      // 64-bit, range-checked: --world 4294967304 is too_large, never a wrapped world of 8.
-      // A negative offset parses, so the grid names it (bad_layout); a batch < 1 is bad_batch.
-      try {
-        if (f == "--world") a.world = int(bb::parse_int64(v, 1, bb::kMaxRanks, "--world"));
-        else if (f == "--offset") a.offset = int(bb::parse_int64(v, -bb::kMaxRanks, bb::kMaxRanks, "--offset"));
-        else if (f == "--dest-offset")
-          a.dest_offset = int(bb::parse_int64(v, -bb::kMaxRanks, bb::kMaxRanks, "--dest-offset"));
-        else a.batch = bb::parse_int64(v, INT64_MIN, INT64_MAX, "--batch");
-      } catch (const bb::Error& e) {
-        if (e.rule() == "bad_flag") return usage_error(e.what());
-        std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
-        return 2;
-      }
-    } else {
-      return usage_error("unknown flag '" + f + "'");
-    }
+    if (str_flags.count(f)) *str_flags.at(f) = v;
+    else if (f == "--world" || f == "--offset" || f == "--dest-offset" || f == "--batch") set_number(a, f, v);
+    else throw bb::Error("bad_flag", "unknown flag '" + f + "'");
   }
-  if (a.world < 1) return usage_error("--world N (N >= 1) is required");
-  if (a.src.empty() || a.dest.empty()) return usage_error("--src and --dest are required");
-  if (a.format != "json" && a.format != "table") return usage_error("--format is json or table");
+  if (a.world < 1) throw bb::Error("bad_flag", "--world N (N >= 1) is required");
+  if (a.src.empty() || a.dest.empty()) throw bb::Error("bad_flag", "--src and --dest are required");
+  if (a.format != "json" && a.format != "table") throw bb::Error("bad_flag", "--format is json or table");
+  return a;
+}
+
+void print_plan(const Args& a) {
+  bb::Grid src = bb::make_grid(bb::parse_sizes(a.src), bb::parse_order(a.src_order), a.offset);
+  bb::Grid dest = bb::make_grid(bb::parse_sizes(a.dest), bb::parse_order(a.dest_order), a.dest_offset.value_or(a.offset));
+  bb::Plan p = bb::make_plan(a.world, src, dest);
+  if (a.batch) bb::check_batch(p, *a.batch);
+  const int64_t b = a.batch ? bb::src_batch_for(p, *a.batch) : bb::unit_src_batch(p);
+  const bb::Audit audit = bb::audit_plan(p, b);
+  if (a.format == "table") {
+    print_table(p, a.batch, audit);
+    return;
+  }
+  auto j = bb::plan_to_json(p, a.batch);
+  j["audit"] = bb::audit_to_json(audit);
+  std::cout << j.dump(1) << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   try {
-    bb::Grid src = bb::make_grid(bb::parse_sizes(a.src), bb::parse_order(a.src_order), a.offset);
-    bb::Grid dest = bb::make_grid(bb::parse_sizes(a.dest), bb::parse_order(a.dest_order), a.dest_offset.value_or(a.offset));
-    bb::Plan p = bb::make_plan(a.world, src, dest);
-    if (a.batch) bb::check_batch(p, *a.batch);
-    int64_t b = a.batch ? bb::src_batch_for(p, *a.batch) : bb::unit_src_batch(p);
-    bb::Audit audit = bb::audit_plan(p, b);
-    if (a.format == "table") {
-      print_table(p, a.batch, audit);
-    } else {
-      auto j = bb::plan_to_json(p, a.batch);
-      j["audit"] = bb::audit_to_json(audit);
-      std::cout << j.dump(1) << "\n";
-    }
+    print_plan(parse_args(argc, argv));
   } catch (const bb::Error& e) {
+    if (e.rule() == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
     std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
     if (e.rule() == "bad_flag") std::cerr << kUsage;
     return 2;
