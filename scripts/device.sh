@@ -10,7 +10,8 @@ set -u
 out=${1:-${OUT:?give an output folder}}
 mkdir -p "$out"
 logs=$(mktemp -d)
-export PATH=/opt/torch/.venv/bin:/usr/local/cuda/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
+# python3 and torchrun come from PATH: activate the virtual environment that has PyTorch first.
+export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
 steps=${BB_STEPS:-"build test sanitize kernels bridge"}
 shapes=${BB_SHAPES:-1x1024x4096,2x2048x4096,2x4096x4096,4x4096x4096,4x8192x4096,8x8192x4096}
 iters=${BB_ITERS:-20}
@@ -28,6 +29,8 @@ step() {
   return $rc
 }
 has() { [[ " $steps " == *" $1 "* ]]; }
+python3 -c "import torch" 2>/dev/null ||
+  note "note: $(command -v python3) has no PyTorch: activate the environment that has it, or the PyTorch anchors fail"
 
 note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | head -1)"
 note "commit: ${BB_GIT_COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}"

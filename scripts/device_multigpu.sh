@@ -12,7 +12,8 @@
 set -u
 out=${1:-${OUT:?give an output folder}}
 mkdir -p "$out"
-export PATH=/opt/torch/.venv/bin:/usr/local/cuda/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
+# python3 and torchrun come from PATH: activate the virtual environment that has PyTorch first.
+export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
 anchors=${ANCHORS:-.anchors}
 steps=" ${BB_STEPS:-build anchor suite mpi torch hang} "
 has() { [[ $steps == *" $1 "* ]]; }

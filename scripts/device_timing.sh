@@ -10,7 +10,8 @@
 set -u
 out=${1:-${OUT:?give an output folder}}
 mkdir -p "$out"
-export PATH=/opt/torch/.venv/bin:/usr/local/cuda/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
+# python3 and torchrun come from PATH: activate the virtual environment that has PyTorch first.
+export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
 shapes=${BB_SHAPES:-4x8192x4096}
 steps=" ${BB_TIMING_STEPS:-tests sweeps latency} "
 iters=${BB_ITERS:-20}
