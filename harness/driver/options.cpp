@@ -70,14 +70,10 @@ bool BenchOptions::given(const std::string& f) const {
   return false;
 }
 
-const char* run_mode_name(RunMode m) {
-  switch (m) {
-    case RunMode::timed: return "timed";
-    case RunMode::graph: return "graph";
-    case RunMode::profile: return "profile";
-  }
-  return "?";
-}
+// In RunMode's order.
+constexpr const char* kRunModeNames[] = {"timed", "graph", "profile"};
+
+const char* run_mode_name(RunMode m) { return kRunModeNames[int(m)]; }
 
 namespace {
 
@@ -89,16 +85,14 @@ struct FlagRow {
 };
 
 RunMode parse_mode(const std::string& v) {
-  if (v == "timed") return RunMode::timed;
-  if (v == "graph") return RunMode::graph;
-  if (v == "profile") return RunMode::profile;
+  for (int m = 0; m < 3; ++m)
+    if (v == kRunModeNames[m]) return RunMode(m);
   throw Error("bad_flag", "--mode is timed, graph or profile");
 }
 
 CuptiMode parse_cupti(const std::string& v) {
   if (v == "auto") return CuptiMode::automatic;
-  if (v == "on") return CuptiMode::on;
-  if (v == "off") return CuptiMode::off;
+  if (v == "on" || v == "off") return v == "on" ? CuptiMode::on : CuptiMode::off;
   throw Error("bad_flag", "--cupti is auto, on or off");
 }
 
