@@ -15,11 +15,11 @@ from .verdict import geomean
 plt = plots.plt
 
 SPEEDUP_CAPTION = ("Speedup over `reference` (reference round-trip median / the strategy's), "
-                   "geometric mean over the shapes measured, per layout and memory layout (rows) "
+                   "geometric mean over the shapes measured, per layout and memory order (rows) "
                    "and strategy (columns). Green is faster than reference, red slower, white "
                    "equal; the number in each cell is the speedup.")
 TIME_CAPTION = ("Round-trip median time against src bytes per rank, one panel per strategy, one "
-                "line per layout and memory layout; both axes logarithmic. Lines that rise less "
+                "line per layout and memory order; both axes logarithmic. Lines that rise less "
                 "than the size are getting more efficient; compare panels at the same x.")
 
 
@@ -47,7 +47,7 @@ def speedup_heatmap(verdicts, multi_run=False):
     ax.set_xticks(range(len(strategies)), strategies, fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("strategy")
-    ax.set_ylabel("layout · memory layout dtype")
+    ax.set_ylabel("layout · memory order dtype")
     ax.set_title("speedup over reference (x, geo-mean over shapes)", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.06, label="speedup (x)")
     fig.tight_layout()
@@ -58,7 +58,7 @@ def speedup_heatmap(verdicts, multi_run=False):
 def time_vs_size(labelled):
     series = OrderedDict()
     for cfg, shape, x, t in plots.size_and_time(labelled):
-        key = (cfg.get("strategy"), f"{cfg.get('layout_name')} · {shape.get('layout')} "
+        key = (cfg.get("strategy"), f"{cfg.get('layout')} · {shape.get('mem')} "
                f"{shape.get('dtype')}")
         series.setdefault(key, []).append((x, t))
     if not series:

@@ -48,7 +48,7 @@ def bandwidth_vs_size(labelled):
     bytes for the same result compare fairly."""
     series = OrderedDict()
     for cfg, shape, x, t in size_and_time(labelled):
-        key = (cfg.get("strategy"), cfg.get("layout_name"), shape.get("dtype"), shape.get("layout"))
+        key = (cfg.get("strategy"), cfg.get("layout"), shape.get("dtype"), shape.get("mem"))
         series.setdefault(key, []).append((x, x / (t * 1e6)))
     if not series:
         return None
@@ -147,7 +147,7 @@ def layout_heatmap(labelled):
 
     def shape_key(c):
         s = c["shape"]
-        return (s["src_bytes_per_rank"], s.get("b"), s.get("s"), s.get("h"), s.get("layout"),
+        return (s["src_bytes_per_rank"], s.get("b"), s.get("s"), s.get("h"), s.get("mem"),
                 s.get("dtype"))
     big = max(shape_key(c) for c in cands)
     cands = [c for c in cands if shape_key(c) == big]
