@@ -8,7 +8,6 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from . import plots
-from .doc import Image
 from .schema import is_num
 from .verdict import geomean
 
@@ -50,9 +49,8 @@ def speedup_heatmap(verdicts, multi_run=False):
     ax.set_ylabel("layout · memory order dtype")
     ax.set_title("speedup over reference (x, geo-mean over shapes)", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.06, label="speedup (x)")
-    fig.tight_layout()
-    return Image("overview_speedup", plots._png(fig), "speedup heat map, layouts x strategies",
-                 SPEEDUP_CAPTION)
+    return plots._image(fig, "overview_speedup", "speedup heat map, layouts x strategies",
+                        SPEEDUP_CAPTION)
 
 
 def time_vs_size(labelled):
@@ -95,6 +93,5 @@ def time_vs_size(labelled):
                 names.append(n)
     fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                ncol=min(3, len(names)), fontsize=7, frameon=False)
-    fig.tight_layout()
-    return Image("overview_time_vs_size", plots._png(fig), "round-trip time vs size per strategy",
-                 TIME_CAPTION)
+    return plots._image(fig, "overview_time_vs_size", "round-trip time vs size per strategy",
+                        TIME_CAPTION)
