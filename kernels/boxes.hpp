@@ -53,7 +53,7 @@ inline void append_box(std::vector<CopySegment>& out, const TensorRef& dst, int6
     out.push_back({dst.at(db0, dt0), src_at(0, 0), outer, run, dpitch, src ? spitch : 0});
     return;
   }
-  // MemOrder change (the reference's movedim): one strided segment per index of the shorter dim.
+  // Memory-order change (the reference's movedim): one strided segment per index of the shorter dim.
   if (nb <= nt) {
     for (int64_t i = 0; i < nb; ++i)
       out.push_back({dst.at(db0 + i, dt0), src_at(i, 0), nt, row, dst.stride_s(), src->stride_s()});
@@ -84,7 +84,7 @@ inline std::vector<CopySegment> gather_fixup_segments(const TensorRef& dst, cons
   return v;
 }
 
-// Whole-tensor copy between layouts (movedim + contiguous).
+// Whole-tensor copy between memory orders (movedim + contiguous).
 inline std::vector<CopySegment> relayout_segments(const TensorRef& dst, const TensorRef& src) {
   std::vector<CopySegment> v;
   append_box(v, dst, 0, 0, &src, 0, 0, src.b, src.s);

@@ -48,7 +48,7 @@ if has mpi && [ "$n" -eq 8 ]; then
     ./build/bench/bridge_bench --backend=nccl --layouts=seeds $seeds --json "$out/suite_seeds_mpi.json"
 fi
 if has torch; then
-  run torch_seeds 300 torchrun --nproc_per_node "$n" scripts/torch_bridge.py --layout bsh,sbh --seq 8192 \
+  run torch_seeds 300 torchrun --nproc_per_node "$n" scripts/torch_bridge.py --mem bsh,sbh --seq 8192 \
     --batch 4 --hidden 4096 --json "$out/torch_seeds.json"
 fi
 if has hang; then

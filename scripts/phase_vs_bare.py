@@ -30,14 +30,14 @@ def rows(doc):
     bares = {}
     for c in doc.get("collectives", []):
         size = c["id"].split("/")[2] if c["id"].count("/") >= 3 else ""
-        bares[(c["layout_name"], c["dtype"], size, c["op"], c["phase"])] = c
+        bares[(c["layout"], c["dtype"], size, c["op"], c["phase"])] = c
     for cfg in doc["configs"]:
         sh = cfg["shape"]
         size = size_key(sh).split("/", 1)[1]
         for ph in cfg["phases"]:
             if ph["kind"] != "collective":
                 continue
-            b = bares.get((cfg["layout_name"], sh["dtype"], size, ph["op"], ph["name"]))
+            b = bares.get((cfg["layout"], sh["dtype"], size, ph["op"], ph["name"]))
             if not b:
                 continue
             bm = bare_median(b)

@@ -28,10 +28,10 @@ The oracle states the canonical data-loader sharding (src DP replica d owns samp
 non-canonical --src-order/--dest-order that the plan routes elsewhere is reported as a mismatch.
 
 Launch:
-  torchrun --nproc_per_node 8 scripts/torch_bridge.py --layout bsh,sbh --seq 4096  # env://
+  torchrun --nproc_per_node 8 scripts/torch_bridge.py --mem bsh,sbh --seq 4096  # env://
     (under torchrun spell --batch/--seq/--hidden: torchrun reads --b/--s/--h as its own options)
   python3 scripts/torch_bridge.py --spawn 8 --backend gloo --b 2 --s 64 --h 32   # CPU semantics
-  python3 scripts/torch_bridge.py --spawn 1 --b 2 --s 4096 --h 4096 --layout sbh --json out.json
+  python3 scripts/torch_bridge.py --spawn 1 --b 2 --s 4096 --h 4096 --mem sbh --json out.json
 Configs: the semantics §9 seeds (default at 8 ranks; --config fan-in-cp2,fan-out-cp2,fan-in-cp1), or
 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2; at another world size the default is tp1·dpN -> tp1·dpN.
 --backend gloo runs on CPU tensors: its times are labelled not meaningful.
@@ -51,6 +51,11 @@ import bridge_plan_ref as bp  # noqa: E402
 from bbreport.schema import PHASES  # noqa: E402  (the suite's one phase list)
 
 os.environ.setdefault("NCCL_NVLS_ENABLE", "0")  # keep NVLink multicast off
+
+# The JSON it writes (--json): schema bridgebench/torch-bridge. Version 2 names a config's keys as
+# the suite's results schema version 3 does: "layout" is the parallel layout's name (version 1:
+# "name") and "mem" the memory order, bsh or sbh (version 1: "layout").
+TORCH_SCHEMA_VERSION = 2
 
 SEEDS = {  # semantics §9
     "fan-in-cp2": ({"tp": 2, "dp": 4}, {"tp": 2, "cp": 2, "dp": 2}),
@@ -192,7 +197,7 @@ def make_bridge(torch, dist):
 
 # ---------------------------------------------------------------- oracle
 
-def pattern(torch, kind, sample0, nb, seq_idx, h, layout, dtype, device):
+def pattern(torch, kind, sample0, nb, seq_idx, h, mem, dtype, device):
     smp = torch.arange(sample0, sample0 + nb, device=device, dtype=torch.int64).view(nb, 1, 1)
     sq = seq_idx.to(device=device, dtype=torch.int64).view(1, -1, 1)
     hd = torch.arange(h, device=device, dtype=torch.int64).view(1, 1, h)
@@ -201,12 +206,12 @@ def pattern(torch, kind, sample0, nb, seq_idx, h, layout, dtype, device):
     else:
         v = (smp * 61 + sq * 11 + hd * 5) % 241 + 1
     v = v.to(dtype)
-    if layout == "sbh":
+    if mem == "sbh":
         v = v.permute(1, 0, 2)
     return v.contiguous()
 
 
-def compare(torch, what, got, exp, layout, sample0, seq_idx):
+def compare(torch, what, got, exp, mem, sample0, seq_idx):
     """None when equal, else a message naming the first bad element's global coordinates."""
     if tuple(got.shape) != tuple(exp.shape):
         return f"{what}: shape {tuple(got.shape)} != expected {tuple(exp.shape)}"
@@ -215,7 +220,7 @@ def compare(torch, what, got, exp, layout, sample0, seq_idx):
     if n == 0:
         return None
     first = bad.nonzero()[0].tolist()
-    ib, isq, ih = (first[0], first[1], first[2]) if layout == "bsh" else \
+    ib, isq, ih = (first[0], first[1], first[2]) if mem == "bsh" else \
         (first[1], first[0], first[2])
     return (f"{what}: {n} of {got.numel()} elements differ; first at global sample "
             f"{sample0 + ib}, seq {int(seq_idx[isq])}, hidden {ih} (index {first}): got "
@@ -249,7 +254,7 @@ def config_list(args, world):
     return out
 
 
-def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, layout, dtype_name):
+def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, mem, dtype_name):
     name, src_sizes, dest_sizes, order_s, order_d = cfg
     dtype = getattr(torch, DTYPES[dtype_name])
     src = bp.Grid.from_sizes(src_sizes, order_s, 0)
@@ -259,7 +264,7 @@ def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, layo
         raise bp.PlanError("size_mismatch", f"grids span {src.size} ranks, world is {world}")
     b, s, h, c, k = args.b, args.s, args.h, plan.dest_cp, plan.scale
     dest_b = b * k if plan.direction == "fan_in" else (b // k if plan.direction == "fan_out" else b)
-    st = {"direction": plan.direction, "scale": k, "cp": c, "bdim": 0 if layout == "bsh" else 1,
+    st = {"direction": plan.direction, "scale": k, "cp": c, "bdim": 0 if mem == "bsh" else 1,
           "rec": Recorder(torch, device.type == "cuda"), "fault": args.fault}
     if plan.direction == "fan_out":
         st["fwd_slice"] = plan.slice(rank, b)          # raises batch_not_divisible
@@ -279,7 +284,7 @@ def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, layo
 
     d_src = plan.src_pos[rank][0]
     d_dest, _, cp_r = plan.dest_coords[rank]
-    seq_dim = 0 if layout == "sbh" else 1
+    seq_dim = 0 if mem == "sbh" else 1
     full_seq = torch.arange(s, dtype=torch.int64)
     if c > 1:
         L = s // (2 * c)
@@ -290,11 +295,11 @@ def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, layo
     shard_idx = shard_seq.to(device)
 
     src0, dest0 = d_src * b, d_dest * dest_b
-    x = pattern(torch, "f", src0, b, full_seq, h, layout, dtype, device).requires_grad_(True)
-    grad_shard = pattern(torch, "g", dest0, dest_b, shard_seq, h, layout, dtype, device)
-    exp_dest = pattern(torch, "f", dest0, dest_b, full_seq, h, layout, dtype, device)
-    exp_shard = pattern(torch, "f", dest0, dest_b, shard_seq, h, layout, dtype, device)
-    exp_grad = pattern(torch, "g", src0, b, full_seq, h, layout, dtype, device)
+    x = pattern(torch, "f", src0, b, full_seq, h, mem, dtype, device).requires_grad_(True)
+    grad_shard = pattern(torch, "g", dest0, dest_b, shard_seq, h, mem, dtype, device)
+    exp_dest = pattern(torch, "f", dest0, dest_b, full_seq, h, mem, dtype, device)
+    exp_shard = pattern(torch, "f", dest0, dest_b, shard_seq, h, mem, dtype, device)
+    exp_grad = pattern(torch, "g", src0, b, full_seq, h, mem, dtype, device)
 
     def poison_allocator():  # CUDA caching allocator: hand back poisoned blocks of each size
         if device.type != "cuda":
@@ -326,20 +331,20 @@ def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, layo
         times, entered = rec.times()
 
         if check:
-            errs = [compare(torch, "forward output", out.detach(), exp_dest, layout, dest0,
+            errs = [compare(torch, "forward output", out.detach(), exp_dest, mem, dest0,
                             full_seq),
-                    compare(torch, "src gradient", x.grad, exp_grad, layout, src0, full_seq)]
+                    compare(torch, "src gradient", x.grad, exp_grad, mem, src0, full_seq)]
             if c > 1:
-                errs.append(compare(torch, "cp shard", shard.detach(), exp_shard, layout, dest0,
+                errs.append(compare(torch, "cp shard", shard.detach(), exp_shard, mem, dest0,
                                     shard_seq))
             errs = [e for e in errs if e]
             for e in errs:
-                print(f"[torch_bridge] ORACLE MISMATCH rank {rank} {name} {layout} {dtype_name} "
+                print(f"[torch_bridge] ORACLE MISMATCH rank {rank} {name} {mem} {dtype_name} "
                       f"iteration {it}: {e}", file=sys.stderr, flush=True)
             flag = torch.tensor([1.0 if errs else 0.0], dtype=torch.float64, device=device)
             dist.all_reduce(flag, op=dist.ReduceOp.MAX)
             if flag.item() > 0:
-                raise OracleFailure(f"{name} {layout} {dtype_name}: oracle mismatch "
+                raise OracleFailure(f"{name} {mem} {dtype_name}: oracle mismatch "
                                     f"(see the ranks' messages)")
         del out, shard
 
@@ -357,11 +362,11 @@ def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, layo
     present = [p for i, p in enumerate(PHASES) if any(row[n + 1 + i] > 0 for row in samples)]
     elt = torch.empty((), dtype=dtype).element_size()
     return {
-        "id": f"{grid_name(src_sizes)}-{grid_name(dest_sizes)}/{layout}/{dtype_name}/"
+        "id": f"{grid_name(src_sizes)}-{grid_name(dest_sizes)}/{mem}/{dtype_name}/"
               f"b{b}.s{s}.h{h}/torch-reference",
-        "name": name, "src": src_sizes, "dest": dest_sizes, "src_order": order_s,
+        "layout": name, "src": src_sizes, "dest": dest_sizes, "src_order": order_s,
         "dest_order": order_d, "direction": plan.direction, "scale": k, "dest_cp": c,
-        "layout": layout, "dtype": dtype_name, "b": b, "s": s, "h": h, "dest_b": dest_b,
+        "mem": mem, "dtype": dtype_name, "b": b, "s": s, "h": h, "dest_b": dest_b,
         "src_bytes_per_rank": b * s * h * elt, "dest_bytes_per_rank": dest_b * s * h * elt,
         "gather_groups": plan.gather_groups, "cp_groups": plan.cp_groups,
         "fault": args.fault, "oracle": "pass", "oracle_iterations_checked": sorted({0, n_total - 1}),
@@ -442,14 +447,14 @@ def worker(rank, world, args, init_method):
         Bridge = make_bridge(torch, dist)
         groups, results = {}, []
         for cfg in config_list(args, world):
-            for layout in args.layout.split(","):
+            for mem in args.mem.split(","):
                 for dt in args.dtype.split(","):
                     try:
                         r = run_config(torch, dist, Bridge, groups, rank, world, device, args,
-                                       cfg, layout, dt)
+                                       cfg, mem, dt)
                     except bp.PlanError as e:
                         if rank == 0:
-                            print(f"[torch_bridge] {cfg[0]} {layout} {dt}: plan error {e.rule}: "
+                            print(f"[torch_bridge] {cfg[0]} {mem} {dt}: plan error {e.rule}: "
                                   f"{e}", file=sys.stderr, flush=True)
                         code = 2
                         continue
@@ -458,7 +463,7 @@ def worker(rank, world, args, init_method):
                         print(f"[torch_bridge] {r['id']}: oracle pass, total median "
                               f"{r['total']['median_ms']:.4f} ms", flush=True)
         if rank == 0:
-            doc = {"schema": "bridgebench/torch-bridge", "version": 1,
+            doc = {"schema": "bridgebench/torch-bridge", "version": TORCH_SCHEMA_VERSION,
                    "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                    "command": [os.path.basename(sys.argv[0])] + sys.argv[1:],
                    "backend": args.backend, "world_size": world,
@@ -507,7 +512,9 @@ def parse_args(argv):
     p.add_argument("--dest", default=None, help="e.g. tp=2,cp=2,dp=2")
     p.add_argument("--src-order", default="tp,cp,pp,dp")
     p.add_argument("--dest-order", default="tp,cp,pp,dp")
-    p.add_argument("--layout", default="bsh", help="bsh, sbh or a comma list")
+    p.add_argument("--mem", default="bsh", help="memory order: bsh, sbh or a comma list")
+    p.add_argument("--layout", dest="mem", default=argparse.SUPPRESS,
+                   help=argparse.SUPPRESS)  # the old name of --mem, still accepted
     p.add_argument("--dtype", default="bf16", help="bf16, fp16, fp32 or a comma list")
     # --b/--s/--h are the suite's names; under torchrun use --batch/--seq/--hidden (torchrun's
     # own parser takes --s and --h as abbreviations of its options)
@@ -521,9 +528,12 @@ def parse_args(argv):
     p.add_argument("--fault", choices=["none", "skip-cp-reduce", "reverse-gather"],
                    default="none", help="oracle self-test: plant a known bug; the run must fail")
     a = p.parse_args(argv)
-    for lay in a.layout.split(","):
-        if lay not in ("bsh", "sbh"):
-            p.error(f"unknown layout {lay!r}")
+    if any(x == "--layout" or x.startswith("--layout=") for x in argv):
+        print("[torch_bridge] note: --layout is the old name of --mem (the memory order)",
+              file=sys.stderr)
+    for mem in a.mem.split(","):
+        if mem not in ("bsh", "sbh"):
+            p.error(f"unknown memory order {mem!r} (--mem: bsh, sbh)")
     for dt in a.dtype.split(","):
         if dt not in DTYPES:
             p.error(f"unknown dtype {dt!r}")

@@ -12,14 +12,16 @@
 
 namespace bbtest {
 
-struct MemOrder {
+// A parallel layout: the world, the src and dest grids and their dim orders (the tensor's memory
+// order is bb::MemOrder, the shape's `mem`).
+struct Layout {
   int world;
   std::map<std::string, int> src, dest;
   std::vector<std::string> src_order = {"tp", "cp", "pp", "dp"}, dest_order = {"tp", "cp", "pp", "dp"};
   int offset = 0;
 };
 
-inline bb::Plan plan_of(const MemOrder& l) {
+inline bb::Plan plan_of(const Layout& l) {
   return bb::make_plan(l.world, bb::make_grid(l.src, l.src_order, l.offset),
                        bb::make_grid(l.dest, l.dest_order, l.offset));
 }
@@ -56,7 +58,7 @@ inline bb::RunResult run_world(const std::string& backend, const bb::Plan& plan,
 }
 
 // The checked round trip alone (no timing) in host simulation.
-inline bb::CheckOutcome run_checked(const MemOrder& l, const bb::BridgeShape& shape, const bb::Strategy& s,
+inline bb::CheckOutcome run_checked(const Layout& l, const bb::BridgeShape& shape, const bb::Strategy& s,
                                     std::string* first_mismatch = nullptr) {
   bb::RunOptions ro;
   ro.time = false;

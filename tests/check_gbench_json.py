@@ -4,7 +4,8 @@ checks what Google Benchmark's tools/compare.py and github-action-benchmark read
 JSON document (the text summary went to stderr), every benchmark has name, run_name, run_type,
 repetitions, time_unit (us) and real_time, the mean/median/stddev aggregates exist per config,
 the name holds the config id, the counters hold bytes and floor ratio, the context names
-backend/device/world/commit, and the results JSON keeps every repetition's samples.
+backend/device/world/commit, and the results JSON keeps every repetition's samples and says
+schema version 3's names (config "layout": the parallel layout, shape "mem": the memory order).
 usage: check_gbench_json.py BRIDGE_BENCH WORK_DIR
 """
 import json
@@ -53,6 +54,16 @@ def main(bench, work):
     ids = [c["id"] for c in res["configs"]]
     if len(ids) != 2:
         fail(f"expected 2 configs, got {ids}")
+    if res.get("schema_version") != 3:
+        fail(f"schema_version {res.get('schema_version')!r}, expected 3")
+    for c in res["configs"]:
+        got = (c.get("layout"), c["shape"].get("mem"))
+        if got != ("seed_fan_in_cp1", "bsh") or "layout_name" in c or "layout" in c["shape"]:
+            fail(f"{c['id']}: layout/mem {got}, keys {sorted(c)}, shape keys {sorted(c['shape'])}")
+    for c in res["collectives"]:
+        # "layout" in version 3; the bare-collective writer may still say "layout_name"
+        if c.get("layout", c.get("layout_name")) != "seed_fan_in_cp1":
+            fail(f"{c['id']}: no layout of its own")
     for cid in ids:
         mine = [b for b in doc["benchmarks"] if cid in b["name"]]
         iters = [b for b in mine if b.get("run_type") == "iteration"]

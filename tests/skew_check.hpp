@@ -19,7 +19,7 @@
 namespace bbtest {
 
 // fan-in scale 2 with CP 2 at world 2: an all-gather forward, a CP all_reduce backward.
-inline const MemOrder kSkewLayout{2, {{"tp", 1}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 1}}};
+inline const Layout kSkewLayout{2, {{"tp", 1}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 1}}};
 
 struct Pooled {
   std::array<std::vector<double>, bb::kPhaseCount> phase;
@@ -40,7 +40,7 @@ inline void pool(Pooled& p, const bb::RunResult& r) {
 inline double med(const std::vector<double>& v) { return bb::stats_of(v).median; }
 
 // Runs `rounds` x (undelayed, delayed) of one config, `iters` iterations each, in one world.
-inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const MemOrder& l, const bb::BridgeShape& sh,
+inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
                                              bb::Cadence cadence, int rounds, int iters, double delay_ms) {
   const bb::Plan plan = plan_of(l);
   auto strategy = bb::make_strategy("reference");
@@ -65,7 +65,7 @@ inline std::pair<Pooled, Pooled> interleaved(const std::string& backend, const M
 }
 
 // One attempt: true when every phase median and the total held; prints what it saw.
-inline bool skew_excluded_once(const std::string& backend, const MemOrder& l, const bb::BridgeShape& sh,
+inline bool skew_excluded_once(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
                                std::string* why) {
   const double delay = 2.0;
   auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::isolated, 15, 2, delay);
@@ -97,7 +97,7 @@ inline bool skew_excluded_once(const std::string& backend, const MemOrder& l, co
 // A leak of the delay is systematic (2 ms in the first collective, every iteration); machine
 // noise only ever breaks the equality. So a noisy attempt is repeated, up to three times, and
 // one clean attempt proves the method; a real leak fails all three.
-inline void expect_skew_excluded(const std::string& backend, const MemOrder& l, const bb::BridgeShape& sh) {
+inline void expect_skew_excluded(const std::string& backend, const Layout& l, const bb::BridgeShape& sh) {
   std::string why;
   for (int attempt = 1; attempt <= 3; ++attempt) {
     if (skew_excluded_once(backend, l, sh, &why)) return;
@@ -106,7 +106,7 @@ inline void expect_skew_excluded(const std::string& backend, const MemOrder& l, 
   ADD_FAILURE() << "the injected delay leaked into phases in 3 of 3 attempts:" << why;
 }
 
-inline void expect_streaming_reports_skew(const std::string& backend, const MemOrder& l, const bb::BridgeShape& sh,
+inline void expect_streaming_reports_skew(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
                                           bb::Phase first_collective) {
   const double delay = 2.0;
   auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::streaming, 1, 30, delay);

@@ -27,12 +27,12 @@ PlanKey key_of(const bb::Plan& p) {
 
 // Every distinct plan of `world` ranks: its valid layouts in every accepted order, and those of
 // smaller grids at offsets 1 and 3.
-std::vector<bbtest::MemOrder> plans_of(int world) {
+std::vector<bbtest::Layout> plans_of(int world) {
   const std::vector<std::vector<std::string>> src_orders{{"tp", "dp"}, {"dp", "tp"}};
   const std::vector<std::vector<std::string>> dest_orders{{"tp", "cp", "dp"}, {"cp", "tp", "dp"}, {"cp", "dp", "tp"}};
-  std::vector<bbtest::MemOrder> out;
+  std::vector<bbtest::Layout> out;
   std::set<PlanKey> seen;
-  auto add = [&](const bbtest::MemOrder& l) {
+  auto add = [&](const bbtest::Layout& l) {
     if (seen.insert(key_of(bbtest::plan_of(l))).second) out.push_back(l);
   };
   for (const auto& c : bb::all_layouts(world))

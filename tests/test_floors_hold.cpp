@@ -1,5 +1,5 @@
 // Issue 12, item 7: floors are lower bounds. A fresh host-simulation (and, with a GPU,
-// emulation) run of every seed layout, both strategies and memory layouts, a small and a larger
+// emulation) run of every seed layout, both strategies and memory orders, a small and a larger
 // shape, must report no floor ratio above 1.0 + its noise, for configs, their phases and the
 // bare collectives.
 #include <gtest/gtest.h>

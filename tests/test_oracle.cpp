@@ -11,12 +11,12 @@
 
 namespace {
 
-using bbtest::MemOrder;
+using bbtest::Layout;
 
-const MemOrder kFanInCp2{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 2}, {"cp", 2}, {"dp", 2}}};
-const MemOrder kFanOutCp2{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
-const MemOrder kEqualCp4{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 4}, {"dp", 2}}};
-const MemOrder kFanInCp1{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 4}, {"dp", 2}}};
+const Layout kFanInCp2{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 2}, {"cp", 2}, {"dp", 2}}};
+const Layout kFanOutCp2{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
+const Layout kEqualCp4{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 4}, {"dp", 2}}};
+const Layout kFanInCp1{8, {{"tp", 2}, {"dp", 4}}, {{"tp", 4}, {"dp", 2}}};
 
 bb::BridgeShape shape(bb::MemOrder mem, int64_t b = 4) {
   bb::BridgeShape s;
@@ -83,7 +83,7 @@ TEST_P(Teeth, CorrectStrategiesPassTheSameLayouts) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, Teeth, ::testing::Values(bb::MemOrder::bsh, bb::MemOrder::sbh),
+INSTANTIATE_TEST_SUITE_P(MemOrders, Teeth, ::testing::Values(bb::MemOrder::bsh, bb::MemOrder::sbh),
                          [](const auto& i) { return std::string(bb::mem_order_name(i.param)); });
 
 TEST(Oracle, VerifyLocatesAPlantedError) {

@@ -201,7 +201,7 @@ TEST(Cli, BatchBeyond64BitsIsTooLarge) {
 
 // --- run-time bad input --------------------------------------------------------------------
 
-std::string run_rule(const bbtest::MemOrder& l, const bb::BridgeShape& sh, int world_override = 0) {
+std::string run_rule(const bbtest::Layout& l, const bb::BridgeShape& sh, int world_override = 0) {
   bb::Plan plan = bbtest::plan_of(l);
   bb::LaunchOptions lo;
   lo.backend = "host";
@@ -221,7 +221,7 @@ std::string run_rule(const bbtest::MemOrder& l, const bb::BridgeShape& sh, int w
   return "";
 }
 
-const bbtest::MemOrder kFanOut{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
+const bbtest::Layout kFanOut{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
 
 bb::BridgeShape small(int64_t b, int64_t s, int64_t h) {
   bb::BridgeShape sh;
@@ -258,7 +258,7 @@ TEST(RunTimeInput, GraphModeNeedsAStreamOrderedBackend) {
   EXPECT_EQ(rule, "graph_unsupported");
 }
 
-TEST(RunTimeInput, UnknownStrategyDtypeLayout) {
+TEST(RunTimeInput, UnknownStrategyDtypeMemOrder) {
   EXPECT_THROW(bb::make_strategy("fastest"), bb::Error);
   EXPECT_THROW(bb::parse_dtype("fp8"), bb::Error);
   EXPECT_THROW(bb::parse_mem_order("hsb"), bb::Error);

@@ -11,8 +11,8 @@
 namespace {
 
 // Every valid canonical layout of a world (the sweep's own enumeration).
-std::vector<bbtest::MemOrder> valid_layouts(int world) {
-  std::vector<bbtest::MemOrder> out;
+std::vector<bbtest::Layout> valid_layouts(int world) {
+  std::vector<bbtest::Layout> out;
   for (const auto& l : bb::all_layouts(world)) out.push_back({l.world, l.src, l.dest});
   return out;
 }

@@ -1,16 +1,16 @@
 // Host-simulation round trips (src fill -> forward -> CP shard -> gradient -> adjoint ->
-// backward) through the oracle, for every strategy, both memory layouts and all dtypes.
+// backward) through the oracle, for every strategy, both memory orders and all dtypes.
 #include <gtest/gtest.h>
 
 #include "bridge_util.hpp"
 
 namespace {
 
-using bbtest::MemOrder;
+using bbtest::Layout;
 
 struct Case {
   std::string name;
-  MemOrder layout;
+  Layout layout;
 };
 
 std::vector<Case> cases() {

@@ -51,8 +51,8 @@ ExchangeSide exchange_side(const Plan& p, const BridgeShape& sh, bool forward, c
 //    copy, the others through the exchange;
 //  - backward: each src rank collects its rows' gradient cells from the CP shards that hold them,
 //    so there is no zero-padded gradient and no reduction;
-//  - both memory layouts: cells are packed into contiguous runs and unpacked by the segment-list
-//    copy (one launch each side), so sbh needs no layout change either.
+//  - both memory orders: cells are packed into contiguous runs and unpacked by the segment-list
+//    copy (one launch each side), so sbh needs no memory-order change either.
 struct CellExchangeConfig {
   std::string name, description;
   AllToAllChoice choice;  // empty: grouped send/recv always

@@ -1,5 +1,5 @@
 // The fused strategy: the same result as the reference with fewer bytes.
-//  - No layout changes around the all-gather: gather the native tensors rank-major and place
+//  - No memory-order changes around the all-gather: gather the native tensors rank-major and place
 //    them with one fix-up pass (none for bsh, where the gather output is already in place).
 //  - The CP shard is fused with the narrow / fix-up that precedes it: only the rank's own
 //    chunks are ever written.

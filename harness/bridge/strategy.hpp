@@ -35,7 +35,7 @@ class RankBridge {
   Comm* cp_comm() const { return cp_; }
 
   // Tensor shapes of this rank (ptr filled from the current buffer set).
-  TensorRef src_ref(void* p) const;         // [b, s, h] in the shape's layout
+  TensorRef src_ref(void* p) const;         // [b, s, h] in the shape's memory order
   TensorRef dest_ref(void* p) const;        // [b', s, h]
   TensorRef shard_ref(void* p) const;       // [b', s/c, h]
   TensorRef tensor(void* p, int64_t batch, int64_t seq, MemOrder l) const;

@@ -1,7 +1,7 @@
 #pragma once
 // One rank's memory and local kernels. The host twin runs the same segment lists and patterns
 // over host memory; the CUDA device runs them on the rank's stream. Strategy code is written
-// once against this interface: one host twin for every kernel (README, "MemOrder of the repository").
+// once against this interface: one host twin for every kernel (README, "Layout of the repository").
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -127,69 +127,51 @@ nlohmann::ordered_json byte_model_json(const Plan& plan, const BridgeShape& shap
   return j;
 }
 
-nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit, const RunResult& r,
-                                   const std::string& backend, const std::string& mode, int warmup,
-                                   const Floors& floors) {
-  using oj = nlohmann::ordered_json;
-  require_complete_check(r.check);  // the writer refuses what the oracle did not see
-  const ConfigBytes cb = check_config_bytes(plan, pt.shape);
-  oj j;
-  j["id"] = pt.id();
-  j["layout_name"] = pt.layout.name;
-  j["world"] = plan.world;
-  j["backend"] = backend;
-  j["emulated"] = backend_traits(backend).emulated;
-  j["src"] = sizes_json(pt.layout.src);
-  j["dest"] = sizes_json(pt.layout.dest);
-  j["src_order"] = pt.layout.src_order;
-  j["dest_order"] = pt.layout.dest_order;
-  j["direction"] = direction_name(plan.direction);
-  j["scale"] = plan.scale;
-  j["cp"] = plan.dest_cp;
-  j["shape"] = {{"b", pt.shape.b},
-                {"s", pt.shape.s},
-                {"h", pt.shape.h},
-                {"layout", mem_order_name(pt.shape.mem)},
-                {"dtype", dtype_name(pt.shape.dtype)},
-                {"src_bytes_per_rank", cb.src},
-                {"dest_bytes_per_rank", cb.dest}};
-  j["strategy"] = pt.strategy;
-  j["mode"] = mode;
-  j["correct"] = r.check.ok;
-  j["check"] = {{"tensors_checked", r.check.tensors_checked},
-                {"elements_checked", r.check.elements_checked},
-                {"elements_expected", r.check.elements_expected},
-                {"mismatches", r.check.mismatches},
-                {"failing_ranks", r.check.failing_ranks}};
-  oj a;
+// The config's shape: b, s, h, the memory order ("mem", schema version 3; was "layout"), the
+// dtype and the per-rank bytes of the src and dest tensors.
+static nlohmann::ordered_json shape_json(const BridgeShape& sh, const ConfigBytes& cb) {
+  return {{"b", sh.b},
+          {"s", sh.s},
+          {"h", sh.h},
+          {"mem", mem_order_name(sh.mem)},
+          {"dtype", dtype_name(sh.dtype)},
+          {"src_bytes_per_rank", cb.src},
+          {"dest_bytes_per_rank", cb.dest}};
+}
+
+static nlohmann::ordered_json check_json(const CheckOutcome& c) {
+  return {{"tensors_checked", c.tensors_checked},
+          {"elements_checked", c.elements_checked},
+          {"elements_expected", c.elements_expected},
+          {"mismatches", c.mismatches},
+          {"failing_ranks", c.failing_ranks}};
+}
+
+static nlohmann::ordered_json audit_json(const Audit& audit) {
+  nlohmann::ordered_json a;
   a["ok"] = audit.ok;
   if (audit.first)
     a["first_misrouted"] = {{"rank", audit.first->rank}, {"receives", audit.first->receives}, {"owns", audit.first->owns},
                             {"truncated", audit.first->truncated}};
   else
     a["first_misrouted"] = nullptr;
-  j["audit"] = a;
-  j["iterations"] = r.total_ms.size();
-  j["warmup"] = warmup;
-  j["buffer_sets"] = r.buffer_sets;
-  j["cadence"] = cadence_name(r.cadence);
-  j["total"] = stats_json(r.total_ms);
-  // Host launch skew (latest minus earliest first launch of an iteration over the ranks) and
-  // the slowest rank's time to enqueue an iteration: a slow host told apart from a slow NCCL.
-  j["launch_skew"] = stats_json(r.launch_skew_ms);
-  j["launch"] = stats_json(r.launch_ms);
-  j["gate_expiries"] = r.gate_expiries;
-  const auto strategy = make_strategy(pt.strategy);
+  return a;
+}
+
+// The measured phases in execution order, each with its bytes, bandwidths and floor; `floor_ms`
+// gets the sum of their floors.
+static nlohmann::ordered_json phases_json(const Plan& plan, const BridgeShape& shape, const Strategy& strategy,
+                                          const RunResult& r, const Floors& floors, double* floor_ms) {
+  using oj = nlohmann::ordered_json;
   std::vector<ByteModel> models;
-  for (int rk = plan.offset(); rk < plan.offset() + plan.size(); ++rk) models.push_back(strategy->byte_model(plan, pt.shape, rk));
+  for (int rk = plan.offset(); rk < plan.offset() + plan.size(); ++rk) models.push_back(strategy.byte_model(plan, shape, rk));
   auto model_max = [&](int p, int64_t PhaseBytes::*f) {
     int64_t m = 0;
     for (const auto& bm : models) m = std::max(m, bm[size_t(p)].*f);
     return m;
   };
   oj phases = oj::array();
-  int64_t total_bytes = 0;
-  double floor_total = 0;
+  *floor_ms = 0;
   for (int p = 0; p < kPhaseCount; ++p) {
     const PhaseWork& w = r.work[size_t(p)];
     if (!w.used || w.op.empty()) continue;
@@ -210,30 +192,79 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
     ph["algbw_GBps"] = algbw;
     ph["busbw_GBps"] = coll ? algbw * w.bus_factor : algbw;
     const Floor fl = phase_floor(floors, coll, bytes);
-    const double floor_ms = fl.ms;
     ph["floor_basis"] = fl.basis;
-    ph["floor_ms"] = floor_ms;
-    ph["floor_ratio"] = med > 0 ? floor_ms / med : 0.0;
+    ph["floor_ms"] = fl.ms;
+    ph["floor_ratio"] = med > 0 ? fl.ms / med : 0.0;
     ph["launch_ms"] = stats_of(r.phase_launch_ms[size_t(p)]).median;
     const double busy = r.gpu_busy_ms[size_t(p)];
     ph["gpu_busy_ms"] = busy >= 0 ? oj(busy) : oj(nullptr);
     phases.push_back(ph);
-    total_bytes += bytes;
-    floor_total += floor_ms;
+    *floor_ms += fl.ms;
   }
-  j["phases"] = phases;
+  return phases;
+}
+
+// The config's bytes and floor from its phases: bytes_per_rank, floor_basis, floor_ms and
+// floor_ratio, added to `j`.
+static void add_floor_json(nlohmann::ordered_json& j, const nlohmann::ordered_json& phases, double phase_floor_ms,
+                           const Plan& plan, const RunResult& r, const Floors& floors) {
+  int64_t total_bytes = 0;
+  double moved = 0;
+  for (const auto& ph : phases) {
+    const int64_t bytes = ph["bytes_per_rank"].get<int64_t>();
+    total_bytes += bytes;
+    moved += (ph["kind"] == "collective" ? 2.0 : 1.0) * double(bytes);
+  }
   j["bytes_per_rank"] = total_bytes;
   // Ranks on one memory: the round trip also moves every member's bytes through it at once.
-  double moved = 0;
-  for (const auto& ph : phases)
-    moved += (ph["kind"] == "collective" ? 2.0 : 1.0) * double(ph["bytes_per_rank"].get<int64_t>());
   const double shared_ms =
       floors.shared_copy_GBps > 0 ? moved * plan.size() / (floors.shared_copy_GBps * 1e6) : 0.0;
-  j["floor_basis"] = shared_ms > floor_total ? "shared_memcpy" : "phases";
-  floor_total = std::max(floor_total, shared_ms);
+  j["floor_basis"] = shared_ms > phase_floor_ms ? "shared_memcpy" : "phases";
+  const double floor_total = std::max(phase_floor_ms, shared_ms);
   j["floor_ms"] = floor_total;
   const double tmed = stats_of(r.total_ms).median;
   j["floor_ratio"] = tmed > 0 ? floor_total / tmed : 0.0;
+}
+
+nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit, const RunResult& r,
+                                   const std::string& backend, const std::string& mode, int warmup,
+                                   const Floors& floors) {
+  require_complete_check(r.check);  // the writer refuses what the oracle did not see
+  const ConfigBytes cb = check_config_bytes(plan, pt.shape);
+  nlohmann::ordered_json j;
+  j["id"] = pt.id();
+  j["layout"] = pt.layout.name;  // the parallel layout (schema version 3; was "layout_name")
+  j["world"] = plan.world;
+  j["backend"] = backend;
+  j["emulated"] = backend_traits(backend).emulated;
+  j["src"] = sizes_json(pt.layout.src);
+  j["dest"] = sizes_json(pt.layout.dest);
+  j["src_order"] = pt.layout.src_order;
+  j["dest_order"] = pt.layout.dest_order;
+  j["direction"] = direction_name(plan.direction);
+  j["scale"] = plan.scale;
+  j["cp"] = plan.dest_cp;
+  j["shape"] = shape_json(pt.shape, cb);
+  j["strategy"] = pt.strategy;
+  j["mode"] = mode;
+  j["correct"] = r.check.ok;
+  j["check"] = check_json(r.check);
+  j["audit"] = audit_json(audit);
+  j["iterations"] = r.total_ms.size();
+  j["warmup"] = warmup;
+  j["buffer_sets"] = r.buffer_sets;
+  j["cadence"] = cadence_name(r.cadence);
+  j["total"] = stats_json(r.total_ms);
+  // Host launch skew (latest minus earliest first launch of an iteration over the ranks) and
+  // the slowest rank's time to enqueue an iteration: a slow host told apart from a slow NCCL.
+  j["launch_skew"] = stats_json(r.launch_skew_ms);
+  j["launch"] = stats_json(r.launch_ms);
+  j["gate_expiries"] = r.gate_expiries;
+  const auto strategy = make_strategy(pt.strategy);
+  double phase_floor_ms = 0;
+  const nlohmann::ordered_json phases = phases_json(plan, pt.shape, *strategy, r, floors, &phase_floor_ms);
+  j["phases"] = phases;
+  add_floor_json(j, phases, phase_floor_ms, plan, r, floors);
   j["peak_device_bytes"] = r.peak_bytes;
   j["byte_model"] = byte_model_json(plan, pt.shape, *strategy);
   return j;

@@ -13,7 +13,7 @@
 
 namespace bb {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;  // docs/results-schema.md, "Changes in version 3"
 
 struct Stats {
   double median = 0, min = 0, max = 0, mean = 0;
@@ -49,6 +49,7 @@ Floor phase_floor(const Floors& f, bool collective, int64_t bytes);
 // against the per-rank minimum (harness/plan/exchange.hpp): the JSON's "byte_model".
 nlohmann::ordered_json byte_model_json(const Plan& plan, const BridgeShape& shape, const Strategy& strategy);
 
+// One measured config as the results JSON holds it (docs/results-schema.md, `Config`).
 nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit,
                                    const RunResult& r, const std::string& backend, const std::string& mode,
                                    int warmup, const Floors& floors);

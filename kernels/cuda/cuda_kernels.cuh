@@ -1,7 +1,7 @@
 #pragma once
 // Host-callable API of the CUDA kernels (plain C++: .cpp files may include it). Every call is
 // stream-ordered and asynchronous; pointers are device pointers unless said otherwise. The kernels
-// know memory layouts and dtypes only, nothing of ranks.
+// know memory orders and dtypes only, nothing of ranks.
 #include <cuda_runtime.h>
 
 #include <cstdint>

@@ -12,7 +12,7 @@ from .schema import DASH, fmt_ms, fmt_pct
 
 TREND_CAPTION = ("Each panel is one layout on one platform: x is the run (short commit and "
                  "date, oldest left), y the round-trip median in ms on a log scale, one line per "
-                 "config of that layout (memory layout, dtype, shape, strategy); the bar on each "
+                 "config of that layout (memory order, dtype, shape, strategy); the bar on each "
                  "point spans the 10th to 90th percentile of that night's samples. A step up that "
                  "stays is a regression; check it in the table above.")
 
@@ -71,7 +71,7 @@ def build(con, title="bridgebench history", recent=10, previous=5, path="history
                 lo = hi = None
                 if len(p["samples"]) >= 2:
                     lo, hi = (float(v) for v in np.percentile(p["samples"], [10, 90]))
-                by_layout.setdefault(p["layout_name"], {}).setdefault(cid, []).append(
+                by_layout.setdefault(p["layout"], {}).setdefault(cid, []).append(
                     (x, p["median_ms"], lo, hi))
         for j, (layout, series) in enumerate(sorted(by_layout.items())):
             doc.heading(f"{layout} ({plat})", 3)

@@ -1,5 +1,5 @@
 """History trends: one figure per (platform, layout), the commit on the x axis and one line per
-config of that layout (shape, memory layout, dtype, strategy), with the p10-p90 band of each
+config of that layout (shape, memory order, dtype, strategy), with the p10-p90 band of each
 night's samples as a bar. One image per layout keeps a 500-config history to a few images."""
 import io
 import math

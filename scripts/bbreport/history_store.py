@@ -23,6 +23,9 @@ TOTAL = "TOTAL"
 BUSY_TIMEOUT_S = 120
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
+# The results table's `layout_name` column holds a config's parallel layout (the results JSON's
+# config "layout" since schema version 3, "layout_name" before): the column keeps its name, so
+# stores written before version 3 open unchanged; results() returns it as "layout".
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -118,7 +121,7 @@ def open_store(path, create=False):
 
 def _layout_and_strategy(config_id, cfg=None):
     parts = str(config_id).split("/")
-    layout = (cfg or {}).get("layout_name") or parts[0]
+    layout = (cfg or {}).get("layout") or parts[0]
     strategy = (cfg or {}).get("strategy") or (parts[-1] if len(parts) > 1 else None)
     return layout, strategy
 
@@ -280,7 +283,7 @@ def results(con, run_id, path="history"):
         samples = unpack(blob, where)
         if len(samples) != n:
             raise HistoryError(f"{where}: {len(samples)} samples stored, n_samples says {n}")
-        out[(cid, phase)] = {"config_id": cid, "layout_name": layout, "strategy": strategy,
+        out[(cid, phase)] = {"config_id": cid, "layout": layout, "strategy": strategy,
                              "phase": phase, "median_ms": med, "min_ms": lo, "max_ms": hi,
                              "floor_ratio": ratio, "samples": samples}
     return out

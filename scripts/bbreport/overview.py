@@ -85,12 +85,12 @@ def headline(runs):
 
 def _group_key(run, cfg):
     s = cfg.get("shape", {})
-    return (run, cfg.get("layout_name"), s.get("b"), s.get("s"), s.get("h"), s.get("layout"),
+    return (run, cfg.get("layout"), s.get("b"), s.get("s"), s.get("h"), s.get("mem"),
             s.get("dtype"))
 
 
 def strategy_tables(runs):
-    """[(heading, Table)]: one per (layout, shape, memory layout, dtype), a column per strategy."""
+    """[(heading, Table)]: one per (layout, shape, memory order, dtype), a column per strategy."""
     groups = {}
     for i, (_, d) in enumerate(runs):
         for c in d["configs"]:
@@ -135,7 +135,7 @@ def match_collective(cfg, ph, collectives):
     s = cfg.get("shape", {})
     for c in collectives:
         strategies = c.get("strategies")
-        if (c.get("layout_name") == cfg.get("layout_name") and c.get("dtype") == s.get("dtype")
+        if (c.get("layout") == cfg.get("layout") and c.get("dtype") == s.get("dtype")
                 and _coll_shape(c) == (s.get("b"), s.get("s"), s.get("h"))
                 and c.get("phase") == ph.get("name")
                 and (ph.get("op") is None or c.get("op") == ph.get("op"))

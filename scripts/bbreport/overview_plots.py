@@ -8,18 +8,17 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from . import plots
-from .doc import Image
 from .schema import is_num
 from .verdict import geomean
 
 plt = plots.plt
 
 SPEEDUP_CAPTION = ("Speedup over `reference` (reference round-trip median / the strategy's), "
-                   "geometric mean over the shapes measured, per layout and memory layout (rows) "
+                   "geometric mean over the shapes measured, per layout and memory order (rows) "
                    "and strategy (columns). Green is faster than reference, red slower, white "
                    "equal; the number in each cell is the speedup.")
 TIME_CAPTION = ("Round-trip median time against src bytes per rank, one panel per strategy, one "
-                "line per layout and memory layout; both axes logarithmic. Lines that rise less "
+                "line per layout and memory order; both axes logarithmic. Lines that rise less "
                 "than the size are getting more efficient; compare panels at the same x.")
 
 
@@ -47,18 +46,17 @@ def speedup_heatmap(verdicts, multi_run=False):
     ax.set_xticks(range(len(strategies)), strategies, fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("strategy")
-    ax.set_ylabel("layout · memory layout dtype")
+    ax.set_ylabel("layout · memory order dtype")
     ax.set_title("speedup over reference (x, geo-mean over shapes)", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.06, label="speedup (x)")
-    fig.tight_layout()
-    return Image("overview_speedup", plots._png(fig), "speedup heat map, layouts x strategies",
-                 SPEEDUP_CAPTION)
+    return plots._image(fig, "overview_speedup", "speedup heat map, layouts x strategies",
+                        SPEEDUP_CAPTION)
 
 
 def time_vs_size(labelled):
     series = OrderedDict()
     for cfg, shape, x, t in plots.size_and_time(labelled):
-        key = (cfg.get("strategy"), f"{cfg.get('layout_name')} · {shape.get('layout')} "
+        key = (cfg.get("strategy"), f"{cfg.get('layout')} · {shape.get('mem')} "
                f"{shape.get('dtype')}")
         series.setdefault(key, []).append((x, t))
     if not series:
@@ -95,6 +93,5 @@ def time_vs_size(labelled):
                 names.append(n)
     fig.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0.0),
                ncol=min(3, len(names)), fontsize=7, frameon=False)
-    fig.tight_layout()
-    return Image("overview_time_vs_size", plots._png(fig), "round-trip time vs size per strategy",
-                 TIME_CAPTION)
+    return plots._image(fig, "overview_time_vs_size", "round-trip time vs size per strategy",
+                        TIME_CAPTION)

@@ -25,6 +25,17 @@ def _png(fig):
     return buf.getvalue()
 
 
+def _image(fig, name, alt, caption=""):
+    """The finished figure as a doc.Image (tight layout, PNG)."""
+    fig.tight_layout()
+    return Image(name, _png(fig), alt, caption)
+
+
+def _with_phases(labelled):
+    """The (label, config) pairs that have phases."""
+    return [(label, cfg) for label, cfg in labelled if cfg.get("phases")]
+
+
 def _short_bytes(n, _pos=None):
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
@@ -48,7 +59,7 @@ def bandwidth_vs_size(labelled):
     bytes for the same result compare fairly."""
     series = OrderedDict()
     for cfg, shape, x, t in size_and_time(labelled):
-        key = (cfg.get("strategy"), cfg.get("layout_name"), shape.get("dtype"), shape.get("layout"))
+        key = (cfg.get("strategy"), cfg.get("layout"), shape.get("dtype"), shape.get("mem"))
         series.setdefault(key, []).append((x, x / (t * 1e6)))
     if not series:
         return None
@@ -80,13 +91,12 @@ def bandwidth_vs_size(labelled):
     fig.legend(list(handles.values()), [f"{l} · {d}/{m}" for l, d, m in handles],
                loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(3, len(handles)),
                fontsize=8, frameon=False)
-    fig.tight_layout()
-    return Image("bandwidth_vs_size", _png(fig), "bandwidth vs size per strategy")
+    return _image(fig, "bandwidth_vs_size", "bandwidth vs size per strategy")
 
 
 def phase_breakdown(labelled):
     """Stacked per-phase medians per config; the black tick is the measured round-trip median."""
-    rows = [(label, cfg) for label, cfg in labelled if cfg.get("phases")]
+    rows = _with_phases(labelled)
     if not rows:
         return None
     fig, ax = plt.subplots(figsize=(11, 1.4 + 0.3 * len(rows)))
@@ -109,8 +119,7 @@ def phase_breakdown(labelled):
     ax.set_ylabel("config")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=8, fontsize=8, frameon=False)
-    fig.tight_layout()
-    return Image("phase_breakdown", _png(fig), "per-phase breakdown per config")
+    return _image(fig, "phase_breakdown", "per-phase breakdown per config")
 
 
 def _annotated_heatmap(ax, data, fmt, cmap, vmin=None, vmax=None):
@@ -147,7 +156,7 @@ def layout_heatmap(labelled):
 
     def shape_key(c):
         s = c["shape"]
-        return (s["src_bytes_per_rank"], s.get("b"), s.get("s"), s.get("h"), s.get("layout"),
+        return (s["src_bytes_per_rank"], s.get("b"), s.get("s"), s.get("h"), s.get("mem"),
                 s.get("dtype"))
     big = max(shape_key(c) for c in cands)
     cands = [c for c in cands if shape_key(c) == big]
@@ -186,13 +195,12 @@ def layout_heatmap(labelled):
                          label="ms" if col == 0 else "floor ratio (x)")
     b, s, h, mem, dtype = big[1:]
     fig.suptitle(f"Layout heat map, largest shape b{b}·s{s}·h{h} {mem} {dtype}", fontsize=10)
-    fig.tight_layout()
-    return Image("layout_heatmap", _png(fig), "layout heat map for the largest shape")
+    return _image(fig, "layout_heatmap", "layout heat map for the largest shape")
 
 
 def floor_ratio_per_phase(labelled):
     """Configs x phases, floor_ms / median_ms; the last column is the whole round trip."""
-    rows = [(label, cfg) for label, cfg in labelled if cfg.get("phases")]
+    rows = _with_phases(labelled)
     if not rows:
         return None
     present = {p.get("name") for _, c in rows for p in c["phases"]}
@@ -216,5 +224,4 @@ def floor_ratio_per_phase(labelled):
     ax.axvline(len(cols) - 0.5, color="black", lw=1.5)
     fig.colorbar(im, ax=ax, fraction=0.03,
                  label="floor ratio (x; floor ms / median ms, > 1 beat the floor model)")
-    fig.tight_layout()
-    return Image("floor_ratio", _png(fig), "floor ratio per phase")
+    return _image(fig, "floor_ratio", "floor ratio per phase")

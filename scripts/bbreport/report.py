@@ -164,6 +164,18 @@ def phase_table(cfg):
     return t, unknown
 
 
+def add_listed(doc, runs, title, key, why, empty):
+    """A section of one bullet per entry of every run's `key` list (failures, skipped):
+    `id` (rule): the entry's `why` text."""
+    doc.section(title)
+    items = [f"`{e.get('id')}` ({e.get('rule', '?')}): {e.get(why, '')}"
+             for _, d in runs for e in d[key]]
+    if items:
+        doc.bullets(items)
+    else:
+        doc.para(empty)
+
+
 def add_overview(doc, runs, labelled):
     """What fits the first screen: verdict lines, then the two overview figures side by side."""
     doc.heading("Overview")
@@ -220,20 +232,8 @@ def build(runs, title):
             doc.heading(title, 3)
             doc.image(image)
 
-    doc.section("Failures")
-    fails = [f"`{f.get('id')}` ({f.get('rule', '?')}): {f.get('error', '')}"
-             for _, d in runs for f in d["failures"]]
-    if fails:
-        doc.bullets(fails)
-    else:
-        doc.para("No failures.")
-    doc.section("Skipped")
-    skips = [f"`{s.get('id')}` ({s.get('rule', '?')}): {s.get('reason', '')}"
-             for _, d in runs for s in d["skipped"]]
-    if skips:
-        doc.bullets(skips)
-    else:
-        doc.para("Nothing skipped.")
+    add_listed(doc, runs, "Failures", "failures", "error", "No failures.")
+    add_listed(doc, runs, "Skipped", "skipped", "reason", "Nothing skipped.")
 
     doc.section("Per-phase breakdown")
     for label, c in labelled:

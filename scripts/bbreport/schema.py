@@ -3,7 +3,9 @@ import json
 import math
 
 SCHEMA = "bridgebench/results"
-SUPPORTED_VERSIONS = (1, 2)  # 2: docs/results-schema.md, "Changes in version 2"
+SCHEMA_VERSION = 3  # what bridge_bench writes now (harness/results/results.hpp kSchemaVersion)
+# 2 and 3: docs/results-schema.md, "Changes in version 2" and "Changes in version 3"
+SUPPORTED_VERSIONS = (1, 2, 3)
 
 # The phase table, in execution order; the same names are NVTX ranges, CUPTI buckets, JSON keys
 # and report columns. Its source is the C++ table (harness/measure/phases.hpp), which every
@@ -48,6 +50,29 @@ def check_results(doc, where="results"):
         raise SchemaError(f"{where}: missing 'environment' object or 'configs' list")
     doc.setdefault("failures", [])
     doc.setdefault("skipped", [])
+    return upgrade_names(doc)
+
+
+def _rename(d, old, new):
+    if isinstance(d, dict) and old in d:
+        value = d.pop(old)
+        d.setdefault(new, value)
+
+
+def upgrade_names(doc):
+    """The one place old key names are read: renames a version 1 or 2 document's keys, in
+    memory, to version 3's, so every script reads only version 3 names (docs/results-schema.md,
+    "Changes in version 3"): a config's parallel layout "layout_name" -> "layout", its shape's
+    memory order "layout" -> "mem". The version decides, never the keys present: in version 3
+    a config's "layout" is the parallel layout. A bare collective's "layout_name" -> "layout" in
+    every version (no version had both). "schema_version" stays the file's own; running this
+    twice changes nothing."""
+    if doc["schema_version"] < 3:
+        for cfg in doc["configs"]:
+            _rename(cfg, "layout_name", "layout")
+            _rename(cfg.get("shape") if isinstance(cfg, dict) else None, "layout", "mem")
+    for coll in doc.get("collectives") or []:
+        _rename(coll, "layout_name", "layout")
     return doc
 
 
@@ -146,7 +171,7 @@ def layout_label(cfg):
 
 def shape_label(cfg):
     s = cfg.get("shape", {})
-    return f"b{s.get('b')}·s{s.get('s')}·h{s.get('h')} {s.get('layout', '?')}"
+    return f"b{s.get('b')}·s{s.get('s')}·h{s.get('h')} {s.get('mem', '?')}"
 
 
 # ---- formatting -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The answer a reader comes for, per layout: which strategy wins, by how much over
 `reference`, how close to the floor, how long its collectives wait on peers, and the launch skew.
 
-A strategy's speedup on one (layout, shape, memory layout, dtype, mode) is the reference's
+A strategy's speedup on one (layout, shape, memory order, dtype, mode) is the reference's
 round-trip median over its own; across the shapes of a layout it is summarised by the geometric
 mean (the right mean for ratios: 2x faster then 2x slower averages to 1x) with the range. Nothing
 is capped: a floor ratio above 1 is printed as it is (the run beat the floor model there)."""
@@ -35,7 +35,7 @@ def _strategy(cfg):
 
 def _point_key(run, cfg):
     s = cfg.get("shape", {})
-    return (run, cfg.get("layout_name"), s.get("b"), s.get("s"), s.get("h"), s.get("layout"),
+    return (run, cfg.get("layout"), s.get("b"), s.get("s"), s.get("h"), s.get("mem"),
             s.get("dtype"))
 
 
@@ -67,10 +67,10 @@ def layout_verdicts(runs):
     for i, (_, d) in enumerate(runs):
         for c in d["configs"]:
             points.setdefault(_point_key(i, c), []).append(c)
-            if (i, c.get("layout_name")) not in out:
-                out[(i, c.get("layout_name"))] = LayoutVerdict(i, c.get("layout_name"),
-                                                               layout_label(c), [])
-            v = out[(i, c.get("layout_name"))]
+            key = (i, c.get("layout"))
+            if key not in out:
+                out[key] = LayoutVerdict(i, c.get("layout"), layout_label(c), [])
+            v = out[key]
             st = _strategy(c)
             if st not in v.strategies:
                 v.strategies.append(st)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerates the sample results files used by tests/python (schema bridgebench/results v1).
+"""Regenerates the sample results files used by tests/python (schema bridgebench/results v1,
+and a v3 twin).
 
 The numbers are invented but self-consistent (stats from samples, algbw/busbw/floors from bytes),
 so the report scripts see what the C++ side writes. What b plants relative to a:
@@ -13,7 +14,11 @@ Bare collectives (a, inherited by b; host): each is timed at its first user's ph
 so that phase shows a +4.0% suite overhead, except OVERHEAD's bwd_cp all_reduce at +25.0%.
 Repetition spreads: 1.0140 everywhere, SPREAD_BAD (16 MiB/rank, so it has a target) 1.0800,
 the host config 1.1000 (2 MiB/rank: no target).
-Run: python3 tests/data/make_samples.py   (writes the three JSON files next to it)
+sample_results_a_v3.json is sample_results_a.json with schema version 3's key names (config
+"layout", was "layout_name"; shape "mem", was shape "layout"; collective "layout", was
+"layout_name") and schema_version 3, renamed here on its own (not by scripts/bbreport), so the
+tests can hold the scripts' reading of an old file equal to their reading of a new one.
+Run: python3 tests/data/make_samples.py   (writes the four JSON files next to it)
 """
 import copy
 import json
@@ -249,6 +254,25 @@ def build_host():
     return doc
 
 
+def _renamed(d, old, new):
+    """d with key old renamed to new, in place in the key order."""
+    return {new if k == old else k: v for k, v in d.items()}
+
+
+def as_v3(doc):
+    """The same document under schema version 3's key names."""
+    v3 = copy.deepcopy(doc)
+    v3["schema_version"] = 3
+    configs = []
+    for cfg in v3["configs"]:
+        cfg = _renamed(cfg, "layout_name", "layout")
+        cfg["shape"] = _renamed(cfg["shape"], "layout", "mem")
+        configs.append(cfg)
+    v3["configs"] = configs
+    v3["collectives"] = [_renamed(c, "layout_name", "layout") for c in v3["collectives"]]
+    return v3
+
+
 def write(name, doc):
     with open(os.path.join(HERE, name), "w") as f:
         json.dump(doc, f, indent=1)
@@ -258,5 +282,6 @@ def write(name, doc):
 if __name__ == "__main__":
     a = build_a()
     write("sample_results_a.json", a)
+    write("sample_results_a_v3.json", as_v3(a))
     write("sample_results_b.json", build_b(a))
     write("sample_results_host.json", build_host())

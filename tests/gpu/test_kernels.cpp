@@ -131,33 +131,33 @@ class CopyOps : public Gpu, public ::testing::WithParamInterface<CopyParam> {
 };
 
 TEST_P(CopyOps, AllBuilders) {
-  const auto [dt, layout, sh, mis] = GetParam();
+  const auto [dt, mem, sh, mis] = GetParam();
   const int64_t es = int64_t(dtype_size(dt));
   const size_t off = size_t(mis * es);
   const int64_t B = sh.b, S = sh.s, H = sh.h;
   const int64_t full_bytes = B * S * H * es;
-  const MemOrder other = layout == MemOrder::bsh ? MemOrder::sbh : MemOrder::bsh;
+  const MemOrder other = mem == MemOrder::bsh ? MemOrder::sbh : MemOrder::bsh;
 
   // narrow: several (start, size) slices.
   for (auto [st, sz] : std::vector<std::pair<int64_t, int64_t>>{{0, B}, {B - 1, 1}, {B / 2, B - B / 2}, {1, B - 1}}) {
     if (sz <= 0 || st + sz > B) continue;
     Twin src = twin(size_t(full_bytes), off), dst = twin(size_t(sz * S * H * es), off);
     check("narrow", {&src}, dst, [&](auto& in, char* o) {
-      return narrow_segments(ref(o, layout, sz, S, H), ref(in[0], layout, B, S, H), st, sz);
+      return narrow_segments(ref(o, mem, sz, S, H), ref(in[0], mem, B, S, H), st, sz);
     });
   }
   // gather fix-up of n parts.
   for (int n : {1, 3}) {
     Twin g = twin(size_t(n * full_bytes), off), dst = twin(size_t(n * full_bytes), off);
     check("gather_fixup", {&g}, dst, [&](auto& in, char* o) {
-      return gather_fixup_segments(ref(o, layout, n * B, S, H), ref(in[0], layout, B, S, H), n);
+      return gather_fixup_segments(ref(o, mem, n * B, S, H), ref(in[0], mem, B, S, H), n);
     });
   }
-  // relayout to the other layout.
+  // relayout to the other memory order.
   {
     Twin src = twin(size_t(full_bytes), off), dst = twin(size_t(full_bytes), off);
     check("relayout", {&src}, dst, [&](auto& in, char* o) {
-      return relayout_segments(ref(o, other, B, S, H), ref(in[0], layout, B, S, H));
+      return relayout_segments(ref(o, other, B, S, H), ref(in[0], mem, B, S, H));
     });
   }
   // CP shard, adjoint and unshard for every rank.
@@ -167,17 +167,17 @@ TEST_P(CopyOps, AllBuilders) {
     for (int r = 0; r < c; ++r) {
       Twin full = twin(size_t(full_bytes), off), shard = twin(size_t(shard_bytes), off);
       check("cp_shard", {&full}, shard, [&](auto& in, char* o) {
-        return cp_shard_segments(ref(o, layout, B, Ssh, H), ref(in[0], layout, B, S, H), c, r);
+        return cp_shard_segments(ref(o, mem, B, Ssh, H), ref(in[0], mem, B, S, H), c, r);
       });
       Twin sh2 = twin(size_t(shard_bytes), off), full2 = twin(size_t(full_bytes), off);
       check("cp_adjoint", {&sh2}, full2, [&](auto& in, char* o) {
-        return cp_adjoint_segments(ref(o, layout, B, S, H), ref(in[0], layout, B, Ssh, H), c, r);
+        return cp_adjoint_segments(ref(o, mem, B, S, H), ref(in[0], mem, B, Ssh, H), c, r);
       });
     }
     for (auto [b0, nb] : std::vector<std::pair<int64_t, int64_t>>{{0, B}, {B / 2, B - B / 2}}) {
       Twin g = twin(size_t(c * shard_bytes), off), dst = twin(size_t(nb * S * H * es), off);
       check("cp_unshard", {&g}, dst, [&](auto& in, char* o) {
-        return cp_unshard_segments(ref(o, layout, nb, S, H), ref(in[0], layout, B, Ssh, H), c, b0, nb);
+        return cp_unshard_segments(ref(o, mem, nb, S, H), ref(in[0], mem, B, Ssh, H), c, b0, nb);
       });
     }
   }
@@ -270,7 +270,7 @@ using PatternParam = std::tuple<DType, MemOrder>;
 class Pattern : public Gpu, public ::testing::WithParamInterface<PatternParam> {};
 
 TEST_P(Pattern, FillMatchesHostAndVerifyFindsPlantedMismatches) {
-  const auto [dt, layout] = GetParam();
+  const auto [dt, mem] = GetParam();
   const size_t es = dtype_size(dt);
   struct Case { int64_t b, s_local, s_full, h; int c, r; bool holes; };
   const std::vector<Case> cases = {
@@ -280,7 +280,7 @@ TEST_P(Pattern, FillMatchesHostAndVerifyFindsPlantedMismatches) {
       {4, 1030, 1030, 1000, 1, -1, false},  // several million elements: many blocks and warps
   };
   for (const Case& cs : cases) {
-    PatternGeom g{int(layout), int(dt), cs.b, cs.s_local, cs.s_full, cs.h, cs.c, cs.r, 0x5eedu};
+    PatternGeom g{int(mem), int(dt), cs.b, cs.s_local, cs.s_full, cs.h, cs.c, cs.r, 0x5eedu};
     std::vector<int64_t> table(size_t(cs.b * 2 * cs.c));
     for (size_t k = 0; k < table.size(); ++k)
       table[k] = (cs.holes && k % 3 == 1) ? -1 : int64_t(k / size_t(2 * cs.c)) + 17;

@@ -64,7 +64,7 @@ void expect_no_live_registrations(const char* when) {
   EXPECT_EQ(c.mem_allocs, c.mem_frees) << when;
 }
 
-// Every path x strategy x memory layout x dtype passes the oracle and times; at world 1 NCCL
+// Every path x strategy x memory order x dtype passes the oracle and times; at world 1 NCCL
 // takes its one-rank shortcut, so no phase may claim the copy engines or a symmetric kernel.
 TEST(NcclPaths, EveryPathAndStrategyPassesOracleAtWorldOne) {
   REQUIRE_GPU();

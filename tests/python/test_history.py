@@ -10,6 +10,7 @@ import pytest
 from conftest import SAMPLE_A, SAMPLE_HOST, SCRIPTS, load, run_script
 
 from bbreport import history_store as store
+from bbreport.schema import check_results
 
 
 def _night(doc, commit, rng, shift=None, noise=0.01, day=1):
@@ -138,7 +139,7 @@ def test_render_plots_grouped_by_layout_with_commits(tmp_path, nights):
     res = run_script("history.py", "render", db, "--out", out)
     assert res.returncode == 0, res.stderr
     md, html = (out / "history.md").read_text(), (out / "history.html").read_text()
-    layouts = sorted({c["layout_name"] for c in load(SAMPLE_A)["configs"]})
+    layouts = sorted({c["layout"] for c in check_results(load(SAMPLE_A))["configs"]})
     pngs = sorted((out / "plots").glob("trend_*.png"))
     assert len(pngs) == len(layouts)                     # one image per layout, not per config
     for layout in layouts:

@@ -7,7 +7,7 @@ import pytest
 from conftest import DATA, SAMPLE_A, SAMPLE_HOST, load, run_script
 
 from bbreport.overview import match_collective
-from bbreport.schema import fmt_ms
+from bbreport.schema import check_results, fmt_ms
 
 REAL_HOST = os.path.join(DATA, "real_host_results.json")   # written by bridge_bench --backend=host
 OVERHEAD = "seed_fan_out_cp2/sbh/bf16/b2.s4096.h4096/reference"   # planted in make_samples.py
@@ -51,7 +51,7 @@ def test_strategy_comparison_near_top_with_speedups(report_a):
     md, html, _ = report_a
     assert md.index("## Strategy comparison") < md.index("## Environment")
     section = _section(md, "Strategy comparison")
-    by_id = {c["id"]: c for c in load(SAMPLE_A)["configs"]}
+    by_id = {c["id"]: c for c in check_results(load(SAMPLE_A))["configs"]}
     pairs = [(c, by_id.get(c["id"][:-len("reference")] + "fused")) for c in by_id.values()
              if c["strategy"] == "reference"]
     assert sum(f is not None for _, f in pairs) == 9
@@ -62,7 +62,7 @@ def test_strategy_comparison_near_top_with_speedups(report_a):
         r, f = ref["total"]["median_ms"], fused["total"]["median_ms"]
         block = section.split(f"b{ref['shape']['b']}·s{ref['shape']['s']}·h4096 sbh bf16 — "
                               f"fused {r / f:.2f}x\n")
-        assert len(block) > 1 and ref["layout_name"] in block[0].rsplit("###", 1)[1]
+        assert len(block) > 1 and ref["layout"] in block[0].rsplit("###", 1)[1]
         table = block[1].split("###", 1)[0]
         assert "|  | reference | fused |" in table
         assert f"| total median ms | {fmt_ms(r)} | {fmt_ms(f)} |" in table
@@ -146,7 +146,7 @@ def test_real_host_results_render(report_real):
 
 
 def test_match_collective_rules():
-    doc = load(REAL_HOST)
+    doc = check_results(load(REAL_HOST))
     colls = doc["collectives"]
     for cfg in doc["configs"]:
         for p in cfg["phases"]:
@@ -156,7 +156,7 @@ def test_match_collective_rules():
                 continue
             assert c["phase"] == p["name"] and c["op"] == p["op"]
             assert cfg["strategy"] in c["strategies"].split(",")
-            assert c["id"].startswith(f"{cfg['layout_name']}/bf16/b2.s256.h1024/")
+            assert c["id"].startswith(f"{cfg['layout']}/bf16/b2.s256.h1024/")
     cfg = doc["configs"][0]
     bwd_cp = next(p for p in cfg["phases"] if p["name"] == "bwd_cp")
     other = copy.deepcopy(colls)

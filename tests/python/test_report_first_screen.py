@@ -21,13 +21,13 @@ def _geo(xs):
 
 def test_verdict_line_per_layout_matches_the_numbers(report_a):
     md, _, _ = report_a
-    doc = load(SAMPLE_A)
+    doc = check_results(load(SAMPLE_A))
     overview = md.split("## Overview\n", 1)[1].split("**Contents:**", 1)[0]
     lines = [l for l in overview.splitlines() if l.startswith("- **")]
-    layouts = list(dict.fromkeys(c["layout_name"] for c in doc["configs"]))
+    layouts = list(dict.fromkeys(c["layout"] for c in doc["configs"]))
     assert [re.match(r"- \*\*([^*]+)\*\*", l).group(1) for l in lines] == layouts
     for layout in ("seed_fan_in_cp2", "seed_fan_out_cp2", "seed_fan_in_cp1"):
-        cfgs = [c for c in doc["configs"] if c["layout_name"] == layout]
+        cfgs = [c for c in doc["configs"] if c["layout"] == layout]
         ref = {c["id"].rsplit("/", 1)[0]: c["total"]["median_ms"] for c in cfgs
                if c["strategy"] == "reference"}
         sp = [ref[c["id"].rsplit("/", 1)[0]] / c["total"]["median_ms"] for c in cfgs
