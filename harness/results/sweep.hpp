@@ -1,6 +1,6 @@
 #pragma once
 // Sweep axes: layouts (named seeds, every valid layout of a world, or a JSON sweep file),
-// shapes, memory orders (mems), dtypes, strategies. A sweep file is validated whole before anything
+// shapes, memory orders, dtypes, strategies. A sweep file is validated whole before anything
 // runs; every bad entry is reported with its path in the file.
 #include <array>
 #include <cstdint>
