@@ -83,6 +83,40 @@ TEST(SweepFile, ValidFileLoads) {
   EXPECT_EQ(a.strategies, std::vector<std::string>{"fused"});
 }
 
+// "mems" is the memory orders' key; "memory_layouts" its older spelling, still read. Errors
+// name the key the file used; both keys in one file is a duplicate.
+TEST(SweepFile, MemsKeyNamesTheMemoryOrders) {
+  auto a = bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
+      "mems": ["sbh", "bsh"]})"));
+  EXPECT_EQ(a.mems, (std::vector<bb::MemOrder>{bb::MemOrder::sbh, bb::MemOrder::bsh}));
+  const std::string m = rule_of([] {
+    bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
+        "mems": ["bsh", "hsb"]})"));
+  });
+  EXPECT_NE(m.find("$.mems[1]: unknown memory order 'hsb'"), std::string::npos) << m;
+}
+
+TEST(SweepFile, MemoryLayoutsIsTheOlderSpellingOfMems) {
+  auto a = bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
+      "memory_layouts": ["sbh"]})"));
+  EXPECT_EQ(a.mems, std::vector<bb::MemOrder>{bb::MemOrder::sbh});
+  const std::string m = rule_of([] {
+    bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
+        "memory_layouts": ["bsh", "hsb"]})"));
+  });
+  EXPECT_NE(m.find("$.memory_layouts[1]: unknown memory order 'hsb'"), std::string::npos) << m;
+}
+
+TEST(SweepFile, MemsAndMemoryLayoutsTogetherIsADuplicateKey) {
+  const std::string m = rule_of([] {
+    bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
+        "mems": ["bsh"], "memory_layouts": ["sbh"]})"));
+  });
+  EXPECT_EQ(m.rfind("bad_sweep_file: ", 0), 0u) << m;
+  EXPECT_NE(m.find("$.memory_layouts: duplicate_key"), std::string::npos) << m;
+  EXPECT_NE(m.find("1 bad entry"), std::string::npos) << m;
+}
+
 TEST(SweepFile, AllStrategiesMeansEveryRegisteredOne) {
   auto path = write_tmp(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
       "strategies": ["all"]})");

@@ -6,15 +6,6 @@
 
 namespace bb {
 
-const char* exchange_form_name(ExchangeForm f) {
-  switch (f) {
-    case ExchangeForm::none: return "none";
-    case ExchangeForm::send_recv: return "send_recv";
-    case ExchangeForm::all_to_all: return "all_to_all";
-  }
-  return "?";
-}
-
 int64_t ExchangeSide::received_cells() const { return int64_t(recvs.size()); }
 
 int64_t ExchangeSide::padding_cells() const {
@@ -164,69 +155,110 @@ char* run_in(const TensorRef& t, const std::vector<CellMove>& cells, int peer, b
 
 }  // namespace
 
-void run_exchange(RankBridge& rb, const ExchangeSide& s, const TensorRef& in, const TensorRef& out, int64_t L,
-                  Phase pack, Phase comm, Phase unpack) {
-  auto& B = rb.buf();
+namespace {
+
+size_t peer_index(const ExchangeSide& s, int world_rank) {
+  return size_t(std::find(s.group.begin(), s.group.end(), world_rank) - s.group.begin());
+}
+
+// Send/recv only: per peer (group index), the tensor run its cells form, sent from or received
+// into directly, skipping the staging buffer; nullptr where the cells must be staged.
+struct DirectRuns {
+  std::vector<char*> send, recv;
+};
+
+DirectRuns direct_runs(const ExchangeSide& s, const TensorRef& in, const TensorRef& out, int64_t L) {
   const size_t n = s.group.size();
-  // Packed cells are [slots, L, h] in bsh: each cell one contiguous run.
-  TensorRef sendbuf = rb.tensor(s.send_slots() ? B.ws.at("send") : nullptr, s.send_slots(), L, MemOrder::bsh);
-  TensorRef recvbuf = rb.tensor(s.recv_slots() ? B.ws.at("recv") : nullptr, s.recv_slots(), L, MemOrder::bsh);
-  // Send/recv: a peer whose cells are one run of the tensor skips the staging buffer.
-  std::vector<char*> direct_send(n, nullptr), direct_recv(n, nullptr);
-  if (s.form == ExchangeForm::send_recv)
-    for (size_t k = 0; k < n; ++k) {
-      if (s.send_cells[k]) direct_send[k] = run_in(in, s.sends, s.group[k], true, L);
-      if (s.recv_cells[k]) direct_recv[k] = run_in(out, s.recvs, s.group[k], false, L);
-    }
-  auto peer_of = [&](int world_rank) { return size_t(std::find(s.group.begin(), s.group.end(), world_rank) - s.group.begin()); };
-  // 1. One launch: the cells this rank holds go straight to the output, the ones it sends are packed.
+  DirectRuns d{std::vector<char*>(n, nullptr), std::vector<char*>(n, nullptr)};
+  if (s.form != ExchangeForm::send_recv) return d;
+  for (size_t k = 0; k < n; ++k) {
+    if (s.send_cells[k]) d.send[k] = run_in(in, s.sends, s.group[k], true, L);
+    if (s.recv_cells[k]) d.recv[k] = run_in(out, s.recvs, s.group[k], false, L);
+  }
+  return d;
+}
+
+// Step 1's copies: the cells this rank holds straight to the output, the staged ones it sends
+// into their send slots.
+std::vector<CopySegment> pack_segments(const ExchangeSide& s, const TensorRef& in, const TensorRef& out,
+                                       const TensorRef& sendbuf, const DirectRuns& direct, int64_t L) {
   std::vector<CopySegment> segs;
   for (const auto& m : s.local) copy_cell(segs, out, m.to_row, m.to_pos * L, in, m.from_row, m.from_pos * L, L);
   const auto send_at = slots(s, s.sends, true);
   for (size_t i = 0; i < s.sends.size(); ++i)
-    if (!direct_send[peer_of(s.sends[i].to)])
+    if (!direct.send[peer_index(s, s.sends[i].to)])
       copy_cell(segs, sendbuf, send_at[i], 0, in, s.sends[i].from_row, s.sends[i].from_pos * L, L);
-  if (!segs.empty()) {
-    rb.enter(pack);
-    rb.local(segs);
-  }
-  // 2. One collective call for the whole direction.
-  if (s.form != ExchangeForm::none) {
-    Comm& c = *(s.on_cp ? rb.cp_comm() : rb.gather_comm());
-    if (c.world_ranks() != s.group)
-      throw Error("exchange_group_mismatch", "the exchange communicator is not the exchange group of world rank " +
-                                                 std::to_string(rb.rank()));
-    const int64_t cb = in.row_bytes() * L;
-    rb.enter(comm);
-    if (s.form == ExchangeForm::all_to_all) {
-      rb.all_to_all(c, sendbuf.ptr, recvbuf.ptr, size_t(s.block_cells * cb));
-    } else {
-      std::vector<P2POp> ops;
-      char* sp = static_cast<char*>(sendbuf.ptr);
-      char* rp = static_cast<char*>(recvbuf.ptr);
-      for (size_t k = 0; k < n; ++k) {
-        if (const int64_t m = s.send_cells[k]) {
-          ops.push_back({P2POp::send, int(k), direct_send[k] ? direct_send[k] : sp, size_t(m * cb)});
-          sp += m * cb;
-        }
-        if (const int64_t m = s.recv_cells[k]) {
-          ops.push_back({P2POp::recv, int(k), direct_recv[k] ? direct_recv[k] : rp, size_t(m * cb)});
-          rp += m * cb;
-        }
-      }
-      rb.send_recv(c, ops);
-    }
-  }
-  // 3. One launch: the received cells into their places in the output.
-  segs.clear();
+  return segs;
+}
+
+// Step 3's copies: each staged received cell from its recv slot to its place in the output.
+std::vector<CopySegment> unpack_segments(const ExchangeSide& s, const TensorRef& out, const TensorRef& recvbuf,
+                                         const DirectRuns& direct, int64_t L) {
+  std::vector<CopySegment> segs;
   const auto recv_at = slots(s, s.recvs, false);
   for (size_t i = 0; i < s.recvs.size(); ++i)
-    if (!direct_recv[peer_of(s.recvs[i].from)])
+    if (!direct.recv[peer_index(s, s.recvs[i].from)])
       copy_cell(segs, out, s.recvs[i].to_row, s.recvs[i].to_pos * L, recvbuf, recv_at[i], 0, L);
-  if (!segs.empty()) {
-    rb.enter(unpack);
-    rb.local(segs);
+  return segs;
+}
+
+// One copy launch in `phase`; none (and no phase entered) when there is nothing to copy.
+void launch_copies(RankBridge& rb, Phase phase, const std::vector<CopySegment>& segs) {
+  if (segs.empty()) return;
+  rb.enter(phase);
+  rb.local(segs);
+}
+
+// Send/recv: one message per peer and direction, from the tensor run or the next section of the
+// staging buffer (peers' sections in group order, as slots() lays them out).
+std::vector<P2POp> p2p_ops(const ExchangeSide& s, const TensorRef& sendbuf, const TensorRef& recvbuf,
+                           const DirectRuns& direct, int64_t cb) {
+  std::vector<P2POp> ops;
+  char* sp = static_cast<char*>(sendbuf.ptr);
+  char* rp = static_cast<char*>(recvbuf.ptr);
+  for (size_t k = 0; k < s.group.size(); ++k) {
+    if (const int64_t m = s.send_cells[k]) {
+      ops.push_back({P2POp::send, int(k), direct.send[k] ? direct.send[k] : sp, size_t(m * cb)});
+      sp += m * cb;
+    }
+    if (const int64_t m = s.recv_cells[k]) {
+      ops.push_back({P2POp::recv, int(k), direct.recv[k] ? direct.recv[k] : rp, size_t(m * cb)});
+      rp += m * cb;
+    }
   }
+  return ops;
+}
+
+// Step 2: one collective call for the whole direction, on the communicator of the exchange
+// group (refused if it is not that group: cells would go to the wrong ranks).
+void exchange_cells(RankBridge& rb, const ExchangeSide& s, const TensorRef& sendbuf, const TensorRef& recvbuf,
+                    const DirectRuns& direct, int64_t cb, Phase comm) {
+  Comm& c = *(s.on_cp ? rb.cp_comm() : rb.gather_comm());
+  if (c.world_ranks() != s.group)
+    throw Error("exchange_group_mismatch", "the exchange communicator is not the exchange group of world rank " +
+                                               std::to_string(rb.rank()));
+  rb.enter(comm);
+  if (s.form == ExchangeForm::all_to_all)
+    rb.all_to_all(c, sendbuf.ptr, recvbuf.ptr, size_t(s.block_cells * cb));
+  else
+    rb.send_recv(c, p2p_ops(s, sendbuf, recvbuf, direct, cb));
+}
+
+}  // namespace
+
+void run_exchange(RankBridge& rb, const ExchangeSide& s, const TensorRef& in, const TensorRef& out, int64_t L,
+                  Phase pack, Phase comm, Phase unpack) {
+  auto& B = rb.buf();
+  // Packed cells are [slots, L, h] in bsh: each cell one contiguous run.
+  TensorRef sendbuf = rb.tensor(s.send_slots() ? B.ws.at("send") : nullptr, s.send_slots(), L, MemOrder::bsh);
+  TensorRef recvbuf = rb.tensor(s.recv_slots() ? B.ws.at("recv") : nullptr, s.recv_slots(), L, MemOrder::bsh);
+  const DirectRuns direct = direct_runs(s, in, out, L);
+  // 1. One launch: the cells this rank holds go straight to the output, the ones it sends are packed.
+  launch_copies(rb, pack, pack_segments(s, in, out, sendbuf, direct, L));
+  // 2. One collective call for the whole direction.
+  if (s.form != ExchangeForm::none) exchange_cells(rb, s, sendbuf, recvbuf, direct, in.row_bytes() * L, comm);
+  // 3. One launch: the received cells into their places in the output.
+  launch_copies(rb, unpack, unpack_segments(s, out, recvbuf, direct, L));
 }
 
 }  // namespace bb

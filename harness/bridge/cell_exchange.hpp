@@ -18,7 +18,6 @@ enum class ExchangeForm {
   send_recv,   // grouped sends and receives of exactly the cells each pair needs
   all_to_all,  // one all-to-all with every block padded to the largest pair's cells
 };
-const char* exchange_form_name(ExchangeForm f);
 
 // Decides, for one group and direction, whether a padded all-to-all runs instead of send/recv,
 // given the group size, the largest pair's cells and whether every pair moves that many.

@@ -219,44 +219,63 @@ class RoundTrip {
   // then agree over the world on sums over the members and on who failed.
   void check() {
     if (member_) {
-      RankBridge::Buffers& B = rb_->sets()[0];
-      B = pristine_[0];
-      rb_->use_set(0);
-      const int64_t b = shape_.b, bd = rb_->dest_batch();
-      dev_.fill(B.src, geom(b, -1, kSaltActivation), src_table(plan_, rank_, b));
-      for (void* p : {B.shard, B.dest, B.dest_grad, B.src_grad, B.grad_shard})
-        if (p) dev_.poison(p, size_t(p == B.src_grad ? rb_->src_ref(nullptr).bytes()
-                                     : p == B.shard || p == B.grad_shard ? rb_->shard_ref(nullptr).bytes()
-                                                                         : rb_->dest_ref(nullptr).bytes()));
-      for (const auto& w : strategy_.workspaces(*rb_)) dev_.poison(B.ws.at(w.name), size_t(w.bytes));
-      PhaseRecorder rec(dev_, false, opts_.nvtx, nullptr);
-      rb_->set_recorder(&rec);
-      strategy_.forward(*rb_);
-      world_.synchronize();
-      Checker chk{*rb_, res_.check};
-      const auto dtab = dest_table(plan_, rank_, b);
-      if (B.dest) chk.verify("forward output (dest)", B.dest, geom(bd, -1, kSaltActivation), dtab);
-      if (plan_.dest_cp > 1) chk.verify("CP shard", B.shard, geom(bd, cp_rank(), kSaltActivation), dtab);
-      // The LLM's gradient w.r.t. its shard, written over the poison.
-      dev_.fill(B.grad_shard, geom(bd, cp_rank(), kSaltGradient), dtab);
-      strategy_.backward(*rb_);
-      world_.synchronize();
-      if (B.dest_grad && plan_.dest_cp > 1)
-        chk.verify("CP-reduced gradient (dest_grad)", B.dest_grad, geom(bd, -1, kSaltGradient),
-                   reduced_grad_table(plan_, rank_, b));
-      chk.verify("backward output (src_grad)", B.src_grad, geom(b, -1, kSaltGradient), src_grad_table(plan_, rank_, b));
-      res_.work = rec.work();
-      rb_->set_recorder(nullptr);
+      checked_run();
+      res_.check.elements_expected = elements_expected();
     }
+    agree_on_check();
+    res_.peak_bytes = int64_t(world_.max_over_ranks(double(res_.peak_bytes)));
+    agree_on_work();
+  }
+
+  // A member's checked round trip: inputs from the pattern, every output poisoned first, so an
+  // element the bridge never wrote fails; forward checked before the LLM's gradient goes in.
+  void checked_run() {
+    RankBridge::Buffers& B = rb_->sets()[0];
+    B = pristine_[0];
+    rb_->use_set(0);
+    const int64_t b = shape_.b, bd = rb_->dest_batch();
+    dev_.fill(B.src, geom(b, -1, kSaltActivation), src_table(plan_, rank_, b));
+    for (void* p : {B.shard, B.dest, B.dest_grad, B.src_grad, B.grad_shard})
+      if (p) dev_.poison(p, size_t(p == B.src_grad ? rb_->src_ref(nullptr).bytes()
+                                   : p == B.shard || p == B.grad_shard ? rb_->shard_ref(nullptr).bytes()
+                                                                       : rb_->dest_ref(nullptr).bytes()));
+    for (const auto& w : strategy_.workspaces(*rb_)) dev_.poison(B.ws.at(w.name), size_t(w.bytes));
+    PhaseRecorder rec(dev_, false, opts_.nvtx, nullptr);
+    rb_->set_recorder(&rec);
+    strategy_.forward(*rb_);
+    world_.synchronize();
+    Checker chk{*rb_, res_.check};
+    const auto dtab = dest_table(plan_, rank_, b);
+    if (B.dest) chk.verify("forward output (dest)", B.dest, geom(bd, -1, kSaltActivation), dtab);
+    if (plan_.dest_cp > 1) chk.verify("CP shard", B.shard, geom(bd, cp_rank(), kSaltActivation), dtab);
+    // The LLM's gradient w.r.t. its shard, written over the poison.
+    dev_.fill(B.grad_shard, geom(bd, cp_rank(), kSaltGradient), dtab);
+    strategy_.backward(*rb_);
+    world_.synchronize();
+    if (B.dest_grad && plan_.dest_cp > 1)
+      chk.verify("CP-reduced gradient (dest_grad)", B.dest_grad, geom(bd, -1, kSaltGradient),
+                 reduced_grad_table(plan_, rank_, b));
+    chk.verify("backward output (src_grad)", B.src_grad, geom(b, -1, kSaltGradient), src_grad_table(plan_, rank_, b));
+    res_.work = rec.work();
+    rb_->set_recorder(nullptr);
+  }
+
+  // What a member must have checked, from the shapes alone (so a check that skipped a tensor
+  // shows as fewer elements checked than expected).
+  int64_t elements_expected() const {
+    const RankBridge::Buffers& B = rb_->sets()[0];
+    auto elems = [](const TensorRef& t) { return t.b * t.s * t.h; };
+    int64_t n = elems(rb_->src_ref(nullptr));  // src_grad
+    if (plan_.dest_cp > 1) n += elems(rb_->shard_ref(nullptr));
+    if (B.dest) n += elems(rb_->dest_ref(nullptr));
+    if (B.dest_grad && plan_.dest_cp > 1) n += elems(rb_->dest_ref(nullptr));
+    return n;
+  }
+
+  // This rank's counts become the world's sums (ranks outside the bridge add nothing), and the
+  // ranks with a mismatch are listed; the first mismatch stays this process's own.
+  void agree_on_check() {
     CheckOutcome& c = res_.check;
-    if (member_) {  // what must have been checked, from the shapes alone
-      const RankBridge::Buffers& B = rb_->sets()[0];
-      auto elems = [](const TensorRef& t) { return t.b * t.s * t.h; };
-      c.elements_expected = elems(rb_->src_ref(nullptr));  // src_grad
-      if (plan_.dest_cp > 1) c.elements_expected += elems(rb_->shard_ref(nullptr));
-      if (B.dest) c.elements_expected += elems(rb_->dest_ref(nullptr));
-      if (B.dest_grad && plan_.dest_cp > 1) c.elements_expected += elems(rb_->dest_ref(nullptr));
-    }
     const std::vector<double> mism = world_.gather_over_ranks(double(c.mismatches));
     const std::vector<double> elems = world_.gather_over_ranks(double(c.elements_checked));
     const std::vector<double> expect = world_.gather_over_ranks(double(c.elements_expected));
@@ -270,8 +289,6 @@ class RoundTrip {
       if (mism[r] > 0) c.failing_ranks.push_back(int(r));
     }
     c.ok = c.failing_ranks.empty();
-    res_.peak_bytes = int64_t(world_.max_over_ranks(double(res_.peak_bytes)));
-    agree_on_work();
   }
 
   // What each phase did, agreed over the world (the largest over the ranks), so a layout at an
@@ -334,26 +351,47 @@ class RoundTrip {
   // The timed iterations through the shared loop (measure/timing_loop.hpp): per iteration the
   // round trip's total, each phase's GPU time and each phase's host launch time.
   void time() {
+    refill_sets();
+    // CUPTI attributes work to the phase pushed when it is launched; a graph launches all
+    // phases at once, so graph mode reports no per-phase busy time.
+    PhaseRecorder rec(dev_, true, opts_.nvtx, opts_.graph ? nullptr : opts_.cupti);
+    if (member_) rb_->set_recorder(&rec);
+    if (opts_.graph) capture(rec);
+    std::map<int, Kept> kept;
+    const LoopBody body = timed_body(rec, kept);
+    const LoopOptions lo = loop_options();
+    record_samples(run_timing_loop(world_, dev_, lo, body));
+    read_gpu_activity();
+    detect_paths();
+    // After the CUPTI read above, so the contended loop's records never count as idle ones.
+    if (opts_.contention) time_contended(body, lo);
+    if (member_) rb_->set_recorder(nullptr);
+  }
+
+  // Every buffer set back to its own outputs and freshly filled inputs (the checked run used set
+  // 0 and the oracle's poison), then the world in step before the first timed iteration.
+  void refill_sets() {
     if (member_)
       for (int k = 0; k < res_.buffer_sets; ++k) {
         rb_->sets()[size_t(k)] = pristine_[size_t(k)];
         fill_inputs(rb_->sets()[size_t(k)]);
       }
     world_.synchronize();
-    // CUPTI attributes work to the phase pushed when it is launched; a graph launches all
-    // phases at once, so graph mode reports no per-phase busy time.
-    PhaseRecorder rec(dev_, true, opts_.nvtx, opts_.graph ? nullptr : opts_.cupti);
-    if (member_) rb_->set_recorder(&rec);
-    if (opts_.graph) capture(rec);
-    struct Kept {  // one iteration's marks, kept so streaming can read them after the batch
-      PhaseRecorder::Snapshot marks;
-      std::array<double, kPhaseCount> launch{};
-    };
-    std::map<int, Kept> kept;
+  }
+
+  struct Kept {  // one iteration's marks, kept so streaming can read them after the batch
+    PhaseRecorder::Snapshot marks;
+    std::array<double, kPhaseCount> launch{};
+  };
+
+  // The round trip as the loop's body. A member enqueues forward + backward on the iteration's
+  // buffer set (or replays that set's graph) and reads 1 + 2 x kPhaseCount values: the total,
+  // each phase's GPU time, each phase's host launch time. Ranks outside the grid run nothing.
+  LoopBody timed_body(PhaseRecorder& rec, std::map<int, Kept>& kept) {
     LoopBody body;
     body.values = 1 + 2 * kPhaseCount;
     if (member_) {
-      body.enqueue = [&](int it, bool fresh) {
+      body.enqueue = [this, &rec, &kept](int it, bool fresh) {
         if (opts_.graph) {
           dev_.replay(graphs_[size_t(it) % graphs_.size()]);
           kept[it] = {snaps_[size_t(it) % snaps_.size()], {}};
@@ -366,7 +404,7 @@ class RoundTrip {
         rec.end_iteration();
         kept[it] = {rec.snapshot(), rec.launch_ms()};
       };
-      body.read = [&](int it) {
+      body.read = [&rec, &kept](int it) {
         const Kept k = kept.at(it);
         kept.erase(it);
         rec.restore(k.marks);
@@ -379,12 +417,16 @@ class RoundTrip {
     }
 #ifdef BB_HAVE_CUDA
     if (opts_.cupti)
-      body.before_measured = [&] {
+      body.before_measured = [this] {
         world_.barrier();
         if (rank_ == 0) opts_.cupti->take_busy_ms();  // drop warm-up records
         world_.barrier();
       };
 #endif
+    return body;
+  }
+
+  LoopOptions loop_options() const {
     LoopOptions lo;
     lo.cadence = opts_.cadence;
     lo.warmup = opts_.warmup;
@@ -392,14 +434,11 @@ class RoundTrip {
     lo.iterations = opts_.iterations;
     lo.delay_rank = opts_.delay_rank;
     lo.delay_ms = opts_.delay_ms;
-    const LoopSamples ls = run_timing_loop(world_, dev_, lo, body);
-#ifdef BB_HAVE_CUDA
-    // What ran per phase (the path detector's evidence), from the records take_busy_ms() below
-    // consumes: rank 0 reads them for every GPU of the process.
-    std::array<PhaseActivity, kPhaseCount> act{};
-    const bool counted = opts_.cupti && !opts_.graph;
-#endif
+    return lo;
+  }
 
+  // The loop's samples (already max over ranks) into the result, in timed_body's value order.
+  void record_samples(const LoopSamples& ls) {
     res_.warmup_used = ls.warmup_used;
     res_.cadence = opts_.cadence;
     res_.gate_expiries = ls.gate_expiries;
@@ -410,34 +449,48 @@ class RoundTrip {
     }
     res_.launch_skew_ms = ls.launch_skew_ms;
     res_.launch_ms = ls.launch_ms;
+  }
+
+  // Per-phase GPU busy time and what ran per phase (the path detector's evidence), from the
+  // CUPTI records of the measured iterations, which this consumes: rank 0 reads them for every
+  // GPU of the process. -1 (not measured) without CUPTI and in graph mode.
+  void read_gpu_activity() {
     res_.gpu_busy_ms.fill(-1.0);
 #ifdef BB_HAVE_CUDA
-    if (opts_.cupti && !opts_.graph) {
+    std::array<PhaseActivity, kPhaseCount> act{};
+    const bool counted = opts_.cupti && !opts_.graph;
+    if (counted) {
       world_.barrier();
       std::array<double, kPhaseCount> busy{};
-      if (rank_ == 0) {
-        // Per phase: the busiest GPU (the emulation's ranks share one).
-        for (const auto& [key, ms] : opts_.cupti->take_busy_ms()) {
-          if (key.first < 1 || key.first > uint64_t(kPhaseCount)) continue;
-          busy[size_t(key.first - 1)] = std::max(busy[size_t(key.first - 1)], ms / opts_.iterations);
-        }
-        for (const auto& [key, a] : opts_.cupti->last_counts())
-          if (key.first >= 1 && key.first <= uint64_t(kPhaseCount)) act[size_t(key.first - 1)].merge(a);
-      }
+      if (rank_ == 0) take_cupti_records(busy, act);
       for (int p = 0; p < kPhaseCount; ++p)
         res_.gpu_busy_ms[size_t(p)] = world_.max_over_ranks(rank_ == 0 ? busy[size_t(p)] : -1.0);
     }
     res_.activity_measured = counted;
     if (rank_ == 0) res_.activity = act;
 #endif
+  }
+
+#ifdef BB_HAVE_CUDA
+  // Rank 0: per phase the busiest GPU's time per iteration (the emulation's ranks share one GPU)
+  // and the merged activity counts. Records of ids that are no phase are not the bridge's.
+  void take_cupti_records(std::array<double, kPhaseCount>& busy, std::array<PhaseActivity, kPhaseCount>& act) {
+    for (const auto& [key, ms] : opts_.cupti->take_busy_ms()) {
+      if (key.first < 1 || key.first > uint64_t(kPhaseCount)) continue;
+      busy[size_t(key.first - 1)] = std::max(busy[size_t(key.first - 1)], ms / opts_.iterations);
+    }
+    for (const auto& [key, a] : opts_.cupti->last_counts())
+      if (key.first >= 1 && key.first <= uint64_t(kPhaseCount)) act[size_t(key.first - 1)].merge(a);
+  }
+#endif
+
+  // Which NCCL path each collective phase took (comm/nccl_path.hpp), from the activity counts.
+  void detect_paths() {
     for (int p = 0; p < kPhaseCount; ++p)
       if (res_.work[size_t(p)].used && res_.work[size_t(p)].kind == "collective")
         res_.path_used[size_t(p)] = detect_path_used(opts_.nccl_path, res_.activity[size_t(p)],
                                                      res_.work[size_t(p)].group_size, res_.path_registered,
                                                      res_.activity_measured);
-    // After the CUPTI read above, so the contended loop's records never count as idle ones.
-    if (opts_.contention) time_contended(body, lo);
-    if (member_) rb_->set_recorder(nullptr);
   }
 
   // The same loop again with the load running beside every measured iteration on every rank,

@@ -1,6 +1,6 @@
 #include "comm/backend.hpp"
 
-#include "core/error.hpp"
+#include "comm/named_row.hpp"
 
 namespace bb {
 
@@ -16,12 +16,7 @@ const std::vector<BackendTraits>& backends() {
 }
 
 const BackendTraits& backend_traits(const std::string& name) {
-  std::string known;
-  for (const auto& b : backends()) {
-    if (name == b.name) return b;
-    known += (known.empty() ? "" : ", ") + std::string(b.name);
-  }
-  throw Error("bad_flag", "unknown backend '" + name + "' (expected " + known + ")");
+  return row_named(backends(), name, "bad_flag", "backend");
 }
 
 }  // namespace bb

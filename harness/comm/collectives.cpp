@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "comm/named_row.hpp"
 #include "comm/nccl_path.hpp"
 #include "pattern.hpp"
 
@@ -53,12 +54,7 @@ const CollRow& collective(CollOp op) {
 }
 
 const CollRow& collective(const std::string& name) {
-  std::string known;
-  for (const auto& r : collective_table()) {
-    if (name == r.name) return r;
-    known += (known.empty() ? "" : ", ") + std::string(r.name);
-  }
-  throw Error("bad_op", "unknown collective '" + name + "' (expected " + known + ")");
+  return row_named(collective_table(), name, "bad_op", "collective");
 }
 
 BareCall::BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype, BufferProvider* provider)

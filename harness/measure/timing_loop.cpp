@@ -30,86 +30,127 @@ struct Stamp {
   double first = 0, last = 0;  // host clock at the iteration's first launch and after its last
 };
 
-}  // namespace
+// This rank's raw record of the measured iterations, before any agreement over the world.
+struct Measured {
+  std::vector<Stamp> stamps;
+  std::vector<std::vector<double>> mine;  // the body's values per iteration (empty: no read)
+};
 
-LoopSamples run_timing_loop(Comm& world, Device& dev, const LoopOptions& opts, const LoopBody& body) {
-  const bool delayed = opts.delay_rank == world.world_ranks()[size_t(world.rank())] && opts.delay_ms > 0;
-  auto delay = [&] {
-    if (delayed) spin_for_ms(opts.delay_ms);
-  };
-  auto enqueue = [&](int it, bool fresh) {
-    if (body.enqueue) body.enqueue(it, fresh);
-  };
-  // One isolated iteration: everything of it queued behind the gate, then the GPUs aligned.
-  auto isolated = [&](int it) {
-    world.barrier();
-    delay();
-    Stamp s;
-    s.first = now_ms();
-    dev.hold_gate(opts.gate_timeout_s);
-    world.align();
-    enqueue(it, true);
-    s.last = now_ms();
-    dev.open_gate();
-    world.synchronize();
-    return s;
-  };
+// One run of the loop on this rank: the warm-up, the measured iterations in either cadence,
+// then the agreements. Every rank runs the same calls, since each collective step is collective.
+class Loop {
+ public:
+  Loop(Comm& world, Device& dev, const LoopOptions& opts, const LoopBody& body)
+      : world_(world), dev_(dev), opts_(opts), body_(body),
+        delayed_(opts.delay_rank == world.world_ranks()[size_t(world.rank())] && opts.delay_ms > 0) {}
 
-  LoopSamples out;
-  const int expired_before = dev.gate_expiries();
-  // Warm-up: isolated iterations; the first one's wall time sets how many reach warmup_ms.
-  int warmup = std::max(opts.warmup, 1);
-  for (int it = 0; it < warmup; ++it) {
-    const auto t0 = Clock::now();
-    isolated(it);
-    if (body.read) body.read(it);  // keeps per-iteration state of the body in step
-    if (it == 0) {
-      const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-      const int need = ms > 0 ? int(opts.warmup_ms / ms) + 1 : 1;
-      warmup = std::max(warmup, int(world.max_over_ranks(double(std::min(need, 1000)))));
+  // Isolated iterations: at least opts.warmup, and as many as the first one's wall time says
+  // reach warmup_ms (agreed over the ranks, at most 1000). Returns how many ran.
+  int warm_up() {
+    int warmup = std::max(opts_.warmup, 1);
+    for (int it = 0; it < warmup; ++it) {
+      const auto t0 = Clock::now();
+      isolated(it);
+      read(it);  // keeps per-iteration state of the body in step
+      if (it == 0) {
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        const int need = ms > 0 ? int(opts_.warmup_ms / ms) + 1 : 1;
+        warmup = std::max(warmup, int(world_.max_over_ranks(double(std::min(need, 1000)))));
+      }
     }
+    return warmup;
   }
-  out.warmup_used = warmup;
-  if (body.before_measured) body.before_measured();
 
-  const int n = opts.iterations;
-  std::vector<Stamp> stamps(size_t(std::max(n, 0)));
-  std::vector<std::vector<double>> mine(size_t(std::max(n, 0)));
-  if (opts.cadence == Cadence::isolated) {
+  // Iterations first .. first+n-1, each isolated and read as soon as it completes.
+  Measured isolated_iterations(int first, int n) {
+    Measured m{std::vector<Stamp>(size_t(n)), std::vector<std::vector<double>>(size_t(n))};
     for (int i = 0; i < n; ++i) {
-      stamps[size_t(i)] = isolated(warmup + i);
-      if (body.read) mine[size_t(i)] = body.read(warmup + i);
+      m.stamps[size_t(i)] = isolated(first + i);
+      m.mine[size_t(i)] = read(first + i);
     }
-  } else {
-    // Aligned once; then back to back, as fast as this rank's host enqueues.
-    world.barrier();
+    return m;
+  }
+
+  // Aligned once; then back to back, as fast as this rank's host enqueues; read after the batch.
+  Measured streaming_iterations(int first, int n) {
+    Measured m{std::vector<Stamp>(size_t(n)), std::vector<std::vector<double>>(size_t(n))};
+    world_.barrier();
     for (int i = 0; i < n; ++i) {
       delay();
-      Stamp& s = stamps[size_t(i)];
+      Stamp& s = m.stamps[size_t(i)];
       s.first = now_ms();
       if (i == 0) {
-        dev.hold_gate(opts.gate_timeout_s);
-        world.align();
+        dev_.hold_gate(opts_.gate_timeout_s);
+        world_.align();
       }
-      enqueue(warmup + i, i == 0);
+      enqueue(first + i, i == 0);
       s.last = now_ms();
-      if (i == 0) dev.open_gate();
+      if (i == 0) dev_.open_gate();
     }
-    world.synchronize();
-    for (int i = 0; i < n; ++i)
-      if (body.read) mine[size_t(i)] = body.read(warmup + i);
+    world_.synchronize();
+    for (int i = 0; i < n; ++i) m.mine[size_t(i)] = read(first + i);
+    return m;
   }
 
   // Agreements, after the timed region: max over ranks of every sample, skew from the stamps.
-  out.values.assign(body.values, std::vector<double>(size_t(std::max(n, 0)), 0.0));
-  for (int i = 0; i < n; ++i) {
-    const auto& v = mine[size_t(i)];
-    for (size_t k = 0; k < body.values; ++k) out.values[k][size_t(i)] = world.max_over_ranks(k < v.size() ? v[k] : 0.0);
-    const Stamp& s = stamps[size_t(i)];
-    const double latest = world.max_over_ranks(s.first), earliest = -world.max_over_ranks(-s.first);
-    out.launch_skew_ms.push_back(latest - earliest);
-    out.launch_ms.push_back(world.max_over_ranks(s.last - s.first));
+  LoopSamples agree(const Measured& m) {
+    LoopSamples out;
+    const size_t n = m.stamps.size();
+    out.values.assign(body_.values, std::vector<double>(n, 0.0));
+    for (size_t i = 0; i < n; ++i) {
+      const auto& v = m.mine[i];
+      for (size_t k = 0; k < body_.values; ++k) out.values[k][i] = world_.max_over_ranks(k < v.size() ? v[k] : 0.0);
+      const Stamp& s = m.stamps[i];
+      const double latest = world_.max_over_ranks(s.first), earliest = -world_.max_over_ranks(-s.first);
+      out.launch_skew_ms.push_back(latest - earliest);
+      out.launch_ms.push_back(world_.max_over_ranks(s.last - s.first));
+    }
+    return out;
   }
+
+ private:
+  void delay() {
+    if (delayed_) spin_for_ms(opts_.delay_ms);
+  }
+  void enqueue(int it, bool fresh) {
+    if (body_.enqueue) body_.enqueue(it, fresh);
+  }
+  std::vector<double> read(int it) { return body_.read ? body_.read(it) : std::vector<double>{}; }
+
+  // One isolated iteration: everything of it queued behind the gate, then the GPUs aligned.
+  Stamp isolated(int it) {
+    world_.barrier();
+    delay();
+    Stamp s;
+    s.first = now_ms();
+    dev_.hold_gate(opts_.gate_timeout_s);
+    world_.align();
+    enqueue(it, true);
+    s.last = now_ms();
+    dev_.open_gate();
+    world_.synchronize();
+    return s;
+  }
+
+  Comm& world_;
+  Device& dev_;
+  const LoopOptions& opts_;
+  const LoopBody& body_;
+  const bool delayed_;
+};
+
+}  // namespace
+
+LoopSamples run_timing_loop(Comm& world, Device& dev, const LoopOptions& opts, const LoopBody& body) {
+  Loop loop(world, dev, opts, body);
+  const int expired_before = dev.gate_expiries();
+  const int warmup = loop.warm_up();
+  if (body.before_measured) body.before_measured();
+  const int n = std::max(opts.iterations, 0);
+  const Measured m =
+      opts.cadence == Cadence::isolated ? loop.isolated_iterations(warmup, n) : loop.streaming_iterations(warmup, n);
+  LoopSamples out = loop.agree(m);
+  out.warmup_used = warmup;
   out.gate_expiries = int(world.max_over_ranks(double(dev.gate_expiries() - expired_before)));
   return out;
 }

@@ -37,17 +37,6 @@ std::vector<int64_t> dest_table(const Plan& p, int rank, int64_t b) {
   return uniform(routed_samples(p, rank, b), chunks(p));
 }
 
-// CP rank r owns chunks r and 2c-1-r.
-static int chunk_owner(int chunk, int c) { return chunk < c ? chunk : 2 * c - 1 - chunk; }
-
-// The dest rank whose gradient chunk `chunk` lands in dest rank q's full gradient after the CP
-// reduction: the CP sibling of q that owns the chunk.
-static int chunk_source(const Plan& p, int q, int chunk) {
-  if (p.dest_cp == 1) return q;
-  const auto* g = p.cp_group_of(q);
-  return (*g)[size_t(chunk_owner(chunk, p.dest_cp))];
-}
-
 std::vector<int64_t> reduced_grad_table(const Plan& p, int rank, int64_t b) {
   const int c2 = chunks(p);
   const int64_t bd = dest_batch_for(p, b);
@@ -62,20 +51,11 @@ std::vector<int64_t> reduced_grad_table(const Plan& p, int rank, int64_t b) {
 std::vector<int64_t> src_grad_table(const Plan& p, int rank, int64_t b) {
   const int c2 = chunks(p);
   std::vector<int64_t> t(size_t(b * c2));
-  for (int64_t i = 0; i < b; ++i)
-    for (int ch = 0; ch < c2; ++ch) {
-      int q = rank;   // dest rank whose (reduced) gradient feeds row i
-      int64_t j = i;  // row in q's gradient
-      if (p.direction == Direction::fan_in) {
-        j = p.slice(rank, dest_batch_for(p, b)).start + i;
-      } else if (p.direction == Direction::fan_out) {
-        const int64_t per = dest_batch_for(p, b);
-        q = (*p.gather_group_of(rank))[size_t(i / per)];
-        j = i % per;
-      }
-      int src = chunk_source(p, q, ch);
-      t[size_t(i * c2 + ch)] = routed_samples(p, src, b)[size_t(j)];
-    }
+  for (int64_t i = 0; i < b; ++i) {
+    const GradRow from = grad_row_source(p, rank, b, i);  // the dest gradient row that feeds row i
+    for (int ch = 0; ch < c2; ++ch)
+      t[size_t(i * c2 + ch)] = routed_samples(p, chunk_source(p, from.dest_rank, ch), b)[size_t(from.row)];
+  }
   return t;
 }
 

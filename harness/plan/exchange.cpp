@@ -11,8 +11,6 @@
 namespace bb {
 namespace {
 
-// semantics §5: CP rank r owns chunks r and 2c-1-r.
-int chunk_owner(int chunk, int c) { return chunk < c ? chunk : 2 * c - 1 - chunk; }
 // Position of a chunk inside the owner's shard (0: chunk r, 1: chunk 2c-1-r); 0 with c = 1.
 int shard_pos(int chunk, int c) { return c == 1 ? 0 : (chunk < c ? 0 : 1); }
 int pos_chunk(int pos, int cp_rank, int c) { return c == 1 ? 0 : (pos == 0 ? cp_rank : 2 * c - 1 - cp_rank); }
@@ -57,17 +55,8 @@ struct Routing {
 // Backward: the sample whose gradient row `i`, chunk `ch` of src rank `r` carries, following the
 // plan's semantics (semantics §4: CP sum, then narrow / all-gather / identity).
 int64_t grad_sample(const Plan& p, const Routing& rt, int r, int64_t b, int64_t i, int ch) {
-  int q = r;
-  int64_t j = i;
-  if (p.direction == Direction::fan_in) {
-    j = p.slice(r, dest_batch_for(p, b)).start + i;
-  } else if (p.direction == Direction::fan_out) {
-    const int64_t per = dest_batch_for(p, b);
-    q = (*p.gather_group_of(r))[size_t(i / per)];
-    j = i % per;
-  }
-  const int src = p.dest_cp == 1 ? q : (*p.cp_group_of(q))[size_t(chunk_owner(ch, p.dest_cp))];
-  return rt.routed.at(src)[size_t(j)];
+  const GradRow from = grad_row_source(p, r, b, i);
+  return rt.routed.at(chunk_source(p, from.dest_rank, ch))[size_t(from.row)];
 }
 
 }  // namespace

@@ -59,17 +59,17 @@ static void validate(int world, const Grid& src, const Grid& dest) {
                                         std::to_string(b) + ": neither divides the other");
 }
 
-Plan make_plan(int world, const Grid& src, const Grid& dest) {
-  validate(world, src, dest);
-  Plan p;
-  p.world = world;
-  p.src = src;
-  p.dest = dest;
-  p.src_tp = src.dim_size("tp");
-  p.src_dp = src.dim_size("dp");
-  p.dest_tp = dest.dim_size("tp");
-  p.dest_cp = dest.dim_size("cp");
-  p.dest_dp = dest.dim_size("dp");
+using SrcRanks = std::map<std::pair<int, int>, int>;    // (dp, tp) -> rank
+using DestRanks = std::map<std::array<int, 3>, int>;   // (dp, tp, cp) -> rank
+
+// The dims' sizes, and which way the batch moves: fan-in when the src has more DP replicas than
+// the dest (the dest gathers `scale` of them), fan-out when it has fewer, else equal.
+static void size_plan(Plan& p) {
+  p.src_tp = p.src.dim_size("tp");
+  p.src_dp = p.src.dim_size("dp");
+  p.dest_tp = p.dest.dim_size("tp");
+  p.dest_cp = p.dest.dim_size("cp");
+  p.dest_dp = p.dest.dim_size("dp");
   if (p.src_dp > p.dest_dp) {
     p.direction = Direction::fan_in;
     p.scale = p.src_dp / p.dest_dp;
@@ -77,30 +77,43 @@ Plan make_plan(int world, const Grid& src, const Grid& dest) {
     p.direction = Direction::fan_out;
     p.scale = p.dest_dp / p.src_dp;
   }
-  const int n = src.size(), off = src.offset;
+}
 
-  p.src_pos.resize(size_t(n));
-  std::map<std::pair<int, int>, int> by_src;  // (dp, tp) -> rank
-  auto src_groups = src.rank_enum({"tp"});
+// Each src rank's (dp, tp): the grid's TP groups, in DP order.
+static SrcRanks place_src(Plan& p) {
+  SrcRanks by_src;
+  p.src_pos.resize(size_t(p.size()));
+  const auto src_groups = p.src.rank_enum({"tp"});
   for (size_t g = 0; g < src_groups.size(); ++g)
     for (size_t i = 0; i < src_groups[g].size(); ++i) {
-      int r = src_groups[g][i];
-      p.src_pos[size_t(r - off)] = {int(g), int(i)};
+      const int r = src_groups[g][i];
+      p.src_pos[size_t(r - p.offset())] = {int(g), int(i)};
       by_src[{int(g), int(i)}] = r;
     }
+  return by_src;
+}
 
-  p.dest_coords.resize(size_t(n));
-  std::map<std::array<int, 3>, int> by_dest;  // (dp, tp, cp) -> rank
+// Each dest rank's (dp, tp, cp): the TP groups, CP fastest, so the DP index moves on after the
+// last CP rank of a replica.
+static DestRanks place_dest(Plan& p) {
+  DestRanks by_dest;
+  p.dest_coords.resize(size_t(p.size()));
   int dp_idx = 0;
-  for (const auto& grp : dest.rank_enum({"tp"})) {
-    int cp_idx = dest.coord(grp[0], "cp");
+  for (const auto& grp : p.dest.rank_enum({"tp"})) {
+    const int cp_idx = p.dest.coord(grp[0], "cp");
     for (size_t i = 0; i < grp.size(); ++i) {
-      p.dest_coords[size_t(grp[i] - off)] = {dp_idx, int(i), cp_idx};
+      p.dest_coords[size_t(grp[i] - p.offset())] = {dp_idx, int(i), cp_idx};
       by_dest[{dp_idx, int(i), cp_idx}] = grp[i];
     }
     if (cp_idx == p.dest_cp - 1) ++dp_idx;
   }
+  return by_dest;
+}
 
+// The gather groups, in concatenation order: fan-in, the `scale` src replicas one dest replica
+// gathers, per TP rank; fan-out, the `scale` dest replicas one src replica feeds, per TP and CP
+// rank. Equal needs none.
+static void group_gathers(Plan& p, const SrcRanks& by_src, const DestRanks& by_dest) {
   const int k = p.scale;
   if (p.direction == Direction::fan_in) {
     for (int it = 0; it < p.dest_dp; ++it)
@@ -118,6 +131,18 @@ Plan make_plan(int world, const Grid& src, const Grid& dest) {
           p.gather_groups.push_back(g);
         }
   }
+}
+
+Plan make_plan(int world, const Grid& src, const Grid& dest) {
+  validate(world, src, dest);
+  Plan p;
+  p.world = world;
+  p.src = src;
+  p.dest = dest;
+  size_plan(p);
+  const SrcRanks by_src = place_src(p);
+  const DestRanks by_dest = place_dest(p);
+  group_gathers(p, by_src, by_dest);
   if (p.dest_cp > 1) p.cp_groups = dest.rank_enum({"cp"});
   return p;
 }
@@ -169,5 +194,21 @@ int64_t dest_batch_for(const Plan& p, int64_t b) {
 }
 
 int64_t unit_src_batch(const Plan& p) { return p.direction == Direction::fan_out ? p.scale : 1; }
+
+GradRow grad_row_source(const Plan& p, int rank, int64_t b, int64_t i) {
+  if (p.direction == Direction::fan_in) return {rank, p.slice(rank, dest_batch_for(p, b)).start + i};
+  if (p.direction == Direction::fan_out) {
+    const int64_t per = dest_batch_for(p, b);
+    return {(*p.gather_group_of(rank))[size_t(i / per)], i % per};
+  }
+  return {rank, i};
+}
+
+int chunk_owner(int chunk, int cp) { return chunk < cp ? chunk : 2 * cp - 1 - chunk; }
+
+int chunk_source(const Plan& p, int q, int chunk) {
+  if (p.dest_cp == 1) return q;
+  return (*p.cp_group_of(q))[size_t(chunk_owner(chunk, p.dest_cp))];
+}
 
 }  // namespace bb

@@ -61,4 +61,19 @@ int64_t dest_batch_for(const Plan& p, int64_t src_batch);
 // The smallest src batch the plan accepts (scale for fan-out, else 1).
 int64_t unit_src_batch(const Plan& p);
 
+// Backward (semantics §4): where src rank `rank`'s gradient row `i` (of a src batch `b`) comes
+// from: the dest rank whose (CP-reduced) gradient feeds it, and the row there. Fan-in narrows
+// (rank's slice of the dest batch), fan-out all-gathers (the group member holding row i), equal
+// is the identity.
+struct GradRow {
+  int dest_rank = 0;
+  int64_t row = 0;
+};
+GradRow grad_row_source(const Plan& p, int rank, int64_t b, int64_t i);
+// semantics §5: CP rank r of `cp` owns the sequence chunks r and 2cp-1-r; the owner of `chunk`.
+int chunk_owner(int chunk, int cp);
+// The dest rank whose gradient chunk `chunk` lands in dest rank q's full gradient after the CP
+// reduction: the CP sibling of q that owns the chunk (q itself without CP).
+int chunk_source(const Plan& p, int q, int chunk);
+
 }  // namespace bb

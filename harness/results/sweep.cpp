@@ -145,7 +145,7 @@ void dedupe_axes(SweepAxes& a, std::vector<std::string>* notes) {
   };
   dedupe(a.shapes, "shapes", shape_str, shape_str, notes);
   auto mem_str = [](MemOrder m) { return std::string(mem_order_name(m)); };
-  dedupe(a.mems, "memory layouts", mem_str, mem_str, notes);
+  dedupe(a.mems, "mems", mem_str, mem_str, notes);
   auto dt_str = [](DType d) { return std::string(dtype_name(d)); };
   dedupe(a.dtypes, "dtypes", dt_str, dt_str, notes);
   auto id = [](const std::string& x) { return x; };
@@ -216,9 +216,11 @@ std::vector<LayoutCase> layouts_from_arg(const std::string& arg, int world) {
 
 namespace {
 
+using nlohmann::json;
+
 // An integer JSON value in [lo, hi]. Never wraps: a value past hi (or past 64 bits, which the
 // parser stores as unsigned or float) is named as too_large. Returns false and says why.
-bool json_int(const nlohmann::json& v, int64_t lo, int64_t hi, int64_t* out, std::string* why) {
+bool json_int(const json& v, int64_t lo, int64_t hi, int64_t* out, std::string* why) {
   const bool huge = (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
                     (v.is_number_float() && v.get<double>() > 9.2e18);
   if (huge || (v.is_number_integer() && v.get<int64_t>() > hi)) {
@@ -233,175 +235,275 @@ bool json_int(const nlohmann::json& v, int64_t lo, int64_t hi, int64_t* out, std
   return true;
 }
 
-}  // namespace
+// A sweep file is validated whole: every bad entry is collected with its path in the file, in
+// the order the file is read, and thrown together at the end, so one run names them all.
+class SweepErrors {
+ public:
+  explicit SweepErrors(std::string path) : path_(std::move(path)) {}
+  void add(const std::string& where, const std::string& msg) { errs_.push_back(path_ + ": " + where + ": " + msg); }
+  void throw_if_any() const {
+    if (errs_.empty()) return;
+    std::string msg = std::to_string(errs_.size()) + " bad entr" + (errs_.size() == 1 ? "y" : "ies") + ":";
+    for (const auto& e : errs_) msg += "\n  " + e;
+    throw Error("bad_sweep_file", msg);
+  }
 
-SweepAxes load_sweep_file(const std::string& path) {
+ private:
+  std::string path_;
+  std::vector<std::string> errs_;
+};
+
+// The file's JSON object. An unreadable file, bad JSON or a top level that is not an object
+// stops at once: there are no entries to report paths for.
+json read_sweep_json(const std::string& path) {
   std::ifstream f(path);
   if (!f) throw Error("bad_sweep_file", path + ": cannot open");
-  nlohmann::json j;
+  json j;
   try {
-    j = nlohmann::json::parse(f);
+    j = json::parse(f);
   } catch (const std::exception& e) {
     throw Error("bad_sweep_file", path + ": not JSON: " + e.what());
   }
-  std::vector<std::string> errs;
-  SweepAxes a;
-  a.strategies.clear();
-  auto bad = [&](const std::string& where, const std::string& msg) { errs.push_back(path + ": " + where + ": " + msg); };
-  if (!j.is_object()) {
-    throw Error("bad_sweep_file", path + ": $: the top level must be an object");
-  }
-  static const std::vector<std::string> keys{"world", "layouts", "shapes", "memory_layouts", "dtypes", "strategies", "nccl_paths"};
+  if (!j.is_object()) throw Error("bad_sweep_file", path + ": $: the top level must be an object");
+  return j;
+}
+
+// The memory orders' key: "mems" (the project's word, as --mem), or its older spelling
+// "memory_layouts". Both in one file is a duplicate key, reported; "mems" is then read.
+constexpr const char* kMemsKey = "mems";
+constexpr const char* kOldMemsKey = "memory_layouts";
+
+void check_top_keys(const json& j, SweepErrors& bad) {
+  static const std::vector<std::string> keys{"world",  "layouts",    "shapes",    kMemsKey, kOldMemsKey,
+                                             "dtypes", "strategies", "nccl_paths"};
   for (auto it = j.begin(); it != j.end(); ++it)
-    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) bad("$." + it.key(), "unknown key");
-  int world = 8;
-  if (j.contains("world")) {
-    int64_t w = 0;
+    if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) bad.add("$." + it.key(), "unknown key");
+  if (j.contains(kMemsKey) && j.contains(kOldMemsKey))
+    bad.add(std::string("$.") + kOldMemsKey, std::string("duplicate_key: \"") + kOldMemsKey +
+                                                 "\" is the older spelling of \"" + kMemsKey + "\"; give one of them");
+}
+
+// The file's world (8 when it has none, or a bad one); axes.world records only a valid given one.
+int read_world(const json& j, SweepAxes& a, SweepErrors& bad) {
+  if (!j.contains("world")) return 8;
+  int64_t w = 0;
+  std::string why;
+  if (!json_int(j["world"], 1, kMaxRanks, &w, &why)) {
+    bad.add("$.world", why);
+    return 8;
+  }
+  a.world = int(w);
+  return a.world;
+}
+
+// A required non-empty array: `entry(e, path)` for each element, else one error at the key.
+template <class Entry>
+void for_each_entry(const json& j, const char* key, const std::string& must, SweepErrors& bad, Entry entry) {
+  const std::string at = std::string("$.") + key;
+  if (!j.contains(key) || !j[key].is_array() || j[key].empty()) {
+    bad.add(at, must);
+    return;
+  }
+  for (size_t i = 0; i < j[key].size(); ++i) entry(j[key][i], at + "[" + std::to_string(i) + "]");
+}
+
+// A layout entry's src or dest sizes, each range-checked; false when any is bad (all reported).
+bool read_sizes(const json& e, const char* side, const std::string& at, std::map<std::string, int>& out,
+                SweepErrors& bad) {
+  bool ok = true;
+  for (auto it = e[side].begin(); it != e[side].end(); ++it) {
+    int64_t v = 0;
     std::string why;
-    if (!json_int(j["world"], 1, kMaxRanks, &w, &why)) bad("$.world", why);
-    else world = int(w), a.world = world;
-  }
-  if (!j.contains("layouts") || !j["layouts"].is_array() || j["layouts"].empty()) {
-    bad("$.layouts", "must be a non-empty array");
-  } else {
-    for (size_t i = 0; i < j["layouts"].size(); ++i) {
-      const auto& e = j["layouts"][i];
-      const std::string at = "$.layouts[" + std::to_string(i) + "]";
-      if (e.is_string()) {
-        try {
-          auto ls = layouts_from_arg(e.get<std::string>(), world);
-          a.layouts.insert(a.layouts.end(), ls.begin(), ls.end());
-        } catch (const Error& err) {
-          bad(at, err.what());
-        }
-        continue;
-      }
-      if (!e.is_object()) {
-        bad(at, "must be an object or a layout name");
-        continue;
-      }
-      LayoutCase l;
-      l.world = world;
-      try {
-        for (auto it = e.begin(); it != e.end(); ++it)
-          if (it.key() != "name" && it.key() != "src" && it.key() != "dest" && it.key() != "src_order" &&
-              it.key() != "dest_order" && it.key() != "offset")
-            bad(at + "." + it.key(), "unknown key");
-        if (!e.contains("src") || !e["src"].is_object()) { bad(at + ".src", "must be an object such as {\"tp\": 2, \"dp\": 4}"); continue; }
-        if (!e.contains("dest") || !e["dest"].is_object()) { bad(at + ".dest", "must be an object such as {\"tp\": 2, \"cp\": 2, \"dp\": 2}"); continue; }
-        bool sizes_ok = true;
-        for (const char* side : {"src", "dest"})
-          for (auto it = e[side].begin(); it != e[side].end(); ++it) {
-            int64_t v = 0;
-            std::string why;
-            if (!json_int(*it, 1, kMaxRanks, &v, &why)) {
-              bad(at + "." + side + "." + it.key(), why);
-              sizes_ok = false;
-            } else {
-              (side[0] == 's' ? l.src : l.dest)[it.key()] = int(v);
-            }
-          }
-        if (e.contains("src_order")) l.src_order = e["src_order"].get<std::vector<std::string>>();
-        if (e.contains("dest_order")) l.dest_order = e["dest_order"].get<std::vector<std::string>>();
-        if (e.contains("offset")) {
-          int64_t v = 0;
-          std::string why;
-          if (!json_int(e["offset"], 0, kMaxRanks, &v, &why)) {
-            bad(at + ".offset", why);
-            sizes_ok = false;
-          }
-          l.offset = int(v);
-        }
-        if (!sizes_ok) continue;
-        l.name = e.contains("name") ? e["name"].get<std::string>() : layout_label(l);
-        l.plan();  // validates (semantics §3 rule ids)
-        a.layouts.push_back(l);
-      } catch (const Error& err) {
-        bad(at, err.rule() + ": " + err.what());
-      } catch (const std::exception& err) {
-        bad(at, std::string("malformed entry: ") + err.what());
-      }
+    if (json_int(*it, 1, kMaxRanks, &v, &why)) {
+      out[it.key()] = int(v);
+    } else {
+      bad.add(at + "." + side + "." + it.key(), why);
+      ok = false;
     }
   }
-  auto str_list = [&](const char* key, std::vector<std::string> def) -> std::vector<std::string> {
-    if (!j.contains(key)) return def;
-    if (!j[key].is_array() || j[key].empty()) {
-      bad(std::string("$.") + key, "must be a non-empty array of strings");
-      return {};
+  return ok;
+}
+
+// A layout object ({"name", "src", "dest", "src_order", "dest_order", "offset"}), validated as a
+// plan (semantics §3 rule ids); false when it is bad (reported). Throws a JSON type error for a
+// value of the wrong type, which the caller reports as a malformed entry.
+bool read_layout_object(const json& e, const std::string& at, int world, LayoutCase& l, SweepErrors& bad) {
+  static const std::set<std::string> keys{"name", "src", "dest", "src_order", "dest_order", "offset"};
+  for (auto it = e.begin(); it != e.end(); ++it)
+    if (!keys.count(it.key())) bad.add(at + "." + it.key(), "unknown key");
+  if (!e.contains("src") || !e["src"].is_object()) {
+    bad.add(at + ".src", "must be an object such as {\"tp\": 2, \"dp\": 4}");
+    return false;
+  }
+  if (!e.contains("dest") || !e["dest"].is_object()) {
+    bad.add(at + ".dest", "must be an object such as {\"tp\": 2, \"cp\": 2, \"dp\": 2}");
+    return false;
+  }
+  l.world = world;
+  const bool src_ok = read_sizes(e, "src", at, l.src, bad);  // both sides reported, never short-circuited
+  const bool dest_ok = read_sizes(e, "dest", at, l.dest, bad);
+  bool ok = src_ok && dest_ok;
+  if (e.contains("src_order")) l.src_order = e["src_order"].get<std::vector<std::string>>();
+  if (e.contains("dest_order")) l.dest_order = e["dest_order"].get<std::vector<std::string>>();
+  if (e.contains("offset")) {
+    int64_t v = 0;
+    std::string why;
+    if (!json_int(e["offset"], 0, kMaxRanks, &v, &why)) {
+      bad.add(at + ".offset", why);
+      ok = false;
     }
-    std::vector<std::string> v;
-    for (size_t i = 0; i < j[key].size(); ++i) {
-      if (!j[key][i].is_string()) bad(std::string("$.") + key + "[" + std::to_string(i) + "]", "must be a string");
-      else v.push_back(j[key][i].get<std::string>());
-    }
-    return v;
-  };
-  if (!j.contains("shapes") || !j["shapes"].is_array() || j["shapes"].empty()) {
-    bad("$.shapes", "must be a non-empty array of {\"b\":..,\"s\":..,\"h\":..}");
-  } else {
-    for (size_t i = 0; i < j["shapes"].size(); ++i) {
-      const auto& e = j["shapes"][i];
-      const std::string at = "$.shapes[" + std::to_string(i) + "]";
-      std::array<int64_t, 3> s{};
-      bool ok = e.is_object();
-      if (!ok) bad(at, "must be an object {\"b\":..,\"s\":..,\"h\":..}");
-      for (auto it = ok ? e.begin() : e.end(); it != e.end(); ++it)
-        if (it.key() != "b" && it.key() != "s" && it.key() != "h") {
-          bad(at + "." + it.key(), "unknown key (a shape has b, s and h)");
-          ok = false;
-        }
-      int k = 0;
-      for (const char* d : {"b", "s", "h"}) {
-        if (!ok) break;
-        std::string why = "must be an integer >= 1";
-        if (!e.contains(d) || !json_int(e[d], 1, INT64_MAX, &s[size_t(k++)], &why)) {
-          bad(at + "." + d, why);
-          ok = false;
-        }
-      }
-      if (ok) {
-        try {
-          check_shape_fits(s, "shape");
-          a.shapes.push_back(s);
-        } catch (const Error& err) {
-          bad(at, err.rule() + ": " + err.what());
-        }
-      }
-    }
+    l.offset = int(v);
   }
-  a.mems.clear();
-  auto mems = str_list("memory_layouts", {"bsh"});
-  for (size_t i = 0; i < mems.size(); ++i) {
-    try { a.mems.push_back(parse_mem_order(mems[i])); } catch (const Error& e) { bad("$.memory_layouts[" + std::to_string(i) + "]", e.what()); }
-  }
-  a.dtypes.clear();
-  auto dts = str_list("dtypes", {"bf16"});
-  for (size_t i = 0; i < dts.size(); ++i) {
-    try { a.dtypes.push_back(parse_dtype(dts[i])); } catch (const Error& e) { bad("$.dtypes[" + std::to_string(i) + "]", e.what()); }
-  }
-  auto sts = str_list("strategies", {"reference", "fused"});
-  if (sts == std::vector<std::string>{"all"}) sts = strategy_names();  // every registered strategy
-  for (size_t i = 0; i < sts.size(); ++i) {
-    bool known = false;
-    for (const auto& n : strategy_names()) known |= n == sts[i];
-    if (!known) bad("$.strategies[" + std::to_string(i) + "]", "unknown strategy '" + sts[i] + "'");
-    else a.strategies.push_back(sts[i]);
-  }
-  a.nccl_paths.clear();
-  auto nps = str_list("nccl_paths", {"default"});
-  for (size_t i = 0; i < nps.size(); ++i) {
+  if (!ok) return false;
+  l.name = e.contains("name") ? e["name"].get<std::string>() : layout_label(l);
+  l.plan();  // validates (semantics §3 rule ids): thrown, reported by the caller
+  return true;
+}
+
+// One entry of "layouts": a string is anything --layouts takes; an object is one layout.
+void read_layout_entry(const json& e, const std::string& at, int world, std::vector<LayoutCase>& out,
+                       SweepErrors& bad) {
+  if (e.is_string()) {
     try {
-      for (NcclPath p : parse_nccl_paths(nps[i]))
-        if (std::find(a.nccl_paths.begin(), a.nccl_paths.end(), p) == a.nccl_paths.end()) a.nccl_paths.push_back(p);
-    } catch (const Error& e) {
-      bad("$.nccl_paths[" + std::to_string(i) + "]", e.what());
+      const auto ls = layouts_from_arg(e.get<std::string>(), world);
+      out.insert(out.end(), ls.begin(), ls.end());
+    } catch (const Error& err) {
+      bad.add(at, err.what());
+    }
+    return;
+  }
+  if (!e.is_object()) {
+    bad.add(at, "must be an object or a layout name");
+    return;
+  }
+  try {
+    LayoutCase l;
+    if (read_layout_object(e, at, world, l, bad)) out.push_back(l);
+  } catch (const Error& err) {
+    bad.add(at, err.rule() + ": " + err.what());
+  } catch (const std::exception& err) {
+    bad.add(at, std::string("malformed entry: ") + err.what());
+  }
+}
+
+// One entry of "shapes": an object of exactly b, s and h, each an integer >= 1, whose bytes fit
+// in 64 bits. Unknown keys are all reported; of b, s and h only the first bad one.
+void read_shape_entry(const json& e, const std::string& at, std::vector<std::array<int64_t, 3>>& out,
+                      SweepErrors& bad) {
+  if (!e.is_object()) {
+    bad.add(at, "must be an object {\"b\":..,\"s\":..,\"h\":..}");
+    return;
+  }
+  bool ok = true;
+  for (auto it = e.begin(); it != e.end(); ++it)
+    if (it.key() != "b" && it.key() != "s" && it.key() != "h") {
+      bad.add(at + "." + it.key(), "unknown key (a shape has b, s and h)");
+      ok = false;
+    }
+  if (!ok) return;
+  std::array<int64_t, 3> s{};
+  for (size_t k = 0; k < 3; ++k) {
+    const std::string d(1, "bsh"[k]);
+    std::string why = "must be an integer >= 1";
+    if (!e.contains(d) || !json_int(e[d], 1, INT64_MAX, &s[k], &why)) {
+      bad.add(at + "." + d, why);
+      return;
     }
   }
-  if (!errs.empty()) {
-    std::string msg = std::to_string(errs.size()) + " bad entr" + (errs.size() == 1 ? "y" : "ies") + ":";
-    for (const auto& e : errs) msg += "\n  " + e;
-    throw Error("bad_sweep_file", msg);
+  try {
+    check_shape_fits(s, "shape");
+    out.push_back(s);
+  } catch (const Error& err) {
+    bad.add(at, err.rule() + ": " + err.what());
   }
+}
+
+// An optional axis of names: `def` when the key is absent, else a non-empty array of strings
+// (each other entry reported, and left out).
+std::vector<std::string> read_names(const json& j, const std::string& key, std::vector<std::string> def,
+                                    SweepErrors& bad) {
+  if (!j.contains(key)) return def;
+  if (!j[key].is_array() || j[key].empty()) {
+    bad.add("$." + key, "must be a non-empty array of strings");
+    return {};
+  }
+  std::vector<std::string> v;
+  for (size_t i = 0; i < j[key].size(); ++i) {
+    if (!j[key][i].is_string()) bad.add("$." + key + "[" + std::to_string(i) + "]", "must be a string");
+    else v.push_back(j[key][i].get<std::string>());
+  }
+  return v;
+}
+
+// Each name through `parse` (which throws Error for an unknown one, reported at its index).
+template <class T, class Parse>
+std::vector<T> parse_each(const std::vector<std::string>& names, const std::string& key, Parse parse,
+                          SweepErrors& bad) {
+  std::vector<T> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    try {
+      out.push_back(parse(names[i]));
+    } catch (const Error& e) {
+      bad.add("$." + key + "[" + std::to_string(i) + "]", e.what());
+    }
+  }
+  return out;
+}
+
+// The memory orders, under whichever spelling of the key the file used (errors name that key).
+std::vector<MemOrder> read_mems(const json& j, SweepErrors& bad) {
+  const std::string key = !j.contains(kMemsKey) && j.contains(kOldMemsKey) ? kOldMemsKey : kMemsKey;
+  return parse_each<MemOrder>(read_names(j, key, {"bsh"}, bad), key, parse_mem_order, bad);
+}
+
+// Strategies by registered name; ["all"] is every registered strategy.
+std::vector<std::string> read_strategies(const json& j, SweepErrors& bad) {
+  auto names = read_names(j, "strategies", {"reference", "fused"}, bad);
+  if (names == std::vector<std::string>{"all"}) names = strategy_names();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto& known = strategy_names();
+    if (std::find(known.begin(), known.end(), names[i]) == known.end())
+      bad.add("$.strategies[" + std::to_string(i) + "]", "unknown strategy '" + names[i] + "'");
+    else
+      out.push_back(names[i]);
+  }
+  return out;
+}
+
+// NCCL paths: a name may stand for several ("all"); each path is kept once, first mention first.
+std::vector<NcclPath> read_nccl_paths(const json& j, SweepErrors& bad) {
+  const auto names = read_names(j, "nccl_paths", {"default"}, bad);
+  std::vector<NcclPath> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    try {
+      for (NcclPath p : parse_nccl_paths(names[i]))
+        if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    } catch (const Error& e) {
+      bad.add("$.nccl_paths[" + std::to_string(i) + "]", e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Every axis is read, and every error collected, before anything throws (docs/sweep-file.md).
+SweepAxes load_sweep_file(const std::string& path) {
+  const json j = read_sweep_json(path);
+  SweepErrors bad(path);
+  SweepAxes a;
+  check_top_keys(j, bad);
+  const int world = read_world(j, a, bad);
+  for_each_entry(j, "layouts", "must be a non-empty array", bad,
+                 [&](const json& e, const std::string& at) { read_layout_entry(e, at, world, a.layouts, bad); });
+  for_each_entry(j, "shapes", "must be a non-empty array of {\"b\":..,\"s\":..,\"h\":..}", bad,
+                 [&](const json& e, const std::string& at) { read_shape_entry(e, at, a.shapes, bad); });
+  a.mems = read_mems(j, bad);
+  a.dtypes = parse_each<DType>(read_names(j, "dtypes", {"bf16"}, bad), "dtypes", parse_dtype, bad);
+  a.strategies = read_strategies(j, bad);
+  a.nccl_paths = read_nccl_paths(j, bad);
+  bad.throw_if_any();
   return a;
 }
 

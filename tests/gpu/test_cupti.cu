@@ -5,27 +5,20 @@
 
 #include "measure/gpu_activity.hpp"
 
+// BB_CUDA: a failed CUDA call throws bb::Error naming the call. That fails the test on the test's
+// thread, and is fatal (std::terminate) on a worker thread, which cannot ASSERT.
+#include "check.cuh"
+
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
+#include <functional>
 #include <thread>
 #include <vector>
 
 namespace {
-
-// Worker threads cannot ASSERT; a CUDA failure here is fatal to the whole test anyway.
-#define CUDA_CHECK(call)                                                                   \
-  do {                                                                                     \
-    cudaError_t e_ = (call);                                                               \
-    if (e_ != cudaSuccess) {                                                               \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,                   \
-                   cudaGetErrorString(e_));                                                \
-      std::abort();                                                                        \
-    }                                                                                      \
-  } while (0)
 
 constexpr double kSlackMs = 0.020;  // per timed operation: event placement, launch gaps
 constexpr double kRel = 0.20;
@@ -44,14 +37,14 @@ __global__ void copy_kernel(const float4* in, float4* out, size_t n) {
 
 long long cycles_for_ms(double ms) {
   int dev = 0, khz = 0;
-  CUDA_CHECK(cudaGetDevice(&dev));
-  CUDA_CHECK(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, dev));
+  BB_CUDA(cudaGetDevice(&dev));
+  BB_CUDA(cudaDeviceGetAttribute(&khz, cudaDevAttrClockRate, dev));
   return static_cast<long long>(ms * khz);
 }
 
 int current_device() {
   int dev = 0;
-  CUDA_CHECK(cudaGetDevice(&dev));
+  BB_CUDA(cudaGetDevice(&dev));
   return dev;
 }
 
@@ -62,20 +55,20 @@ template <class F>
 double timed_in_phase(bb::GpuActivity& act, uint64_t phase, cudaStream_t s, F enqueue) {
   static const long long gate_cycles = cycles_for_ms(0.2);
   cudaEvent_t a, b;
-  CUDA_CHECK(cudaEventCreate(&a));
-  CUDA_CHECK(cudaEventCreate(&b));
+  BB_CUDA(cudaEventCreate(&a));
+  BB_CUDA(cudaEventCreate(&b));
   spin_kernel<<<1, 32, 0, s>>>(gate_cycles);
   act.push_phase(phase);
-  CUDA_CHECK(cudaEventRecord(a, s));
+  BB_CUDA(cudaEventRecord(a, s));
   enqueue();
-  CUDA_CHECK(cudaGetLastError());
-  CUDA_CHECK(cudaEventRecord(b, s));
+  BB_CUDA(cudaGetLastError());
+  BB_CUDA(cudaEventRecord(b, s));
   act.pop_phase();
-  CUDA_CHECK(cudaEventSynchronize(b));
+  BB_CUDA(cudaEventSynchronize(b));
   float ms = 0;
-  CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
-  CUDA_CHECK(cudaEventDestroy(a));
-  CUDA_CHECK(cudaEventDestroy(b));
+  BB_CUDA(cudaEventElapsedTime(&ms, a, b));
+  BB_CUDA(cudaEventDestroy(a));
+  BB_CUDA(cudaEventDestroy(b));
   return ms;
 }
 
@@ -84,9 +77,9 @@ struct Buffers {
   float4* in = nullptr;
   float4* out = nullptr;
   explicit Buffers(size_t n) : bytes(n) {
-    CUDA_CHECK(cudaMalloc(&in, bytes));
-    CUDA_CHECK(cudaMalloc(&out, bytes));
-    CUDA_CHECK(cudaMemset(in, 1, bytes));
+    BB_CUDA(cudaMalloc(&in, bytes));
+    BB_CUDA(cudaMalloc(&out, bytes));
+    BB_CUDA(cudaMemset(in, 1, bytes));
   }
   ~Buffers() {
     cudaFree(in);
@@ -96,12 +89,21 @@ struct Buffers {
 
 int copy_grid() {
   int sms = 0;
-  CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, current_device()));
+  BB_CUDA(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, current_device()));
   return sms * 4;
 }
 
 void copy_launch(const Buffers& b, int grid, cudaStream_t s) {
   copy_kernel<<<grid, 256, 0, s>>>(b.in, b.out, b.bytes / sizeof(float4));
+}
+
+// A rank-as-thread's setup: `work` on a non-blocking stream of its own on device `dev`.
+void on_own_stream(int dev, const std::function<void(cudaStream_t)>& work) {
+  BB_CUDA(cudaSetDevice(dev));
+  cudaStream_t s;
+  BB_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  work(s);
+  BB_CUDA(cudaStreamDestroy(s));
 }
 
 class Cupti : public ::testing::Test {
@@ -122,8 +124,8 @@ class Cupti : public ::testing::Test {
     // Lazy module loading makes a kernel's first launch slow on the host: get it done here.
     spin_kernel<<<1, 32>>>(0);
     copy_kernel<<<1, 32>>>(nullptr, nullptr, 0);
-    CUDA_CHECK(cudaGetLastError());
-    CUDA_CHECK(cudaDeviceSynchronize());
+    BB_CUDA(cudaGetLastError());
+    BB_CUDA(cudaDeviceSynchronize());
     activity->take_busy_ms();  // drop whatever earlier tests left
   }
 
@@ -151,33 +153,25 @@ TEST_F(Cupti, TwoPhasesOnTwoThreads) {
   const int grid = copy_grid();
   std::vector<double> spin_each, copy_each;  // per operation, printed for diagnosis
 
-  std::thread spinner([&] {
-    CUDA_CHECK(cudaSetDevice(dev));
-    cudaStream_t s;
-    CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  std::thread spinner(on_own_stream, dev, [&](cudaStream_t s) {
     for (int i = 0; i < 3; ++i)
       spin_each.push_back(
           timed_in_phase(*activity, kSpin, s, [&] { spin_kernel<<<1, 32, 0, s>>>(cycles); }));
-    CUDA_CHECK(cudaStreamDestroy(s));
   });
-  std::thread copier([&] {
-    CUDA_CHECK(cudaSetDevice(dev));
-    cudaStream_t s;
-    CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  std::thread copier(on_own_stream, dev, [&](cudaStream_t s) {
     for (int i = 0; i < 3; ++i)
       copy_each.push_back(
           timed_in_phase(*activity, kCopy, s, [&] { copy_launch(buf, grid, s); }));
     copy_each.push_back(timed_in_phase(*activity, kCopy, s, [&] {
-      CUDA_CHECK(cudaMemcpyAsync(buf.out, buf.in, buf.bytes, cudaMemcpyDeviceToDevice, s));
+      BB_CUDA(cudaMemcpyAsync(buf.out, buf.in, buf.bytes, cudaMemcpyDeviceToDevice, s));
     }));
     copy_each.push_back(timed_in_phase(*activity, kCopy, s, [&] {
-      CUDA_CHECK(cudaMemsetAsync(buf.out, 0, buf.bytes, s));
+      BB_CUDA(cudaMemsetAsync(buf.out, 0, buf.bytes, s));
     }));
-    CUDA_CHECK(cudaStreamDestroy(s));
   });
   spinner.join();
   copier.join();
-  CUDA_CHECK(cudaDeviceSynchronize());
+  BB_CUDA(cudaDeviceSynchronize());
 
   double spin_ms = 0, copy_ms = 0;
   for (double ms : spin_each) spin_ms += ms;
@@ -206,21 +200,21 @@ TEST_F(Cupti, OverlapCountsOnce) {
   cudaStream_t s[2];
   cudaEvent_t start[2], stop[2];
   for (int i = 0; i < 2; ++i) {
-    CUDA_CHECK(cudaStreamCreateWithFlags(&s[i], cudaStreamNonBlocking));
-    CUDA_CHECK(cudaEventCreate(&start[i]));
-    CUDA_CHECK(cudaEventCreate(&stop[i]));
+    BB_CUDA(cudaStreamCreateWithFlags(&s[i], cudaStreamNonBlocking));
+    BB_CUDA(cudaEventCreate(&start[i]));
+    BB_CUDA(cudaEventCreate(&stop[i]));
   }
   activity->push_phase(kPhase);
   for (int i = 0; i < 2; ++i) {
-    CUDA_CHECK(cudaEventRecord(start[i], s[i]));
+    BB_CUDA(cudaEventRecord(start[i], s[i]));
     spin_kernel<<<1, 32, 0, s[i]>>>(cycles);
-    CUDA_CHECK(cudaGetLastError());
-    CUDA_CHECK(cudaEventRecord(stop[i], s[i]));
+    BB_CUDA(cudaGetLastError());
+    BB_CUDA(cudaEventRecord(stop[i], s[i]));
   }
   activity->pop_phase();
-  CUDA_CHECK(cudaDeviceSynchronize());
+  BB_CUDA(cudaDeviceSynchronize());
   float ms[2];
-  for (int i = 0; i < 2; ++i) CUDA_CHECK(cudaEventElapsedTime(&ms[i], start[i], stop[i]));
+  for (int i = 0; i < 2; ++i) BB_CUDA(cudaEventElapsedTime(&ms[i], start[i], stop[i]));
   const double one = std::max(ms[0], ms[1]);
 
   auto m = activity->take_busy_ms();
@@ -229,9 +223,9 @@ TEST_F(Cupti, OverlapCountsOnce) {
   EXPECT_NEAR(busy(m, kPhase), one, kRel * one + 2 * kSlackMs);
   EXPECT_LT(busy(m, kPhase), 0.75 * (ms[0] + ms[1])) << "overlapping kernels counted twice";
   for (int i = 0; i < 2; ++i) {
-    CUDA_CHECK(cudaEventDestroy(start[i]));
-    CUDA_CHECK(cudaEventDestroy(stop[i]));
-    CUDA_CHECK(cudaStreamDestroy(s[i]));
+    BB_CUDA(cudaEventDestroy(start[i]));
+    BB_CUDA(cudaEventDestroy(stop[i]));
+    BB_CUDA(cudaStreamDestroy(s[i]));
   }
 }
 
@@ -241,15 +235,15 @@ TEST_F(Cupti, TakeClearsAndIgnoresUnphasedWork) {
   Buffers buf(64u << 20);
   activity->push_phase(kPhase);
   copy_launch(buf, copy_grid(), 0);
-  CUDA_CHECK(cudaGetLastError());
+  BB_CUDA(cudaGetLastError());
   activity->pop_phase();
-  CUDA_CHECK(cudaDeviceSynchronize());
+  BB_CUDA(cudaDeviceSynchronize());
   auto first = activity->take_busy_ms();
   EXPECT_GT(busy(first, kPhase), 0.0);
 
   copy_launch(buf, copy_grid(), 0);  // no phase pushed
-  CUDA_CHECK(cudaGetLastError());
-  CUDA_CHECK(cudaDeviceSynchronize());
+  BB_CUDA(cudaGetLastError());
+  BB_CUDA(cudaDeviceSynchronize());
   auto second = activity->take_busy_ms();
   EXPECT_TRUE(second.empty()) << "second take returned " << second.size() << " entries";
 }
