@@ -13,53 +13,51 @@
 
 namespace bb {
 
-SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu) {
-  SweepRequest req;
-  const bool file = opt.layouts.size() > 5 && opt.layouts.substr(opt.layouts.size() - 5) == ".json";
-  SweepAxes from_file;
-  if (file) from_file = load_sweep_file(opt.layouts);
-  // Who sets the world, in order of authority: the launcher, --world, the sweep file.
+namespace {
+
+// Who sets the world, in order of authority: the launcher, --world, the sweep file (0: it does
+// not say). Any two that disagree are world_mismatch.
+int resolve_world(const BenchOptions& opt, const LaunchEnv& env, int file_world) {
   auto mismatch = [](const std::string& a, int x, const std::string& b, int y) {
     return Error("world_mismatch", a + " is " + std::to_string(x) + " but " + b + " is " + std::to_string(y) +
                                        " (make them agree, or leave one out)");
   };
   const bool flag = opt.given("--world");
-  const int flag_world = opt.world;
   if (env.multi_process()) {
-    req.world = env.size;
-    if (flag && flag_world != env.size) throw mismatch("--world", flag_world, "the " + env.mode + " world", env.size);
-    if (from_file.world && from_file.world != env.size)
-      throw mismatch(opt.layouts + "'s \"world\"", from_file.world, "the " + env.mode + " world", env.size);
-  } else if (flag) {
-    req.world = flag_world;
-    if (from_file.world && from_file.world != flag_world)
-      throw mismatch(opt.layouts + "'s \"world\"", from_file.world, "--world", flag_world);
-  } else {
-    req.world = from_file.world ? from_file.world : flag_world;
+    if (flag && opt.world != env.size) throw mismatch("--world", opt.world, "the " + env.mode + " world", env.size);
+    if (file_world && file_world != env.size)
+      throw mismatch(opt.layouts + "'s \"world\"", file_world, "the " + env.mode + " world", env.size);
+    return env.size;
   }
-  req.axes.layouts = file ? from_file.layouts : layouts_from_arg(opt.layouts, req.world);
-  for (const auto& l : req.axes.layouts)
-    if (l.world != req.world)
-      throw Error("world_mismatch", "layout '" + l.name + "' is for " + std::to_string(l.world) +
-                                        " ranks but this run has " + std::to_string(req.world) +
-                                        " (set --world, or launch that many processes)");
-  req.axes.shapes = !opt.shapes.empty() ? opt.shapes
-                    : gpu              ? parse_shapes("1x1024x4096,2x4096x4096,4x8192x4096")
-                                       : parse_shapes("2x256x1024,4x1024x1024");
-  req.axes.mems = opt.mems;
-  req.axes.dtypes = opt.dtypes;
-  req.axes.strategies = opt.strategies;
-  req.axes.nccl_paths = opt.nccl_paths;
-  if (file) {  // the file's axes, unless a flag says otherwise
-    if (!opt.given("--shapes")) req.axes.shapes = from_file.shapes;
-    if (!opt.given("--mem")) req.axes.mems = from_file.mems;
-    if (!opt.given("--dtypes")) req.axes.dtypes = from_file.dtypes;
-    if (!opt.given("--strategies")) req.axes.strategies = from_file.strategies;
-    if (!opt.given("--nccl-path")) req.axes.nccl_paths = from_file.nccl_paths;  // refused like the flag's
+  if (flag) {
+    if (file_world && file_world != opt.world) throw mismatch(opt.layouts + "'s \"world\"", file_world, "--world", opt.world);
+    return opt.world;
   }
-  dedupe_axes(req.axes, &req.notes);
-  req.configs = checked_mul(count_configs(req.axes), int64_t(req.axes.nccl_paths.size()), "configs x NCCL paths");
-  if (req.configs > opt.max_configs)
+  return file_world ? file_world : opt.world;
+}
+
+// The axes from the flags; with a sweep file, the file's unless a flag says otherwise.
+SweepAxes merge_axes(const BenchOptions& opt, const SweepAxes* file, bool gpu) {
+  SweepAxes axes;
+  axes.shapes = !opt.shapes.empty() ? opt.shapes
+                : gpu              ? parse_shapes("1x1024x4096,2x4096x4096,4x8192x4096")
+                                   : parse_shapes("2x256x1024,4x1024x1024");
+  axes.mems = opt.mems;
+  axes.dtypes = opt.dtypes;
+  axes.strategies = opt.strategies;
+  axes.nccl_paths = opt.nccl_paths;
+  if (!file) return axes;
+  axes.layouts = file->layouts;
+  if (!opt.given("--shapes")) axes.shapes = file->shapes;
+  if (!opt.given("--mem")) axes.mems = file->mems;
+  if (!opt.given("--dtypes")) axes.dtypes = file->dtypes;
+  if (!opt.given("--strategies")) axes.strategies = file->strategies;
+  if (!opt.given("--nccl-path")) axes.nccl_paths = file->nccl_paths;  // refused like the flag's
+  return axes;
+}
+
+void check_config_count(const SweepRequest& req, int64_t max_configs) {
+  if (req.configs > max_configs)
     throw Error("too_many_configs", "the sweep has " + std::to_string(req.configs) + " configs (" +
                                         std::to_string(req.axes.layouts.size()) + " layouts x " +
                                         std::to_string(req.axes.shapes.size()) + " shapes x " +
@@ -67,9 +65,29 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
                                         std::to_string(req.axes.dtypes.size()) + " dtypes x " +
                                         std::to_string(req.axes.strategies.size()) + " strategies x " +
                                         std::to_string(req.axes.nccl_paths.size()) +
-                                        " NCCL paths), above --max-configs=" + std::to_string(opt.max_configs) +
+                                        " NCCL paths), above --max-configs=" + std::to_string(max_configs) +
                                         ": narrow it, or raise --max-configs");
   if (req.configs == 0) throw Error("nothing_to_run", "the sweep has no configs");
+}
+
+}  // namespace
+
+SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu) {
+  const bool file = opt.layouts.size() > 5 && opt.layouts.substr(opt.layouts.size() - 5) == ".json";
+  SweepAxes from_file;
+  if (file) from_file = load_sweep_file(opt.layouts);
+  SweepRequest req;
+  req.world = resolve_world(opt, env, from_file.world);
+  req.axes = merge_axes(opt, file ? &from_file : nullptr, gpu);
+  if (!file) req.axes.layouts = layouts_from_arg(opt.layouts, req.world);
+  for (const auto& l : req.axes.layouts)
+    if (l.world != req.world)
+      throw Error("world_mismatch", "layout '" + l.name + "' is for " + std::to_string(l.world) +
+                                        " ranks but this run has " + std::to_string(req.world) +
+                                        " (set --world, or launch that many processes)");
+  dedupe_axes(req.axes, &req.notes);
+  req.configs = checked_mul(count_configs(req.axes), int64_t(req.axes.nccl_paths.size()), "configs x NCCL paths");
+  check_config_count(req, opt.max_configs);
   return req;
 }
 
