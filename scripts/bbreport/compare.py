@@ -8,7 +8,7 @@ that measured nothing at all. A gate must not pass on a run that did not run."""
 from dataclasses import dataclass, field
 
 from . import stats
-from .schema import DASH, PHASES, fmt_ms, fmt_pct, is_num, platform, platform_differences
+from .schema import DASH, fmt_ms, fmt_pct, is_num, phase_names, platform, platform_differences
 
 TOTAL = "TOTAL"
 
@@ -58,10 +58,6 @@ class Comparison:
         return out
 
 
-def _phase_order(name):
-    return PHASES.index(name) if name in PHASES else len(PHASES)
-
-
 def samples_of(st):
     """The raw samples of one Stats object; the median alone when a file has no samples (it
     then counts as one sample, so the verdict is UNSURE, never a guess)."""
@@ -94,6 +90,7 @@ def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFEC
         out.platforms = (platform(base_doc), platform(new_doc))
     base = {c["id"]: c for c in base_doc["configs"]}
     new = {c["id"]: c for c in new_doc["configs"]}
+    order = {name: i for i, name in enumerate(phase_names([base_doc, new_doc]))}
     out.new_empty = not new
     new_failed = {f.get("id") for f in new_doc["failures"]}
     out.only_base = [i for i in base if i not in new and i not in new_failed]
@@ -105,7 +102,7 @@ def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFEC
                             *judge(b["total"], n["total"], alpha, min_effect_pct, reps)))
         bp = {p["name"]: p for p in b.get("phases", [])}
         np_ = {p["name"]: p for p in n.get("phases", [])}
-        for name in sorted(set(bp) | set(np_), key=lambda x: (_phase_order(x), x)):
+        for name in sorted(set(bp) | set(np_), key=lambda x: (order.get(x, len(order)), x)):
             if name not in np_ or name not in bp:
                 out.phase_mismatch.append((cid, name, "base" if name in bp else "new"))
                 continue

@@ -52,7 +52,8 @@ def check(con, previous=5, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PC
     for r in prev:
         for key, point in store.results(con, r["run_id"], path).items():
             pooled.setdefault(key, []).append(point)
-    for key in sorted(now, key=lambda k: (k[0], store.phase_key(k[1]))):
+    phase_key = store.phase_key(now)
+    for key in sorted(now, key=lambda k: (k[0], phase_key(k[1]))):
         if key not in pooled:
             continue
         base = [x for p in pooled[key] for x in _samples(p)]
@@ -109,7 +110,8 @@ def export_benchmark_action(con, run_id=None, phases=False, path="history"):
         raise store.HistoryError(f"{path}: no run {run_id}")
     out = []
     points = store.results(con, run["run_id"], path)
-    for (cid, phase) in sorted(points, key=lambda k: (k[0], store.phase_key(k[1]))):
+    phase_key = store.phase_key(points)
+    for (cid, phase) in sorted(points, key=lambda k: (k[0], phase_key(k[1]))):
         if phase != store.TOTAL and not phases:
             continue
         p = points[(cid, phase)]

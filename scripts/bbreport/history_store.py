@@ -15,7 +15,7 @@ import sqlite3
 import struct
 import time
 
-from .schema import PHASES, is_num, platform, total_floor_ratio
+from .schema import V1_PHASE_TABLE, is_num, merge_phase_tables, platform, total_floor_ratio
 
 STORE_VERSION = 2
 LEGACY_VERSION = 1
@@ -274,11 +274,13 @@ def runs(con):
 
 
 def results(con, run_id, path="history"):
-    """{(config_id, phase): {...}} of one run, samples unpacked."""
+    """{(config_id, phase): {...}} of one run, samples unpacked, in the order appended (each
+    config's TOTAL, then its phases as its results document listed them: execution order)."""
     out = {}
     for cid, layout, strategy, phase, med, lo, hi, n, ratio, blob in con.execute(
             "SELECT config_id, layout_name, strategy, phase, median_ms, min_ms, max_ms, "
-            "n_samples, floor_ratio, samples FROM results WHERE run_id=?", (run_id,)):
+            "n_samples, floor_ratio, samples FROM results WHERE run_id=? ORDER BY rowid",
+            (run_id,)):
         where = f"{path}: run {run_id}, {cid} {phase}"
         samples = unpack(blob, where)
         if len(samples) != n:
@@ -289,9 +291,22 @@ def results(con, run_id, path="history"):
     return out
 
 
-def phase_key(phase):
-    return (-1 if phase == TOTAL else PHASES.index(phase) if phase in PHASES else len(PHASES),
-            phase)
+def phase_key(*points):
+    """A sort key for the phase names of `points` ({(config_id, phase): ...}, from results()):
+    TOTAL first, then phase order. The store keeps no phase table (only each row's phase name),
+    so the order is schema.V1_PHASE_TABLE's, each other phase merged in after the phase it
+    follows in its config's rows (results() returns them in the order appended, which is the
+    results document's execution order)."""
+    per_config = {}
+    for cid, phase in (k for p in points for k in p):
+        if phase != TOTAL:
+            per_config.setdefault(cid, []).append({"name": phase})
+    order = merge_phase_tables([V1_PHASE_TABLE] + list(per_config.values()))
+    rank = {p["name"]: i for i, p in enumerate(order)}
+
+    def key(phase):
+        return (-1 if phase == TOTAL else rank.get(phase, len(rank)), phase)
+    return key
 
 
 def same_platform(a, b):

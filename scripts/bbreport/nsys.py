@@ -15,7 +15,7 @@ which is the union of the busy intervals.
 import csv
 import io
 
-from .schema import DASH, PHASES, fmt_ms, is_num
+from .schema import DASH, fmt_ms, is_num, phase_names
 
 DOMAIN = "bridgebench"
 PROJ_COLUMNS = {"Range", "Total Proj Time (ns)", "Range Instances"}
@@ -58,14 +58,22 @@ def _num(value):
         return None
 
 
-def phase_times(proj_rows, sum_rows=(), domain=DOMAIN):
-    """{phase: {...}} in schema phase order. Rows of one phase (several processes, threads or
-    styles) are summed; a median survives only when one row made it."""
+def phase_times(proj_rows, sum_rows=(), domain=DOMAIN, docs=()):
+    """{phase: {...}} in phase order. Rows of one phase (several processes, threads or styles)
+    are summed; a median survives only when one row made it.
+    An nsys export carries no phase table, so the known phases are those of `docs` (the results
+    documents of the profiled run, if the caller has them; else schema.V1_PHASE_TABLE). A range
+    of `domain` named like a phase (an identifier, as every C++ phase name is; the config's
+    outer range is not) is a phase even when unknown: one a newer C++ table added, ordered
+    after the known ones in first-seen order. A range without a domain counts only when known."""
+    known = set(phase_names(docs))
     phases = {}
 
     def accept(range_name):
         dom, name = split_range(range_name)
-        return name if name in PHASES and dom in (domain, "") else None
+        if name in known and dom in (domain, ""):
+            return name
+        return name if dom == domain and name.isidentifier() else None
 
     for row in proj_rows:
         name = accept(row.get("Range", ""))
@@ -86,7 +94,7 @@ def phase_times(proj_rows, sum_rows=(), domain=DOMAIN):
             cpu[name] = (tot + (_num(row.get("Total Time (ns)")) or 0.0),
                          n + int(_num(row.get("Instances")) or 0))
     out = {}
-    for name in PHASES:
+    for name in phase_names(docs, list(phases) + list(cpu)):
         p = phases.get(name)
         c = cpu.get(name)
         if p is None and c is None:

@@ -5,8 +5,8 @@ met/missed and counted apart from correctness, which is only the oracle and the 
 import re
 
 from .doc import Table
-from .schema import (COMM_PHASES, DASH, bare_median_ms, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_num,
-                     launch_skew_ms, layout_label, shape_label, total_floor_ratio)
+from .schema import (DASH, bare_median_ms, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_comm, is_num,
+                     launch_skew_ms, layout_label, phase_table, shape_label, total_floor_ratio)
 
 OVERHEAD_TARGET_PCT = 5.0
 SPREAD_TARGET, SPREAD_MIN_BYTES = 1.05, 16 << 20
@@ -180,13 +180,21 @@ def skew_table(labelled):
     return t
 
 
+def _labelled_runs(runs, labelled):
+    """[(label, cfg, its file's collectives, its file's phase table)] for overhead_table."""
+    by_cfg = {id(c): d for _, d in runs for c in d["configs"]}
+    return [(label, c, by_cfg[id(c)].get("collectives") or [], phase_table(by_cfg[id(c)]))
+            for label, c in labelled]
+
+
 def overhead_table(labelled_runs):
-    """labelled_runs: [(label, cfg, collectives)]. Rows only for phases with a matching bare."""
+    """labelled_runs: [(label, cfg, collectives, phase table)]. Rows only for collective phases
+    (schema.is_comm) with a matching bare."""
     t = Table(["config", "phase", "op", "phase median ms", "bare median ms", "overhead",
                f"target ±{OVERHEAD_TARGET_PCT:.0f}%"], numeric={3, 4, 5})
-    for label, cfg, colls in labelled_runs:
+    for label, cfg, colls, table in labelled_runs:
         for ph in cfg.get("phases", []):
-            if ph.get("name") not in COMM_PHASES:
+            if not is_comm(ph, table):
                 continue
             bare = match_collective(cfg, ph, colls)
             if bare is None:
@@ -219,11 +227,10 @@ def spread_table(labelled):
 
 def target_summary(runs, labelled):
     """One line counting each target met, apart from correctness."""
-    by_cfg = {id(c): d.get("collectives") or [] for _, d in runs for c in d["configs"]}
     parts = []
     for name, table in (
             ("collective phases within ±5% of the collective alone",
-             overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled])),
+             overhead_table(_labelled_runs(runs, labelled))),
             ("collectives within ±5% through the suite's recorder", collectives_table(runs)),
             (f"configs with repetition spread < {SPREAD_TARGET}", spread_table(labelled))):
         col = next(k for k, h in enumerate(table.headers) if h.startswith("target"))
@@ -262,10 +269,9 @@ def add_collective_sections(doc, runs, labelled):
     doc.section("Targets (performance, not correctness)")
     doc.para("Performance goals, reported as met or missed; a missed target is not a wrong "
              "result (correctness is the oracle and the routing audit, under Configs).")
-    by_cfg = {id(c): d.get("collectives") or [] for _, d in runs for c in d["configs"]}
     for heading, table, note, empty in (
             ("Collective phases in the round trip vs alone",
-             overhead_table([(label, c, by_cfg[id(c)]) for label, c in labelled]), OVERHEAD_NOTE,
+             overhead_table(_labelled_runs(runs, labelled)), OVERHEAD_NOTE,
              "No config phase has a matching bare collective."),
             ("Launch skew", skew_table(labelled), SKEW_NOTE,
              "No launch skew recorded (results schema version 1)."),

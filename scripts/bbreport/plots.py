@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
 
 from .doc import Image  # noqa: E402
-from .schema import PHASE_COLORS, PHASES, grid_label, is_num, total_floor_ratio  # noqa: E402
+from .schema import grid_label, is_num, phase_colors, phase_names, total_floor_ratio  # noqa: E402
 
 DPI = 110
 # Fixed colour per phase so every figure in a report (and across reports) reads the same way.
@@ -94,21 +94,24 @@ def bandwidth_vs_size(labelled):
     return _image(fig, "bandwidth_vs_size", "bandwidth vs size per strategy")
 
 
-def phase_breakdown(labelled):
-    """Stacked per-phase medians per config; the black tick is the measured round-trip median."""
+def phase_breakdown(labelled, docs=()):
+    """Stacked per-phase medians per config; the black tick is the measured round-trip median.
+    docs: the results documents the configs come from; their phase tables give the order and
+    colours (V1_PHASE_TABLE without them)."""
     rows = _with_phases(labelled)
     if not rows:
         return None
     fig, ax = plt.subplots(figsize=(11, 1.4 + 0.3 * len(rows)))
     y = np.arange(len(rows))
     left = np.zeros(len(rows))
-    names = PHASES + sorted({p["name"] for _, c in rows for p in c["phases"]} - set(PHASES))
+    names = phase_names(docs, (p["name"] for _, c in rows for p in c["phases"]))
+    colors = phase_colors(docs)
     for name in names:
         vals = np.array([sum(p.get("median_ms") or 0 for p in c["phases"] if p.get("name") == name)
                          for _, c in rows])
         if not vals.any():
             continue
-        ax.barh(y, vals, left=left, height=0.7, label=name, color=PHASE_COLORS.get(name))
+        ax.barh(y, vals, left=left, height=0.7, label=name, color=colors.get(name))
         left += vals
     totals = [c.get("total", {}).get("median_ms") for _, c in rows]
     ax.scatter([t if is_num(t) else np.nan for t in totals], y, marker="|", s=180, c="black",
@@ -198,13 +201,15 @@ def layout_heatmap(labelled):
     return _image(fig, "layout_heatmap", "layout heat map for the largest shape")
 
 
-def floor_ratio_per_phase(labelled):
-    """Configs x phases, floor_ms / median_ms; the last column is the whole round trip."""
+def floor_ratio_per_phase(labelled, docs=()):
+    """Configs x phases, floor_ms / median_ms; the last column is the whole round trip. Columns
+    in the order of the documents' phase tables (as phase_breakdown)."""
     rows = _with_phases(labelled)
     if not rows:
         return None
     present = {p.get("name") for _, c in rows for p in c["phases"]}
-    cols = [p for p in PHASES if p in present] + sorted(present - set(PHASES))
+    cols = [p for p in phase_names(docs, (p.get("name") for _, c in rows for p in c["phases"]))
+            if p in present]
     data = np.full((len(rows), len(cols) + 1), np.nan)
     for i, (_, c) in enumerate(rows):
         for p in c["phases"]:

@@ -6,8 +6,8 @@ import os
 
 from . import overview, overview_plots, paths, plots, verdict
 from .doc import Document, Table
-from .schema import (DASH, PHASES, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
-                     shape_label, total_floor_ratio)
+from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
+                     phase_names, shape_label, total_floor_ratio)
 
 BUSBW_NOTE = ("Note: busbw follows the nccl-tests convention (all_gather: algbw·(n-1)/n, "
               "all_reduce: algbw·2(n-1)/n), which assumes a flat topology where every rank "
@@ -19,10 +19,12 @@ BUSBW_NOTE = ("Note: busbw follows the nccl-tests convention (all_gather: algbw�
               "that floor is not a true bound there.")
 
 
+# (title, caption, make): make(labelled, docs); the phase plots read the documents' phase tables.
 PLOTS = [
     ("Bandwidth vs size", "Round-trip throughput: src bytes per rank over the total median, one "
      "panel per strategy. Using src bytes (not bytes moved) keeps strategies that move fewer "
-     "bytes for the same result comparable.", plots.bandwidth_vs_size),
+     "bytes for the same result comparable.",
+     lambda labelled, _docs: plots.bandwidth_vs_size(labelled)),
     ("Per-phase breakdown", "Median ms of each phase, stacked; the black tick is the measured "
      "round-trip median. Each phase is the maximum over ranks of that phase (a collective ends "
      "with its slowest rank), and different ranks can be slowest in different phases, so the "
@@ -31,7 +33,7 @@ PLOTS = [
     ("Layout heat map", "src (encoder) layout x dest (LLM) layout for the largest shape: total "
      "median ms and total floor ratio (sum of phase floors over the total median); grey = not "
      "measured. The ratio scale runs to the largest value: above 1 beat the floor model.",
-     plots.layout_heatmap),
+     lambda labelled, _docs: plots.layout_heatmap(labelled)),
     ("Floor ratio per phase", "floor_ms / median_ms per phase (rows: configs, columns: phases, "
      "last column the round trip); 1.0 is at the modelled floor, values above 1 beat the floor "
      "model (printed as measured), low values are where the time goes beyond moving the bytes.",
@@ -139,12 +141,14 @@ def config_table(labelled):
     return t
 
 
-def phase_table(cfg):
+def phase_table(cfg, doc=None):
+    """The config's phases, as written (execution order), and the names outside its results
+    document's phase table (schema.phase_table; V1_PHASE_TABLE without a document)."""
     headers = ["phase", "op", "group", "median ms", "min ms", "max ms", "bytes/rank",
                "algbw GB/s", "busbw GB/s", "floor ms", "floor basis", "floor ratio",
                "gpu_busy ms"]
     t = Table(headers, numeric=set(range(2, 10)) | {11, 12})
-    order = {name: i for i, name in enumerate(PHASES)}
+    order = set(phase_names(doc or ()))
     for p in cfg.get("phases", []):
         t.rows.append([
             p.get("name", "?"), f"{p.get('op', '?')} ({p.get('kind', '?')})",
@@ -225,8 +229,9 @@ def build(runs, title):
     doc.section("Plots")
     if not labelled:
         doc.para("No plots: no configs.")
+    docs = [d for _, d in runs]
     for title, caption, make in PLOTS:
-        image = make(labelled)
+        image = make(labelled, docs)
         if image is not None:
             image.caption = caption
             doc.heading(title, 3)
@@ -236,6 +241,7 @@ def build(runs, title):
     add_listed(doc, runs, "Skipped", "skipped", "reason", "Nothing skipped.")
 
     doc.section("Per-phase breakdown")
+    owner = {id(c): d for _, d in runs for c in d["configs"]}
     for label, c in labelled:
         doc.heading(label, 3)
         gpu_note = "" if any(is_num(p.get("gpu_busy_ms")) for p in c.get("phases", [])) else \
@@ -245,7 +251,7 @@ def build(runs, title):
                  f"backend {c.get('backend', '?')}, {c.get('iterations', '?')} iterations after "
                  f"{c.get('warmup', '?')} warm-up, peak {fmt_bytes(c.get('peak_device_bytes'))}."
                  + gpu_note)
-        table, unknown = phase_table(c)
+        table, unknown = phase_table(c, owner[id(c)])
         doc.table(table)
         if unknown:
             doc.para(f"Phases outside the schema vocabulary: {', '.join(map(str, unknown))}.")

@@ -7,11 +7,15 @@ SCHEMA_VERSION = 3  # what bridge_bench writes now (harness/results/results.hpp 
 # 2 and 3: docs/results-schema.md, "Changes in version 2" and "Changes in version 3"
 SUPPORTED_VERSIONS = (1, 2, 3)
 
-# The phase table, in execution order; the same names are NVTX ranges, CUPTI buckets, JSON keys
-# and report columns. Its source is the C++ table (harness/measure/phases.hpp), which every
-# version-2 results file carries as "phase_table"; this copy serves version-1 files, and the
-# ctest `phase_table_matches_scripts` holds it equal to what bridge_bench writes.
-DEFAULT_PHASE_TABLE = [
+# The phase table: one {"name", "role", "color"} per phase, in execution order; the same names
+# are NVTX ranges, CUPTI buckets, JSON keys and report columns. Its source is the C++ table
+# (harness/measure/phases.hpp, BB_PHASE_TABLE), which results files carry as "phase_table";
+# scripts read a document's own table (phase_table(doc)), so a new phase is one C++ row and no
+# edit here. V1_PHASE_TABLE is frozen: the phases that files WITHOUT a "phase_table" key
+# (version 1 and early version 2) were written with. Never edit it; the ctest
+# `phase_table_fallback_agrees` holds it to the C++ table on the phases both have (role, colour,
+# relative order), so old and new files render alike.
+V1_PHASE_TABLE = (
     {"name": "fwd_local", "role": "local", "color": "#66BB6A"},
     {"name": "fwd_comm", "role": "comm", "color": "#FFA726"},
     {"name": "cp_shard", "role": "local", "color": "#AB47BC"},
@@ -19,15 +23,90 @@ DEFAULT_PHASE_TABLE = [
     {"name": "bwd_cp", "role": "comm", "color": "#EF5350"},
     {"name": "bwd_comm", "role": "comm", "color": "#FF7043"},
     {"name": "bwd_local", "role": "local", "color": "#42A5F5"},
-]
-PHASES = [p["name"] for p in DEFAULT_PHASE_TABLE]
-COMM_PHASES = tuple(p["name"] for p in DEFAULT_PHASE_TABLE if p["role"] == "comm")
-PHASE_COLORS = {p["name"]: p["color"] for p in DEFAULT_PHASE_TABLE}
+)
+PHASE_ROLES = ("local", "comm")
 
 
-def phase_table(doc):
-    """The results file's own phase table (version 2), else the default."""
-    return doc.get("phase_table") or DEFAULT_PHASE_TABLE
+def _docs(docs):
+    return [docs] if isinstance(docs, dict) else list(docs or ())
+
+
+def merge_phase_tables(tables):
+    """Phase tables (or lists of {"name"}) merged: the first one's phases in order, then each
+    phase a later one adds, placed right after the phase it follows there, so an old and a new
+    file together keep execution order. Where two disagree on a phase the first wins."""
+    out, names = [], []
+    for table in tables:
+        pos = 0
+        for p in table:
+            if p["name"] in names:
+                pos = names.index(p["name"]) + 1
+            else:
+                out.insert(pos, dict(p))
+                names.insert(pos, p["name"])
+                pos += 1
+    return out
+
+
+def phase_table(docs):
+    """The phase table of a results document (its own "phase_table", else V1_PHASE_TABLE), or
+    of several merged (merge_phase_tables); no documents: V1_PHASE_TABLE."""
+    tables = [d.get("phase_table") or V1_PHASE_TABLE for d in _docs(docs)]
+    return merge_phase_tables(tables or [V1_PHASE_TABLE])
+
+
+def phase_names(docs, seen=()):
+    """Phase names in execution order: the documents' table (phase_table), then any name in
+    `seen` outside it, in first-seen order."""
+    names = [p["name"] for p in phase_table(docs)]
+    for name in seen:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def phase_colors(docs):
+    """{phase name: "#RRGGBB"} of the documents' table."""
+    return {p["name"]: p["color"] for p in phase_table(docs)}
+
+
+def is_comm(phase, table=None):
+    """Whether a config's phase entry is a collective phase: its "kind" ("collective" or
+    "local"), else its role in `table` (a phase table; V1_PHASE_TABLE when None)."""
+    if phase.get("kind") in ("collective", "local"):
+        return phase["kind"] == "collective"
+    roles = {p["name"]: p["role"] for p in (table or V1_PHASE_TABLE)}
+    return roles.get(phase.get("name")) == "comm"
+
+
+def fallback_disagreements(table):
+    """How V1_PHASE_TABLE disagrees with `table` (the C++ table a results file carries) on the
+    phases both have: a different role or colour, or a different relative order; [] when it
+    agrees, so old and new files render alike. A phase only `table` has (one the C++ added
+    later) is no disagreement: the frozen table never needs editing for it."""
+    mine = {p["name"]: p for p in V1_PHASE_TABLE}
+    shared = [p for p in table if p["name"] in mine]
+    out = [f"{p['name']}: {what} {p[what]!r} in the C++ table, {mine[p['name']][what]!r} in "
+           f"V1_PHASE_TABLE" for p in shared for what in ("role", "color")
+           if str(p[what]).upper() != str(mine[p["name"]][what]).upper()]
+    order = [p["name"] for p in shared]
+    frozen = [n for n in mine if n in order]
+    if order != frozen:
+        out.append(f"order of the shared phases: {order} in the C++ table, {frozen} in "
+                   f"V1_PHASE_TABLE")
+    return out
+
+
+def _check_phase_table(doc, where):
+    table = doc.get("phase_table")
+    if table is None:
+        return
+    if not isinstance(table, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("name"), str) and p.get("role") in PHASE_ROLES
+            and isinstance(p.get("color"), str) for p in table):
+        raise SchemaError(f"{where}: 'phase_table' is not a list of {{name, role, color}} "
+                          f"with role one of {', '.join(PHASE_ROLES)}")
+
 
 DASH = "—"
 
@@ -50,6 +129,7 @@ def check_results(doc, where="results"):
         raise SchemaError(f"{where}: missing 'environment' object or 'configs' list")
     doc.setdefault("failures", [])
     doc.setdefault("skipped", [])
+    _check_phase_table(doc, where)
     return upgrade_names(doc)
 
 
@@ -65,14 +145,17 @@ def upgrade_names(doc):
     "Changes in version 3"): a config's parallel layout "layout_name" -> "layout", its shape's
     memory order "layout" -> "mem". The version decides, never the keys present: in version 3
     a config's "layout" is the parallel layout. A bare collective's "layout_name" -> "layout" in
-    every version (no version had both). "schema_version" stays the file's own; running this
-    twice changes nothing."""
+    every version (no version had both). A document without "phase_table" gets (a copy of)
+    V1_PHASE_TABLE, the phases it was written with, so every script reads a document's own
+    table. "schema_version" stays the file's own; running this twice changes nothing."""
     if doc["schema_version"] < 3:
         for cfg in doc["configs"]:
             _rename(cfg, "layout_name", "layout")
             _rename(cfg.get("shape") if isinstance(cfg, dict) else None, "layout", "mem")
     for coll in doc.get("collectives") or []:
         _rename(coll, "layout_name", "layout")
+    if not doc.get("phase_table"):
+        doc["phase_table"] = [dict(p) for p in V1_PHASE_TABLE]
     return doc
 
 

@@ -10,7 +10,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from .overview import match_collective
-from .schema import COMM_PHASES, bare_median_ms, is_num, launch_skew_ms, layout_label, total_floor_ratio
+from .schema import (bare_median_ms, is_comm, is_num, launch_skew_ms, layout_label, phase_table,
+                     total_floor_ratio)
 
 REFERENCE = "reference"
 
@@ -65,6 +66,7 @@ def layout_verdicts(runs):
     out = OrderedDict()
     points = OrderedDict()
     for i, (_, d) in enumerate(runs):
+        table = phase_table(d)
         for c in d["configs"]:
             points.setdefault(_point_key(i, c), []).append(c)
             key = (i, c.get("layout"))
@@ -81,7 +83,7 @@ def layout_verdicts(runs):
             if is_num(r):
                 v.floor_ratios.setdefault(st, []).append(r)
             for ph in c.get("phases", []):
-                if ph.get("name") not in COMM_PHASES:
+                if not is_comm(ph, table):
                     continue
                 bare = match_collective(c, ph, d.get("collectives") or [])
                 pm, bm = ph.get("median_ms"), bare_median_ms(bare or {})
