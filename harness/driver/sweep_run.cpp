@@ -24,9 +24,8 @@ SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
   backend_ = resolve_backend(opt_.backend);
   const bool gpu = backend_traits(backend_).gpu;
   check_backend(opt_, env_, backend_, gpu_count());
-  check_bench_paths(opt_, backend_);
   SweepRequest req = build_sweep(opt_, env_, gpu);
-  opt_.nccl_paths = req.axes.nccl_paths;  // a sweep file's paths are refused like the flag's
+  opt_.nccl_paths = req.axes.nccl_paths;  // the flag's paths, or the sweep file's
   check_bench_paths(opt_, backend_);
   for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
   world_ = req.world;
@@ -187,15 +186,17 @@ Outcome SweepRun::record_bare(size_t j, const BareResult& r) {
 }
 
 // --benchmark_repetitions: one entry per config, every repetition's samples in it.
-void SweepRun::keep(std::vector<json>& entries, json c, double median) {
-  for (auto& prev : entries)
-    if (prev["id"] == c["id"]) {
-      merge_repetition(prev, c, median);
-      return;
-    }
+void SweepRun::keep(Kept& kept, json c, double median) {
+  const std::string id = c["id"].get<std::string>();
+  const auto it = kept.at.find(id);
+  if (it != kept.at.end()) {
+    merge_repetition(kept.entries[it->second], c, median);
+    return;
+  }
   c["repetition_medians_ms"] = json::array({median});
   c["repetitions"] = 1;
-  entries.push_back(std::move(c));
+  kept.at[id] = kept.entries.size();
+  kept.entries.push_back(std::move(c));
 }
 
 void SweepRun::progress(const std::string& id) {
@@ -221,8 +222,8 @@ json SweepRun::results_json(const json& aborted) const {
   if (opt_.delay_rank >= 0) env["injected_delay"] = {{"rank", opt_.delay_rank}, {"ms", opt_.delay_ms}};
   out["environment"] = env;
   out["phase_table"] = phase_table_json();
-  out["configs"] = configs_;
-  out["collectives"] = collectives_;
+  out["configs"] = configs_.entries;
+  out["collectives"] = collectives_.entries;
   out["failures"] = failures_;
   out["skipped"] = skipped_;
   out["aborted"] = aborted;

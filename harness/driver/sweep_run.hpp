@@ -57,7 +57,7 @@ class SweepRun {
 
   // The results JSON (docs/results-schema.md) of what was measured; `aborted` says why it ended early.
   nlohmann::ordered_json results_json(const nlohmann::ordered_json& aborted) const;
-  size_t measured() const { return configs_.size() + collectives_.size(); }
+  size_t measured() const { return configs_.entries.size() + collectives_.entries.size(); }
   size_t failed() const { return failures_.size(); }
 
  private:
@@ -68,7 +68,12 @@ class SweepRun {
   Outcome record_bare(size_t j, const BareResult& r);
   Outcome refused(const std::string& id, const Error& e);
   Outcome failed(const std::string& id, const std::string& rule, const std::string& message);
-  void keep(std::vector<nlohmann::ordered_json>& entries, nlohmann::ordered_json c, double median);
+  // The kept entries of configs or of collectives, and where each id sits among them.
+  struct Kept {
+    std::vector<nlohmann::ordered_json> entries;
+    std::map<std::string, size_t> at;
+  };
+  void keep(Kept& kept, nlohmann::ordered_json c, double median);
   void progress(const std::string& id);
 
   BenchOptions opt_;
@@ -85,7 +90,7 @@ class SweepRun {
   Device* dev0_ = nullptr;
   CommCache* cache0_ = nullptr;
   // What was measured, in first-run order; a repetition merges into its config's entry.
-  std::vector<nlohmann::ordered_json> configs_, collectives_;
+  Kept configs_, collectives_;
   nlohmann::ordered_json failures_ = nlohmann::ordered_json::array(), skipped_ = nlohmann::ordered_json::array();
   int done_ = 0, planned_ = 0;
   std::chrono::steady_clock::time_point t0_;
