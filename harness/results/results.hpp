@@ -13,7 +13,7 @@
 
 namespace bb {
 
-constexpr int kSchemaVersion = 3;  // docs/results-schema.md, "Changes in version 3"
+constexpr int kSchemaVersion = 4;  // docs/results-schema.md, "Changes in version 4"
 
 struct Stats {
   double median = 0, min = 0, max = 0, mean = 0;

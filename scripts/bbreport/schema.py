@@ -3,9 +3,9 @@ import json
 import math
 
 SCHEMA = "bridgebench/results"
-SCHEMA_VERSION = 3  # what bridge_bench writes now (harness/results/results.hpp kSchemaVersion)
-# 2 and 3: docs/results-schema.md, "Changes in version 2" and "Changes in version 3"
-SUPPORTED_VERSIONS = (1, 2, 3)
+SCHEMA_VERSION = 4  # what bridge_bench writes now (harness/results/results.hpp kSchemaVersion)
+# 2, 3 and 4: docs/results-schema.md, "Changes in version 2", "... 3" and "... 4"
+SUPPORTED_VERSIONS = (1, 2, 3, 4)
 
 # The phase table: one {"name", "role", "color"} per phase, in execution order; the same names
 # are NVTX ranges, CUPTI buckets, JSON keys and report columns. Its source is the C++ table
