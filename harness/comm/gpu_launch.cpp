@@ -18,6 +18,7 @@
 #include "comm/launch_env.hpp"
 #include "core/checked.hpp"
 #include "comm/nccl_comm.hpp"
+#include "comm/nccl_transport.hpp"
 #include "device/cuda_device.hpp"
 #ifdef BB_HAVE_MPI
 #include <mpi.h>
@@ -31,8 +32,12 @@ void cuda_or_throw(cudaError_t e, const std::string& what) {
 }
 
 // NVLink SHARP (multicast) stays off unless the user asked for it explicitly; the JSON and
-// stderr say that the suite set it.
-void nccl_env_defaults() { set_env_default("NCCL_NVLS_ENABLE", "0"); }
+// stderr say that the suite set it. NCCL's connection lines go to a file, so the results can say
+// which transport really ran (comm/nccl_transport.hpp).
+void nccl_env_defaults() {
+  set_env_default("NCCL_NVLS_ENABLE", "0");
+  capture_nccl_transports();
+}
 
 std::string bus_id_of(int gpu) {
   char bus[32] = {0};

@@ -136,8 +136,8 @@ json bare_json(const Bare& b, const BareResult& r, const Floors& floors) {
   const double median = c["median_ms"].get<double>();
   const Floor fl = phase_floor(floors, true, r.bytes_per_rank);
   c["floor_basis"] = fl.basis;
-  c["floor_ms"] = fl.ms;
-  c["floor_ratio"] = median > 0 ? fl.ms / median : 0;
+  c["floor_ms"] = fl.known ? json(fl.ms) : json(nullptr);
+  c["floor_ratio"] = fl.known ? json(median > 0 ? fl.ms / median : 0) : json(nullptr);
   c["wrong"] = r.wrong;
   c["correct"] = r.wrong == 0;
   c["nccl_path"] = nccl_path_name(b.spec.nccl_path);

@@ -154,6 +154,11 @@ const std::vector<FlagRow>& flag_table() {
        }},
       {"--nccl-path", [](BenchOptions& o, const std::string&, const std::string& v) { o.nccl_paths = parse_nccl_paths(v); }},
       {"--contention", [](BenchOptions& o, const std::string&, const std::string& v) { o.contentions = parse_contentions(v); }},
+      {"--link-bandwidth", [](BenchOptions& o, const std::string& f, const std::string& v) {
+         // The collective floors' GB/s per direction per GPU, for a link the suite cannot know
+         // (NET/IB, sockets); without it such floors are null, never NVLink's.
+         o.link_GBps = double(parse_int64(v, 1, 100000, f));
+       }},
   };
   return rows;
 }

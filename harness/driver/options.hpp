@@ -36,6 +36,7 @@ struct BenchOptions {
   CuptiMode cupti = CuptiMode::automatic;
   std::string json_out = "bridge_results.json";
   double timeout_s = 120;
+  double link_GBps = 0;  // --link-bandwidth: the collectives' link, GB/s (0: NVLink for P2P, else unknown)
   bool collectives = true;       // also time the bare collectives of each layout
   int64_t max_configs = 10000;   // a larger sweep is refused up front (too_many_configs)
   std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // --nccl-path (comm/nccl_path.hpp)

@@ -21,10 +21,13 @@ void print_config(std::FILE* out, const json& c, const std::map<std::string, dou
   char speed[32] = "-";
   if (it != ref_ms.end() && med > 0) std::snprintf(speed, sizeof speed, "%.2fx", it->second / med);
   const auto& bm = c["byte_model"];
-  std::fprintf(out, "%-64s %10.3f %10.3f %9.3f %9.3f %12lld %12lld %7.1f%% %8s %7lld\n", id.c_str(), med,
+  // No floor (ranks sharing one GPU, a link of unknown bandwidth): no ratio is printed.
+  char floor[16] = "-";
+  if (c["floor_ratio"].is_number()) std::snprintf(floor, sizeof floor, "%.1f%%", 100.0 * c["floor_ratio"].get<double>());
+  std::fprintf(out, "%-64s %10.3f %10.3f %9.3f %9.3f %12lld %12lld %8s %8s %7lld\n", id.c_str(), med,
                c["total"]["min_ms"].get<double>(), c["launch_skew"]["median_ms"].get<double>(),
                c["launch_skew"]["max_ms"].get<double>(), (long long)bm["comm_bytes_per_rank"].get<int64_t>(),
-               (long long)bm["min_bytes_per_rank"].get<int64_t>(), 100.0 * c["floor_ratio"].get<double>(), speed,
+               (long long)bm["min_bytes_per_rank"].get<int64_t>(), floor, speed,
                (long long)c["check"]["mismatches"].get<int64_t>());
 }
 
@@ -33,6 +36,20 @@ const char* cadence_note(const json& env) {
     return "host simulation: the ranks meet before every iteration; times are host work";
   return env["cadence"] == "isolated" ? "times exclude the GPU alignment and every host launch latency"
                                       : "times exclude the GPU alignment; host launch gaps are in them";
+}
+
+// Which transport NCCL used, and the rehearsal's label: a reader must not take socket times on a
+// shared GPU for link measurements.
+void print_transport(std::FILE* out, const json& env) {
+  if (!env.contains("transport") || !env["transport"].is_object()) return;
+  const json& t = env["transport"];
+  std::string names;
+  for (const auto& n : t["transports"]) names += (names.empty() ? "" : ", ") + n.get<std::string>();
+  std::fprintf(out, "transport: %s%s\n", names.empty() ? "unknown" : names.c_str(),
+               t["shared_gpu"].get<bool>() ? " (shared_gpu: ranks share one GPU; timings are not link measurements, no "
+                                             "floor ratios)"
+                                           : "");
+  for (const auto& w : t["warnings"]) std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());
 }
 
 }  // namespace
@@ -50,6 +67,7 @@ void print_summary(std::FILE* out, const json& results, const char* results_path
                  "-", "-", "-", "-", "-", "-", "FAIL", f["rule"].get<std::string>().c_str());
   const json& env = results["environment"];
   std::fprintf(out, "cadence: %s (%s)\n", env["cadence"].get<std::string>().c_str(), cadence_note(env));
+  print_transport(out, env);
   std::fprintf(out, "\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", results_path, configs.size(),
                results["failures"].size(), results["skipped"].size(), results["aborted"].is_null() ? "" : ", run aborted");
 }

@@ -69,19 +69,22 @@ void SweepRun::launch(const std::function<void()>& drive) {
   lo.world = world_;
   lo.timeout_s = opt_.timeout_s;
   t0_ = std::chrono::steady_clock::now();
+  const bool links = backend_traits(backend_).over_links;
   bb::launch(lo, [&](Comm& world, Device& dev) {
+    if (links) learn_links(world, true, opt_.link_GBps, links_, floors_);
     CommCache cache(world);
     ConfigAgreement agreement(world);
     if (world.rank() != 0) {
       agreement.follow([&](int k) { run_any(size_t(k), world, dev, cache); });
-      return;
+    } else {
+      world0_ = &world;
+      dev0_ = &dev;
+      cache0_ = &cache;
+      drive();
+      agreement.finish();
+      world0_ = nullptr;
     }
-    world0_ = &world;
-    dev0_ = &dev;
-    cache0_ = &cache;
-    drive();
-    agreement.finish();
-    world0_ = nullptr;
+    if (links) learn_links(world, false, opt_.link_GBps, links_, floors_);
   });
 }
 
@@ -164,6 +167,7 @@ Outcome SweepRun::record_point(size_t k, const RunResult& r) {
   require_complete_check(r.check);  // a config that checked nothing never passes
   json c = config_json(p.pt, p.plan, p.audit, r, backend_, run_mode_name(opt_.mode), r.warmup_used, floors_);
   c["id"] = p.id();
+  if (links_.learned) c["shared_gpu"] = links_.shared_gpu;
   add_path_json(c, r);
   Outcome o;
   o.measured = true;
@@ -219,6 +223,7 @@ json SweepRun::results_json(const json& aborted) const {
   env["cpu_affinity_count"] = cpu_affinity_count();
   env["gemm_load_checks"] = gemm_load_json();
   env["nccl_path_env"] = path_env_json();
+  env["transport"] = links_.to_json();
   if (opt_.delay_rank >= 0) env["injected_delay"] = {{"rank", opt_.delay_rank}, {"ms", opt_.delay_ms}};
   out["environment"] = env;
   out["phase_table"] = phase_table_json();

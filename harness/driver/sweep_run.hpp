@@ -17,6 +17,7 @@
 #include "comm/launch_env.hpp"
 #include "driver/agreement.hpp"
 #include "driver/configs.hpp"
+#include "driver/links.hpp"
 #include "driver/options.hpp"
 #include "results/floors.hpp"
 
@@ -83,6 +84,7 @@ class SweepRun {
   std::vector<Point> points_;
   std::vector<Bare> bares_;
   Floors floors_;
+  RunLinks links_;  // rank 0's: the transport NCCL used, ranks sharing a GPU (driver/links.hpp)
   int64_t l2_bytes_ = 32ll << 20;
   std::shared_ptr<GpuActivity> cupti_;
   // Rank 0's handles while its launch runs.

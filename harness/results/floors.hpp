@@ -21,6 +21,10 @@ struct Floors {
   double link_GBps = kNvlinkGBps;
   bool collectives_over_links = true;  // false in host/emulation: collectives are memory copies
   int ranks_per_memory = 1;  // kept for the bare-collective floor: 1, a per-rank floor
+  // The link class NCCL really used (comm/nccl_transport.hpp), and why collectives have no floor
+  // when they have none: ranks sharing one GPU (the rehearsal), or a link of unknown bandwidth.
+  std::string link_class = "nvlink";
+  std::string no_link_floor;
 };
 
 // The floors of a backend: host bandwidths measured here (threads as the world would run);

@@ -3,6 +3,8 @@
 #include "core/checked.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
@@ -82,8 +84,13 @@ ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& sh) {
 Floor phase_floor(const Floors& f, bool collective, int64_t bytes) {
   Floor fl;
   if (collective && f.collectives_over_links) {
+    if (!f.no_link_floor.empty()) {
+      fl.known = false;
+      fl.basis = "none: " + f.no_link_floor;
+      return fl;
+    }
     fl.ms = double(bytes) / (f.link_GBps * 1e6);
-    fl.basis = "nvlink";
+    fl.basis = f.link_class;
   } else {
     fl.ms = (collective ? 2.0 * double(bytes) : double(bytes)) * f.ranks_per_memory / (f.copy_GBps * 1e6);
   }
@@ -193,13 +200,14 @@ static nlohmann::ordered_json phases_json(const Plan& plan, const BridgeShape& s
     ph["busbw_GBps"] = coll ? algbw * w.bus_factor : algbw;
     const Floor fl = phase_floor(floors, coll, bytes);
     ph["floor_basis"] = fl.basis;
-    ph["floor_ms"] = fl.ms;
-    ph["floor_ratio"] = med > 0 ? fl.ms / med : 0.0;
+    ph["floor_ms"] = fl.known ? oj(fl.ms) : oj(nullptr);
+    ph["floor_ratio"] = fl.known ? oj(med > 0 ? fl.ms / med : 0.0) : oj(nullptr);
     ph["launch_ms"] = stats_of(r.phase_launch_ms[size_t(p)]).median;
     const double busy = r.gpu_busy_ms[size_t(p)];
     ph["gpu_busy_ms"] = busy >= 0 ? oj(busy) : oj(nullptr);
     phases.push_back(ph);
-    *floor_ms += fl.ms;
+    // One phase without a floor leaves the round trip without one (NaN: written as null).
+    *floor_ms += fl.known ? fl.ms : std::numeric_limits<double>::quiet_NaN();
   }
   return phases;
 }
@@ -219,6 +227,12 @@ static void add_floor_json(nlohmann::ordered_json& j, const nlohmann::ordered_js
   // Ranks on one memory: the round trip also moves every member's bytes through it at once.
   const double shared_ms =
       floors.shared_copy_GBps > 0 ? moved * plan.size() / (floors.shared_copy_GBps * 1e6) : 0.0;
+  if (std::isnan(phase_floor_ms)) {
+    j["floor_basis"] = "none: " + floors.no_link_floor;
+    j["floor_ms"] = nullptr;
+    j["floor_ratio"] = nullptr;
+    return;
+  }
   j["floor_basis"] = shared_ms > phase_floor_ms ? "shared_memcpy" : "phases";
   const double floor_total = std::max(phase_floor_ms, shared_ms);
   j["floor_ms"] = floor_total;

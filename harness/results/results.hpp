@@ -41,7 +41,8 @@ ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& shape);
 // copy bandwidth, which ranks sharing one memory share.
 struct Floor {
   double ms = 0;
-  const char* basis = "memcpy";  // "nvlink" or "memcpy"
+  std::string basis = "memcpy";  // "memcpy", or the link class ("nvlink", "ib", ...)
+  bool known = true;             // false: no floor for this link (basis says why); JSON null
 };
 Floor phase_floor(const Floors& f, bool collective, int64_t bytes);
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The multi-node rehearsal on one GPU: N processes, each its own NCCL host (scripts/rehearse_rank.sh),
+# all on this machine's GPU(s), connected by NCCL's socket transport over loopback. It runs every
+# rank's real code path through real NCCL across real processes (plan, strategies, the agreement
+# protocol, launch records, timeouts, a peer that dies), so a launch, a new layout or a strategy
+# can be checked on a one-GPU box before cluster time is spent. It does not measure link speed:
+# the results are labelled shared_gpu and carry no floor ratios.
+#
+#   scripts/rehearse.sh [-n N] [--launcher mpirun|torchrun] [--bin PATH] [--] [bridge_bench flags]
+#   e.g. scripts/rehearse.sh -n 4 -- --layouts=all --shapes=2x512x1024 --iters=3 --json out/r4.json
+# N: 2..64 (default 2). mpirun: Open MPI, --oversubscribe, no core binding. torchrun: its
+# MASTER_ADDR/MASTER_PORT, the ranks meet through NCCL's bootstrap at MASTER_PORT+1.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+n=2 launcher=mpirun bin="${BUILD_DIR:-$root/build}/bench/bridge_bench"
+die() { echo "error: $1: $2" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) [ $# -ge 2 ] || die bad_flag "-n needs a number of processes"; n=$2; shift 2 ;;
+    -n*) n=${1#-n}; shift ;;
+    --launcher) [ $# -ge 2 ] || die bad_flag "--launcher needs mpirun or torchrun"; launcher=$2; shift 2 ;;
+    --launcher=*) launcher=${1#*=}; shift ;;
+    --bin) [ $# -ge 2 ] || die bad_flag "--bin needs a path"; bin=$2; shift 2 ;;
+    --bin=*) bin=${1#*=}; shift ;;
+    --) shift; break ;;
+    *) break ;;
+  esac
+done
+[[ $n =~ ^[0-9]+$ ]] && [ "$n" -ge 2 ] && [ "$n" -le 64 ] || die bad_flag "-n: a rehearsal runs 2..64 processes (got '$n')"
+[ -x "$bin" ] || die missing_binary "$bin is not built: run scripts/setup.sh (with CUDA) first, or give --bin"
+for a in "$@"; do
+  case "$a" in --backend=nccl) ;; --backend=*) die bad_flag "a rehearsal runs --backend=nccl only (got $a)" ;; esac
+done
+export NCCL_NVLS_ENABLE=0
+rank_sh="$root/scripts/rehearse_rank.sh"
+case "$launcher" in
+  mpirun)
+    command -v mpirun >/dev/null || die missing_launcher "mpirun is not installed (Open MPI: apt-get install openmpi-bin)"
+    extra=(); [ "$(id -u)" -eq 0 ] && extra=(--allow-run-as-root)
+    # exec: a signal to this script is a signal to mpirun, which forwards it to every rank.
+    exec mpirun -np "$n" --oversubscribe --bind-to none "${extra[@]}" "$rank_sh" "$bin" --backend=nccl "$@" ;;
+  torchrun)
+    command -v torchrun >/dev/null || die missing_launcher "torchrun is not on PATH (activate the environment that has PyTorch)"
+    exec torchrun --standalone --nproc-per-node "$n" --no-python "$rank_sh" "$bin" --backend=nccl "$@" ;;
+  *) die bad_flag "--launcher: mpirun or torchrun (got '$launcher')" ;;
+esac
