@@ -38,7 +38,7 @@ void set_counters(benchmark::State& st, const json& c) {
   const double med = c["total"]["median_ms"].get<double>(), bytes = double(c["bytes_per_rank"].get<int64_t>());
   st.counters["bytes_per_rank"] = bytes;
   st.counters["GBps"] = med > 0 ? bytes / (med * 1e6) : 0;
-  st.counters["floor_ratio"] = c["floor_ratio"].get<double>();
+  if (c["floor_ratio"].is_number()) st.counters["floor_ratio"] = c["floor_ratio"].get<double>();  // null: no floor
   for (const auto& ph : c["phases"])
     if (ph["kind"] == "collective") {
       const std::string n = ph["name"].get<std::string>();

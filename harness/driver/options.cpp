@@ -108,6 +108,18 @@ void set_delay(BenchOptions& o, const std::string& f, const std::string& v) {
   if (!(o.delay_ms >= 0 && o.delay_ms <= 10000)) throw Error("bad_flag", "--inject-delay needs 0 <= MS <= 10000, got '" + v + "'");
 }
 
+void set_fault(BenchOptions& o, const std::string& f, const std::string& v) {
+  const auto a = v.find(':'), b = a == std::string::npos ? a : v.find(':', a + 1);
+  const std::string kind = v.substr(0, a);
+  if (b == std::string::npos || (kind != "throw" && kind != "hang"))
+    throw Error("bad_flag", f + " is throw:RANK:CONFIG or hang:RANK:CONFIG, got '" + v.substr(0, 80) + "'");
+  o.fault_kind = kind;
+  o.fault_rank = to_int(f, v.substr(a + 1, b - a - 1), 0);
+  o.fault_config = to_int(f, v.substr(b + 1), 1);
+  if (kind == "hang" && o.fault_rank == 0)
+    throw Error("bad_flag", f + "=hang needs a rank other than 0 (rank 0 drives the sweep; its peers are the ones left waiting)");
+}
+
 const std::vector<FlagRow>& flag_table() {
   static const std::vector<FlagRow> rows{
       {"--backend", [](BenchOptions& o, const std::string&, const std::string& v) {
@@ -142,6 +154,7 @@ const std::vector<FlagRow>& flag_table() {
       {"--mode", [](BenchOptions& o, const std::string&, const std::string& v) { o.mode = parse_mode(v); }},
       {"--cadence", [](BenchOptions& o, const std::string&, const std::string& v) { o.cadence = parse_cadence(v); }},
       {"--inject-delay", set_delay},
+      {"--inject-fault", set_fault},
       {"--cupti", [](BenchOptions& o, const std::string&, const std::string& v) { o.cupti = parse_cupti(v); }},
       {"--json", [](BenchOptions& o, const std::string&, const std::string& v) { o.json_out = v; }},
       {"--timeout", [](BenchOptions& o, const std::string& f, const std::string& v) { o.timeout_s = to_int(f, v, 1, 86400); }},

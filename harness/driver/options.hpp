@@ -33,6 +33,11 @@ struct BenchOptions {
   Cadence cadence = Cadence::isolated;
   int delay_rank = -1;           // --inject-delay=RANK:MS (fault injection, to prove the method)
   double delay_ms = 0;
+  // --inject-fault=KIND:RANK:CONFIG (test-only, to prove that real peers failing are handled):
+  // at the CONFIG-th run (1-based, the progress line's count) world rank RANK throws an error
+  // ("throw") or skips the config's collectives so that its peers hang ("hang", not rank 0).
+  std::string fault_kind;
+  int fault_rank = -1, fault_config = 0;
   CuptiMode cupti = CuptiMode::automatic;
   std::string json_out = "bridge_results.json";
   double timeout_s = 120;

@@ -32,6 +32,9 @@ SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
   check_world(env_, backend_, world_, gpu_count());
   points_ = make_points(req, skipped_);
   if (opt_.collectives) bares_ = bare_collectives(points_);
+  if (!opt_.fault_kind.empty() && opt_.fault_rank >= world_)
+    throw Error("bad_flag", "--inject-fault names rank " + std::to_string(opt_.fault_rank) + " but the world has " +
+                                std::to_string(world_) + " ranks");
   if (env_.rank == 0) probe_output_path(opt_.json_out, "--json");
 }
 
@@ -119,7 +122,20 @@ BareResult SweepRun::run_bare(size_t j, Comm& world, Device& dev, CommCache& cac
   return time_bare_collective(world, cache.get(spec.groups, nccl_cta_policy(spec.nccl_path)), dev, spec);
 }
 
+// --inject-fault: this rank fails at its turn, as a real peer would (an error, or never arriving).
+bool SweepRun::fault_here(size_t k, int rank) {
+  if (opt_.fault_kind.empty() || rank != opt_.fault_rank || int(k) + 1 != opt_.fault_config) return false;
+  // A CommError, so that on rank 0 too it aborts the run as a real failing rank would (an Error
+  // would be a failed config and the sweep would go on while the peers wait).
+  if (opt_.fault_kind == "throw")
+    throw CommError("injected_fault", "--inject-fault: world rank " + std::to_string(rank) + " fails at config " +
+                                      std::to_string(k + 1) + " (" + name(k) + ")");
+  std::fprintf(stderr, "bridge_bench: --inject-fault: world rank %d skips config %zu; its peers must time out\n", rank, k + 1);
+  return true;
+}
+
 void SweepRun::run_any(size_t k, Comm& world, Device& dev, CommCache& cache) {
+  if (fault_here(k, world.rank())) return;
   if (is_round_trip(k)) run_point(k, dev, cache);
   else run_bare(k - points_.size(), world, dev, cache);
 }
@@ -129,6 +145,7 @@ Outcome SweepRun::run(size_t k) {
   progress(id);
   ConfigAgreement(*world0_).announce(int(k));
   try {
+    fault_here(k, 0);
     if (is_round_trip(k)) return record_point(k, run_point(k, *dev0_, *cache0_));
     const size_t j = k - points_.size();
     return record_bare(j, run_bare(j, *world0_, *dev0_, *cache0_));

@@ -65,6 +65,7 @@ class SweepRun {
   RunResult run_point(size_t k, Device& dev, CommCache& cache);
   BareResult run_bare(size_t j, Comm& world, Device& dev, CommCache& cache);
   void run_any(size_t k, Comm& world, Device& dev, CommCache& cache);
+  bool fault_here(size_t k, int rank);
   Outcome record_point(size_t k, const RunResult& r);
   Outcome record_bare(size_t j, const BareResult& r);
   Outcome refused(const std::string& id, const Error& e);

@@ -9,6 +9,13 @@
 // Records arrive in buffers, on CUPTI's worker thread or inside cuptiActivityFlushAll, in no
 // promised order across buffers: a kernel can be delivered before or after its correlation.
 // So both sides are kept for one extra take_busy_ms() round before being forgotten.
+//
+// Work launched for a phase from another thread: NCCL's non-blocking communicators launch each
+// collective's kernels (cuLaunchKernelEx) from a helper thread of their own, where no external
+// correlation id is pushed, so at world >= 2 every NCCL kernel would belong to no phase. A
+// driver-API callback on the launch and async-copy calls catches them: a call on the stream of an
+// open phase belongs to that phase (threads of one process each have their rank's stream); a call
+// naming no stream belongs to the process's one open phase, if exactly one is open.
 #include <string>  // gpu_activity.hpp uses std::string without including it
 
 #include "measure/gpu_activity.hpp"
@@ -18,9 +25,12 @@
 #include <cuda_runtime_api.h>
 #include <cupti.h>
 
+// cupti.h brings the driver calls' parameter structs (generated_cuda_meta.h, which has no guard).
+
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -52,6 +62,13 @@ std::string cupti_message(const char* what, CUptiResult r) {
 
 class CuptiActivity;
 
+thread_local int t_own_phases = 0;  // phases this thread has pushed and not popped
+
+// The instance the driver-API callback reports to: its own lock, so the callback (on NCCL's
+// launch path) never waits for a buffer being parsed under g_live_mu.
+std::mutex g_off_mu;
+CuptiActivity* g_off = nullptr;
+
 // CUPTI's buffer callbacks are plain functions: they reach the live instance through this.
 std::mutex g_live_mu;
 CuptiActivity* g_live = nullptr;
@@ -61,9 +78,12 @@ class CuptiActivity final : public GpuActivity {
   CuptiActivity() = default;
   ~CuptiActivity() override;
 
-  void push_phase(uint64_t id) override {
+  void push_phase(uint64_t id, const void* stream) override {
     CUptiResult r = cuptiActivityPushExternalCorrelationId(kPhaseKind, id);
     if (r != CUPTI_SUCCESS) throw Error("cupti", cupti_message("push_phase", r));
+    ++t_own_phases;
+    std::lock_guard<std::mutex> lock(off_mu_);
+    open_[std::this_thread::get_id()] = {id, stream};
   }
 
   void pop_phase() override {
@@ -71,6 +91,23 @@ class CuptiActivity final : public GpuActivity {
     CUptiResult r = cuptiActivityPopExternalCorrelationId(kPhaseKind, &last);
     // QUEUE_EMPTY: a pop without a push on this thread, a harness bug worth stopping for.
     if (r != CUPTI_SUCCESS) throw Error("cupti", cupti_message("pop_phase", r));
+    --t_own_phases;
+    std::lock_guard<std::mutex> lock(off_mu_);
+    open_.erase(std::this_thread::get_id());
+  }
+
+  // A launch or async copy entered on some thread (driver-API callback): when that thread has no
+  // phase of its own, the call's correlation id gets the phase that owns its stream.
+  void off_thread_call(uint32_t correlation, const void* stream, bool names_stream) {
+    std::lock_guard<std::mutex> lock(off_mu_);  // never mu_: a buffer parse must not delay a launch
+    uint64_t phase = 0;
+    if (names_stream) {
+      for (const auto& [tid, o] : open_)
+        if (o.stream == stream && stream != nullptr) phase = o.id;
+    } else if (open_.size() == 1) {
+      phase = open_.begin()->second.id;
+    }
+    if (phase != 0) off_ext_.emplace_back(correlation, phase);
   }
 
   std::map<std::pair<uint64_t, int>, double> take_busy_ms() override;
@@ -105,6 +142,14 @@ class CuptiActivity final : public GpuActivity {
     }
   }
 
+  struct Open {
+    uint64_t id;
+    const void* stream;
+  };
+  std::mutex off_mu_;                                // guards open_ and off_ext_
+  std::unordered_map<std::thread::id, Open> open_;   // every thread's open phase
+  std::vector<std::pair<uint32_t, uint64_t>> off_ext_;  // off-thread correlation -> phase, not yet merged
+
   std::map<std::pair<uint64_t, int>, PhaseActivity> counts_;  // of the latest take_busy_ms()
   mutable std::mutex mu_;
   std::vector<Work> work_;                      // delivered since the last take
@@ -114,6 +159,52 @@ class CuptiActivity final : public GpuActivity {
   uint64_t dropped_ = 0;
   std::string parse_error_;
 };
+
+// The stream a launch or async-copy driver call names; false for a call this does not read.
+bool call_stream(CUpti_CallbackId cbid, const void* params, const void** stream) {
+#define BB_STREAM_OF(name, expr)                                   \
+  case CUPTI_DRIVER_TRACE_CBID_##name: {                          \
+    const auto* p = static_cast<const name##_params*>(params);     \
+    *stream = (expr);                                              \
+    return true;                                                   \
+  }
+  switch (cbid) {
+    BB_STREAM_OF(cuLaunchKernel, p->hStream)
+    BB_STREAM_OF(cuLaunchKernel_ptsz, p->hStream)
+    BB_STREAM_OF(cuLaunchKernelEx, p->config ? p->config->hStream : nullptr)
+    BB_STREAM_OF(cuLaunchKernelEx_ptsz, p->config ? p->config->hStream : nullptr)
+    BB_STREAM_OF(cuLaunchCooperativeKernel, p->hStream)
+    BB_STREAM_OF(cuMemcpyAsync, p->hStream)
+    BB_STREAM_OF(cuMemcpyAsync_ptsz, p->hStream)
+    BB_STREAM_OF(cuMemcpyPeerAsync, p->hStream)
+    BB_STREAM_OF(cuMemcpyDtoDAsync_v2, p->hStream)
+    BB_STREAM_OF(cuMemcpyBatchAsync, p->hStream)
+    BB_STREAM_OF(cuMemcpyBatchAsync_v2, p->hStream)
+    default:
+      return false;
+  }
+#undef BB_STREAM_OF
+}
+
+const CUpti_CallbackId kOffThreadCalls[] = {
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,      CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx,    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
+    CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel, CUPTI_DRIVER_TRACE_CBID_cuMemcpyAsync,
+    CUPTI_DRIVER_TRACE_CBID_cuMemcpyAsync_ptsz,  CUPTI_DRIVER_TRACE_CBID_cuMemcpyPeerAsync,
+    CUPTI_DRIVER_TRACE_CBID_cuMemcpyDtoDAsync_v2, CUPTI_DRIVER_TRACE_CBID_cuMemcpyBatchAsync,
+    CUPTI_DRIVER_TRACE_CBID_cuMemcpyBatchAsync_v2,
+};
+
+void CUPTIAPI on_driver_call(void*, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void* data) {
+  if (domain != CUPTI_CB_DOMAIN_DRIVER_API) return;
+  const auto* cb = static_cast<const CUpti_CallbackData*>(data);
+  if (cb->callbackSite != CUPTI_API_ENTER) return;
+  if (t_own_phases > 0) return;  // the thread's own external correlation id covers the call
+  const void* stream = nullptr;
+  const bool names = call_stream(cbid, cb->functionParams, &stream);
+  std::lock_guard<std::mutex> lock(g_off_mu);
+  if (g_off) g_off->off_thread_call(cb->correlationId, stream, names);
+}
 
 void CuptiActivity::consume(uint8_t* buffer, size_t valid, uint64_t dropped) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -182,6 +273,11 @@ std::map<std::pair<uint64_t, int>, double> CuptiActivity::take_busy_ms() {
     throw Error("cupti_records_dropped", e);
   }
 
+  {
+    std::lock_guard<std::mutex> off(off_mu_);
+    for (const auto& [corr, ph] : off_ext_) ext_[corr] = ph;
+    off_ext_.clear();
+  }
   auto phase_of = [&](uint32_t correlation, uint64_t* phase) {
     auto it = ext_.find(correlation);
     if (it == ext_.end()) {
@@ -246,6 +342,10 @@ CuptiActivity::~CuptiActivity() {
   CUptiResult r = cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
   if (r != CUPTI_SUCCESS)
     std::fprintf(stderr, "bridgebench: %s\n", cupti_message("cuptiActivityFlushAll", r).c_str());
+  {
+    std::lock_guard<std::mutex> off(g_off_mu);
+    if (g_off == this) g_off = nullptr;
+  }
   std::lock_guard<std::mutex> lock(g_live_mu);
   if (g_live == this) g_live = nullptr;
 }
@@ -290,6 +390,23 @@ std::shared_ptr<GpuActivity> start_gpu_activity(std::string* why) {
       return fail(reason);
     }
     ++activity->enabled;
+  }
+  // Launches from threads outside any phase (NCCL's helper threads), by their stream. Another
+  // CUPTI subscriber (a profiler) makes this fail: busy times then miss off-thread work, said once.
+  static CUpti_SubscriberHandle subscriber = nullptr;
+  if (!subscriber) {
+    CUptiResult r = cuptiSubscribe(&subscriber, on_driver_call, nullptr);
+    for (CUpti_CallbackId id : kOffThreadCalls)
+      if (r == CUPTI_SUCCESS) r = cuptiEnableCallback(1, subscriber, CUPTI_CB_DOMAIN_DRIVER_API, id);
+    if (r != CUPTI_SUCCESS) {
+      std::fprintf(stderr, "bridgebench: note: %s: NCCL kernels launched from its own threads are not attributed "
+                           "to phases\n", cupti_message("cuptiSubscribe/cuptiEnableCallback", r).c_str());
+      subscriber = nullptr;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> off(g_off_mu);
+    g_off = activity.get();
   }
   current = activity;
   return activity;

@@ -17,7 +17,10 @@ class GpuActivity {
  public:
   virtual ~GpuActivity() = default;
   // Brackets work that belongs to phase `id` on the calling thread (nesting not needed).
-  virtual void push_phase(uint64_t id) = 0;
+  // `stream` (a cudaStream_t, or nullptr) is the phase's stream: work another thread launches on
+  // it while the phase is open belongs to the phase too (NCCL's non-blocking communicators
+  // launch each collective from a helper thread of their own).
+  virtual void push_phase(uint64_t id, const void* stream = nullptr) = 0;
   virtual void pop_phase() = 0;
   // Flushes the records and returns, per (phase id, device ordinal), the busy milliseconds
   // since the last call (union of intervals), then forgets them.

@@ -51,7 +51,7 @@ void PhaseRecorder::begin(Phase p) {
   if (nvtx_) nvtx::range_push(phase_name(p));
 #endif
 #ifdef BB_HAVE_CUDA
-  if (cupti_) cupti_->push_phase(uint64_t(p) + 1);
+  if (cupti_) cupti_->push_phase(uint64_t(p) + 1, dev_.native_stream());
 #endif
   if (timing_) {
     host_spans_.push_back({p, {host_ms(), 0.0}});

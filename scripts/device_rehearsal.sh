@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The multi-node rehearsal on one GPU (scripts/rehearse.sh), in one device call: correctness
+# across real processes over NCCL's socket transport, the launchers, real peers failing, the
+# transport recorded, and nccl-tests beside the suite's bare collectives over the same transport.
+#   scripts/device_rehearsal.sh OUTDIR     env: BB_STEPS (subset of "build np2 np4 np8 torchrun
+#                                          faults nccltests"), ANCHORS (default .anchors)
+set -u
+out=${1:?give an output folder}; mkdir -p "$out"; summary="$out/rehearsal_summary.md"; : > "$summary"
+source "$(dirname "$0")/device_lib.sh"
+export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH NCCL_NVLS_ENABLE=0 PYTHONUNBUFFERED=1
+steps=" ${BB_STEPS:-build np2 np4 np8 torchrun faults nccltests} "
+has() { [[ $steps == *" $1 "* ]]; }
+anchors=${ANCHORS:-.anchors}
+R=scripts/rehearse.sh
+note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1); commit $(git rev-parse --short HEAD 2>/dev/null)"
+if has build; then
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
+  (cmake --build build -j12 > "$out/build.log" 2>&1; echo "suite build rc=$?" >> "$summary") &
+  [ -f "$anchors/build-nccl-tests.sh" ] && (bash "$anchors/build-nccl-tests.sh" /tmp/nt MPI=1 > "$out/nt_build.log" 2>&1;
+    echo "nccl-tests (MPI=1) build rc=$?" >> "$summary") &
+  wait
+fi
+# Correctness across processes: a results JSON per world, every config checked by the oracle.
+small="--shapes=2x512x1024 --iters=3 --warmup=1"
+if has np2; then
+  run np2_timed 150 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --json "$out/np2_timed.json"
+  run np2_graph 240 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --mode=graph --collectives=off --json "$out/np2_graph.json"
+fi
+if has np4; then
+  run np4_timed 300 $R -n 4 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16 $small --collectives=off --json "$out/np4_timed.json"
+fi
+if has np8; then
+  run np8_seeds 90 $R -n 8 -- --layouts=seeds --shapes=2x512x1024 --iters=3 --collectives=off --json "$out/np8_seeds.json"
+fi
+if has torchrun; then
+  run torchrun_np2 60 $R -n 2 --launcher torchrun -- --layouts=all --strategies=all --mem=sbh $small --collectives=off --json "$out/torchrun_np2.json"
+  run torchrun_np4 150 $R -n 4 --launcher torchrun -- --layouts=seeds --world=4 $small --collectives=off --json "$out/torchrun_np4.json" ||
+  run torchrun_np4 150 $R -n 4 --launcher torchrun -- --layouts=all --strategies=reference,p2p --mem=bsh $small --collectives=off --json "$out/torchrun_np4.json"
+fi
+if has faults; then
+  run faults 200 python3 scripts/rehearsal_faults.py "$out/faults"
+  cat "$out/faults.log" >> "$summary"
+fi
+if has nccltests && [ -x /tmp/nt/build/all_gather_perf ]; then
+  # Over the same transport: one process per rank, each its own host (its own host name too:
+  # nccl-tests counts local ranks by host name), beside the suite's bare collectives.
+  for t in all_gather all_reduce; do
+    run "nt_$t" 120 env BB_REHEARSAL_UTS=1 mpirun -np 2 --oversubscribe --bind-to none --allow-run-as-root \
+      scripts/rehearse_rank.sh /tmp/nt/build/${t}_perf -b 16M -e 256M -f 2 -g 1 -c 1 -n 10 -w 3
+    grep -E "^ +[0-9]+ " "$out/nt_$t.log" | tee -a "$summary"
+  done
+  run suite_bare_np2 200 $R -n 2 -- --layouts=tp1dp2-tp2dp1,tp2dp1-tp1cp2dp1 --strategies=reference --shapes=16x1024x1024,32x1024x1024,64x1024x1024 --mem=bsh --iters=10 --json "$out/suite_bare_np2.json"
+fi
+python3 scripts/rehearsal_table.py "$out"/np*.json "$out"/torchrun*.json >> "$summary" 2>&1
+pack rehearsal.tgz

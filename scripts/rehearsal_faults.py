@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Real peers failing, across real processes (the one-GPU multi-node rehearsal, scripts/rehearse.sh):
+
+  a) one rank SIGKILLed mid-sweep      b) one rank throws inside a config (--inject-fault=throw)
+  c) one rank's launches delayed       d) SIGTERM to the launcher      e) one rank never arrives (--inject-fault=hang)
+
+For each: every survivor exits non-zero within --timeout + 1 s of the fault (a, b, e), naming what
+went away; the results file holds the configs finished before it, is valid JSON (written
+atomically) and records the abort; no process is left behind and no temp file either. (c) holds
+the isolated cadence to its promise across processes: every phase median within 5% + 50 us of the
+undelayed run while the launch skew shows the delay.
+
+  scripts/rehearsal_faults.py OUTDIR [--launcher mpirun|torchrun] [--timeout S]
+Prints a Markdown table; exits 1 if any check failed. Needs a GPU, NCCL and the launcher."""
+import argparse
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SWEEP = ["--layouts=all", "--strategies=reference,p2p", "--mem=bsh", "--shapes=4x1024x1024", "--iters=20",
+         "--collectives=off"]
+
+
+class Run:
+    """One rehearsal in the background, its output lines time-stamped as they arrive."""
+
+    def __init__(self, n, flags, json_path, launcher):
+        cmd = [os.path.join(ROOT, "scripts/rehearse.sh"), "-n", str(n), "--launcher", launcher, "--",
+               *flags, "--json", json_path]
+        self.t0 = time.monotonic()
+        self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  start_new_session=True)
+        self.lines = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            self.lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def wait_for(self, text, limit):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            for t, line in list(self.lines):
+                if text in line:
+                    return t
+            time.sleep(0.05)
+        return None
+
+    def finish(self, limit):
+        try:
+            self.p.wait(limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.p.pid, signal.SIGKILL)
+            self.p.wait()
+            self.reader.join(5)
+            return None
+        self.reader.join(5)
+        return time.monotonic()
+
+    def first(self, text):
+        return next(((t, l) for t, l in self.lines if text in l), (None, None))
+
+
+def bridge_pids():
+    out = subprocess.run(["pgrep", "-x", "bridge_bench"], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def results_state(path):
+    """(configs kept, aborted record, temp files left) of a results file."""
+    temps = glob.glob(path + ".tmp*") + glob.glob(os.path.join(os.path.dirname(path), ".*.tmp*"))
+    try:
+        with open(path) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        return None, f"unreadable: {e}", temps
+    return len(doc.get("configs", [])), doc.get("aborted"), temps
+
+
+def fault_run(name, out, args, flags, fault, expect_in_error):
+    """Starts a sweep, lets `fault(run)` strike (it returns the fault's time), and checks the end."""
+    path = os.path.join(out, f"{name}.json")
+    run = Run(args.n, SWEEP + [f"--timeout={args.timeout}"] + flags, path, args.launcher)
+    t_fault = fault(run)
+    t_end = run.finish(args.timeout + 60)
+    log = "\n".join(l for _, l in run.lines)
+    with open(os.path.join(out, f"{name}.log"), "w") as f:
+        f.write(log + "\n")
+    kept, aborted, temps = results_state(path)
+    left = bridge_pids()
+    took = (t_end - t_fault) if (t_end and t_fault) else None
+    checks = {
+        "exit non-zero": run.p.returncode not in (0, None),
+        f"ended within timeout+1 s ({args.timeout + 1} s)": took is not None and took <= args.timeout + 1,
+        "error names it": expect_in_error in log,
+        "results kept, valid JSON": kept is not None and kept > 0,
+        "abort recorded": isinstance(aborted, dict),
+        "no temp file left": not temps,
+        "no process left": not left,
+    }
+    return {"fault": name, "rc": run.p.returncode, "seconds_to_end": took, "configs_kept": kept,
+            "aborted": aborted, "checks": checks}
+
+
+def kill_rank(run):
+    run.wait_for("[3/", 120)  # a few configs in: mid-sweep, inside a round trip's collectives
+    time.sleep(0.3)
+    pids = bridge_pids()
+    victim = max(pids) if pids else None
+    if victim:
+        os.kill(victim, signal.SIGKILL)
+    return time.monotonic()
+
+
+def from_line(text):
+    def fault(run):
+        return run.wait_for(text, 120)
+    return fault
+
+
+def sigterm_launcher(run):
+    run.wait_for("[3/", 120)
+    time.sleep(0.3)
+    os.killpg(run.p.pid, signal.SIGTERM)
+    return time.monotonic()
+
+
+def medians(path):
+    with open(path) as f:
+        doc = json.load(f)
+    return {c["id"]: ({p["name"]: p["median_ms"] for p in c["phases"]}, c["launch_skew"]["median_ms"])
+            for c in doc["configs"]}
+
+
+def delay_check(out, args):
+    flags = ["--layouts=tp1dp2-tp2dp1,tp2dp1-tp1cp2dp1", "--strategies=reference,p2p", "--mem=bsh",
+             "--shapes=8x1024x1024", "--iters=30", "--collectives=off"]
+    res = {}
+    for name, extra in (("undelayed", []), ("delayed", [f"--inject-delay=1:{args.delay_ms}"])):
+        path = os.path.join(out, f"delay_{name}.json")
+        run = Run(args.n, flags + extra, path, args.launcher)
+        run.finish(300)
+        res[name] = medians(path)
+    rows, ok = [], True
+    for cid, (ph0, _) in res["undelayed"].items():
+        ph1, skew = res["delayed"][cid]
+        for p, m0 in ph0.items():
+            m1 = ph1[p]
+            within = abs(m1 - m0) <= 0.05 * m0 + 0.05
+            ok &= within
+            rows.append((cid, p, m0, m1, within))
+        ok &= skew >= 0.8 * args.delay_ms
+        rows.append((cid, "launch skew", res["undelayed"][cid][1], skew, skew >= 0.8 * args.delay_ms))
+    return ok, rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("out")
+    ap.add_argument("--launcher", default="mpirun", choices=["mpirun", "torchrun"])
+    ap.add_argument("-n", type=int, default=2)
+    ap.add_argument("--timeout", type=int, default=5)
+    ap.add_argument("--delay-ms", type=float, default=5.0)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    results = [
+        fault_run("a_sigkill", args.out, args, [], kill_rank, "remote process exited"),
+        fault_run("b_throw", args.out, args, ["--inject-fault=throw:1:4"],
+                  from_line("injected_fault"), "injected_fault"),
+        fault_run("e_hang", args.out, args, ["--inject-fault=hang:1:4"],
+                  from_line("its peers must time out"), "phase '"),
+        fault_run("d_sigterm", args.out, args, [], sigterm_launcher, "interrupted"),
+    ]
+    ok = True
+    print("| fault | exit | s to end | configs kept | aborted rule | " + " | ".join(results[0]["checks"]) + " |")
+    print("|" + " --- |" * (5 + len(results[0]["checks"])))
+    for r in results:
+        rule = r["aborted"].get("rule") if isinstance(r["aborted"], dict) else r["aborted"]
+        took = f"{r['seconds_to_end']:.2f}" if r["seconds_to_end"] is not None else "-"
+        print(f"| {r['fault']} | {r['rc']} | {took} | {r['configs_kept']} | {rule} | "
+              + " | ".join("yes" if v else "**NO**" for v in r["checks"].values()) + " |")
+        ok &= all(r["checks"].values())
+    dok, rows = delay_check(args.out, args)
+    print(f"\n(c) --inject-delay=1:{args.delay_ms} ms, isolated cadence: phase medians undelayed -> delayed "
+          f"(must stay within 5% + 50 us), launch skew (must show the delay): {'PASS' if dok else 'FAIL'}")
+    for cid, p, a, b, good in rows:
+        print(f"  {cid} {p}: {a:.4f} -> {b:.4f} ms {'ok' if good else 'OUT'}")
+    with open(os.path.join(args.out, "faults.json"), "w") as f:
+        json.dump({"faults": results, "delay": {"ok": dok, "rows": rows}}, f, indent=1, default=str)
+    return 0 if ok and dok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
