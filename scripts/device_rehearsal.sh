@@ -5,10 +5,13 @@
 #   scripts/device_rehearsal.sh OUTDIR     env: BB_STEPS (subset of "build np2 np4 np8 torchrun
 #                                          faults nccltests"), ANCHORS (default .anchors)
 set -u
-out=${1:?give an output folder}; mkdir -p "$out"; summary="$out/rehearsal_summary.md"; : > "$summary"
+out=${1:?give an output folder}; mkdir -p "$out"; summary="$out/0_summary.md"; : > "$summary"
 source "$(dirname "$0")/device_lib.sh"
 export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH NCCL_NVLS_ENABLE=0 PYTHONUNBUFFERED=1
-steps=" ${BB_STEPS:-build np2 np4 np8 torchrun faults nccltests} "
+steps=" ${BB_STEPS:-build gputests np2 np4 np8 torchrun faults nccltests} "
+# After every step: everything so far in one archive that sorts first, so a call cut short by
+# its limit still brings back what finished (the device returns at most 8 files).
+checkpoint() { (cd "$out" && tar -czf /tmp/0_rehearsal.tgz --exclude=0_rehearsal.tgz --exclude=0_summary.md . && mv /tmp/0_rehearsal.tgz .); }
 has() { [[ $steps == *" $1 "* ]]; }
 anchors=${ANCHORS:-.anchors}
 R=scripts/rehearse.sh
@@ -21,26 +24,36 @@ if has build; then
   wait
 fi
 # Correctness across processes: a results JSON per world, every config checked by the oracle.
+checkpoint
+if has gputests; then  # the CUPTI attribution and path tests this work touched, on the GPU
+  run gputests 80 bash -c "cd build && ctest --output-on-failure --timeout 120 -R 'Cupti|cupti|NcclPaths|EmulatedSkew|NcclTransport|bridge_bench'"
+  grep -E "tests passed|tests failed|\(Failed\)" "$out/gputests.log" | tee -a "$summary"; checkpoint
+fi
 small="--shapes=2x512x1024 --iters=3 --warmup=1"
 if has np2; then
   run np2_timed 150 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --json "$out/np2_timed.json"
+  checkpoint
   run np2_graph 240 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --mode=graph --collectives=off --json "$out/np2_graph.json"
 fi
+checkpoint
 if has np4; then
   run np4_timed 300 $R -n 4 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16 $small --collectives=off --json "$out/np4_timed.json"
 fi
+checkpoint
 if has np8; then
   run np8_seeds 90 $R -n 8 -- --layouts=seeds --shapes=2x512x1024 --iters=3 --collectives=off --json "$out/np8_seeds.json"
 fi
+checkpoint
 if has torchrun; then
   run torchrun_np2 60 $R -n 2 --launcher torchrun -- --layouts=all --strategies=all --mem=sbh $small --collectives=off --json "$out/torchrun_np2.json"
-  run torchrun_np4 150 $R -n 4 --launcher torchrun -- --layouts=seeds --world=4 $small --collectives=off --json "$out/torchrun_np4.json" ||
-  run torchrun_np4 150 $R -n 4 --launcher torchrun -- --layouts=all --strategies=reference,p2p --mem=bsh $small --collectives=off --json "$out/torchrun_np4.json"
+  has torchrun4 && run torchrun_np4 100 $R -n 4 --launcher torchrun -- --layouts=all --strategies=reference,p2p --mem=bsh $small --collectives=off --json "$out/torchrun_np4.json"
 fi
+checkpoint
 if has faults; then
-  run faults 200 python3 scripts/rehearsal_faults.py "$out/faults"
+  run faults 150 python3 scripts/rehearsal_faults.py "$out/faults"
   cat "$out/faults.log" >> "$summary"
 fi
+checkpoint
 if has nccltests && [ -x /tmp/nt/build/all_gather_perf ]; then
   # Over the same transport: one process per rank, each its own host (its own host name too:
   # nccl-tests counts local ranks by host name), beside the suite's bare collectives.
@@ -52,4 +65,5 @@ if has nccltests && [ -x /tmp/nt/build/all_gather_perf ]; then
   run suite_bare_np2 200 $R -n 2 -- --layouts=tp1dp2-tp2dp1,tp2dp1-tp1cp2dp1 --strategies=reference --shapes=16x1024x1024,32x1024x1024,64x1024x1024 --mem=bsh --iters=10 --json "$out/suite_bare_np2.json"
 fi
 python3 scripts/rehearsal_table.py "$out"/np*.json "$out"/torchrun*.json >> "$summary" 2>&1
-pack rehearsal.tgz
+checkpoint
+(cd "$out" && find . -mindepth 1 -maxdepth 1 ! -name 0_rehearsal.tgz ! -name 0_summary.md -exec rm -rf {} +)

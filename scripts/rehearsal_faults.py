@@ -170,22 +170,23 @@ def main():
     ap.add_argument("--delay-ms", type=float, default=5.0)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    results = [
-        fault_run("a_sigkill", args.out, args, [], kill_rank, "remote process exited"),
-        fault_run("b_throw", args.out, args, ["--inject-fault=throw:1:4"],
-                  from_line("injected_fault"), "injected_fault"),
-        fault_run("e_hang", args.out, args, ["--inject-fault=hang:1:4"],
-                  from_line("its peers must time out"), "phase '"),
-        fault_run("d_sigterm", args.out, args, [], sigterm_launcher, "interrupted"),
+    plan = [
+        ("a_sigkill", [], kill_rank, "remote process exited"),
+        ("b_throw", ["--inject-fault=throw:1:4"], from_line("injected_fault"), "injected_fault"),
+        ("e_hang", ["--inject-fault=hang:1:4"], from_line("its peers must time out"), "phase '"),
+        ("d_sigterm", [], sigterm_launcher, "interrupted"),
     ]
-    ok = True
-    print("| fault | exit | s to end | configs kept | aborted rule | " + " | ".join(results[0]["checks"]) + " |")
-    print("|" + " --- |" * (5 + len(results[0]["checks"])))
-    for r in results:
+    ok, results = True, []
+    for i, (name, flags, fault, expect) in enumerate(plan):
+        r = fault_run(name, args.out, args, flags, fault, expect)
+        results.append(r)
+        if i == 0:  # each row as it completes: a run cut short still shows what finished
+            print("| fault | exit | s to end | configs kept | aborted rule | " + " | ".join(r["checks"]) + " |")
+            print("|" + " --- |" * (5 + len(r["checks"])))
         rule = r["aborted"].get("rule") if isinstance(r["aborted"], dict) else r["aborted"]
         took = f"{r['seconds_to_end']:.2f}" if r["seconds_to_end"] is not None else "-"
         print(f"| {r['fault']} | {r['rc']} | {took} | {r['configs_kept']} | {rule} | "
-              + " | ".join("yes" if v else "**NO**" for v in r["checks"].values()) + " |")
+              + " | ".join("yes" if v else "**NO**" for v in r["checks"].values()) + " |", flush=True)
         ok &= all(r["checks"].values())
     dok, rows = delay_check(args.out, args)
     print(f"\n(c) --inject-delay=1:{args.delay_ms} ms, isolated cadence: phase medians undelayed -> delayed "

@@ -302,15 +302,27 @@ class RoundTrip {
       if (it == v.end()) throw Error("internal_error", "phase work: unknown name '" + x + "'");
       return double(it - v.begin());
     };
-    for (auto& w : res_.work) {
-      w.used = world_.max_over_ranks(w.used ? 1.0 : 0.0) > 0;
+    // One agreement for every phase's seven fields (a rank that did not enter a phase sends 0s).
+    constexpr size_t kFields = 7;
+    std::vector<double> all;
+    for (const auto& w : res_.work) {
+      const bool used = w.used;
+      all.insert(all.end(), {used ? 1.0 : 0.0, used ? code(kinds, w.kind) : 0.0, used ? code(ops, w.op) : 0.0,
+                             used ? double(w.group_size) : 0.0, used ? double(w.bytes) : 0.0,
+                             used ? double(w.coll_bytes) : 0.0, used ? w.bus_factor : 0.0});
+    }
+    all = world_.max_over_ranks_each(std::move(all));
+    for (size_t p = 0; p < res_.work.size(); ++p) {
+      auto& w = res_.work[p];
+      const double* a = &all[p * kFields];
+      w.used = a[0] > 0;
       if (!w.used) continue;
-      w.kind = kinds[size_t(world_.max_over_ranks(code(kinds, w.kind)))];
-      w.op = ops[size_t(world_.max_over_ranks(code(ops, w.op)))];
-      w.group_size = int(world_.max_over_ranks(double(w.group_size)));
-      w.bytes = int64_t(world_.max_over_ranks(double(w.bytes)));
-      w.coll_bytes = int64_t(world_.max_over_ranks(double(w.coll_bytes)));
-      w.bus_factor = world_.max_over_ranks(w.bus_factor);
+      w.kind = kinds[size_t(a[1])];
+      w.op = ops[size_t(a[2])];
+      w.group_size = int(a[3]);
+      w.bytes = int64_t(a[4]);
+      w.coll_bytes = int64_t(a[5]);
+      w.bus_factor = a[6];
     }
   }
 
@@ -463,8 +475,10 @@ class RoundTrip {
       world_.barrier();
       std::array<double, kPhaseCount> busy{};
       if (rank_ == 0) take_cupti_records(busy, act);
-      for (int p = 0; p < kPhaseCount; ++p)
-        res_.gpu_busy_ms[size_t(p)] = world_.max_over_ranks(rank_ == 0 ? busy[size_t(p)] : -1.0);
+      std::vector<double> b(kPhaseCount, -1.0);
+      if (rank_ == 0) b.assign(busy.begin(), busy.end());
+      b = world_.max_over_ranks_each(std::move(b));
+      for (int p = 0; p < kPhaseCount; ++p) res_.gpu_busy_ms[size_t(p)] = b[size_t(p)];
     }
     res_.activity_measured = counted;
     if (rank_ == 0) res_.activity = act;

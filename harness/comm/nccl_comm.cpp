@@ -102,7 +102,7 @@ struct NcclRank {
       ncclResult_t r = ncclCommGetAsyncError(c, &st);
       if (r != ncclSuccess) st = r;
       if (st != ncclSuccess && st != ncclInProgress)
-        fail("nccl_error", where + ": " + ncclGetErrorString(st) + " (" + ncclGetLastError(c) + ")");
+        fail("nccl_error", where + ": " + ncclGetErrorString(st) + " (" + ncclGetLastError(c) + ")" + gone_peers(st));
     }
     if (Clock::now() >= deadline) {
       std::ostringstream o;
@@ -115,6 +115,19 @@ struct NcclRank {
       }
       fail("collective_timeout", o.str());
     }
+  }
+
+  // A remote error (a peer process exited or its network failed): NCCL does not say which peer,
+  // but it is one of the other members of the group this rank is waiting on.
+  std::string gone_peers(ncclResult_t st) {
+    if (st != ncclRemoteError) return "";
+    const Pending* p = first_unfinished();
+    if (!p) return "";
+    std::vector<int> others;
+    for (int m : p->members)
+      if (m != world_rank) others.push_back(m);
+    return others.empty() ? "" : "; the rank that went away is world rank " + ranks_str(others) +
+                                     (others.size() > 1 ? " (one of them)" : "");
   }
 
   Clock::time_point deadline() const {
@@ -369,6 +382,18 @@ class NcclComm final : public Comm {
                   where("max_over_ranks"));
     st.synchronize(where("max_over_ranks"));
     return *st.h_scalar;
+  }
+
+  std::vector<double> max_over_ranks_each(std::vector<double> v) override {
+    if (v.size() <= 1) return v.empty() ? v : std::vector<double>{max_over_ranks(v[0])};
+    auto& st = *st_;
+    const size_t bytes = v.size() * sizeof(double);
+    double* d = reinterpret_cast<double*>(scratch(bytes));  // stream-ordered: after earlier users
+    st.cuda_check(cudaMemcpyAsync(d, v.data(), bytes, cudaMemcpyHostToDevice, st.stream), where("max_over_ranks"));
+    enqueue("max_over_ranks", ncclAllReduce(d, d, v.size(), ncclFloat64, ncclMax, comm_, st.stream));
+    st.cuda_check(cudaMemcpyAsync(v.data(), d, bytes, cudaMemcpyDeviceToHost, st.stream), where("max_over_ranks"));
+    st.synchronize(where("max_over_ranks"));
+    return v;
   }
 
  private:

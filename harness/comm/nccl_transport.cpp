@@ -114,10 +114,14 @@ std::vector<std::string> agree_transports(Comm& world, std::string* why) {
   world.barrier();  // a collective on the world: its connections are made (and reported) by now
   std::string mine_why;
   const auto mine = captured_nccl_transports(&mine_why);
+  std::vector<double> seen;
+  for (const auto& n : transport_names()) seen.push_back(mine.count(n) ? 1.0 : 0.0);
+  seen.push_back(mine_why.empty() ? 0.0 : 1.0);
+  seen = world.max_over_ranks_each(std::move(seen));
   std::vector<std::string> out;
-  for (const auto& n : transport_names())
-    if (world.max_over_ranks(mine.count(n) ? 1.0 : 0.0) > 0) out.push_back(n);
-  const bool someone_blind = world.max_over_ranks(mine_why.empty() ? 0.0 : 1.0) > 0;
+  for (size_t i = 0; i < transport_names().size(); ++i)
+    if (seen[i] > 0) out.push_back(transport_names()[i]);
+  const bool someone_blind = seen.back() > 0;
   if (someone_blind) *why = mine_why.empty() ? "another rank could not read its NCCL INFO lines" : mine_why;
   return out;
 }

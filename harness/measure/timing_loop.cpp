@@ -97,13 +97,24 @@ class Loop {
     LoopSamples out;
     const size_t n = m.stamps.size();
     out.values.assign(body_.values, std::vector<double>(n, 0.0));
+    // One agreement for everything: per iteration the values, the latest and (negated) earliest
+    // first launch, and the enqueue time.
+    const size_t per = body_.values + 3;
+    std::vector<double> all(n * per, 0.0);
     for (size_t i = 0; i < n; ++i) {
       const auto& v = m.mine[i];
-      for (size_t k = 0; k < body_.values; ++k) out.values[k][i] = world_.max_over_ranks(k < v.size() ? v[k] : 0.0);
+      for (size_t k = 0; k < body_.values && k < v.size(); ++k) all[i * per + k] = v[k];
       const Stamp& s = m.stamps[i];
-      const double latest = world_.max_over_ranks(s.first), earliest = -world_.max_over_ranks(-s.first);
-      out.launch_skew_ms.push_back(latest - earliest);
-      out.launch_ms.push_back(world_.max_over_ranks(s.last - s.first));
+      all[i * per + body_.values] = s.first;
+      all[i * per + body_.values + 1] = -s.first;
+      all[i * per + body_.values + 2] = s.last - s.first;
+    }
+    all = world_.max_over_ranks_each(std::move(all));
+    for (size_t i = 0; i < n; ++i) {
+      const double* a = &all[i * per];
+      for (size_t k = 0; k < body_.values; ++k) out.values[k][i] = a[k];
+      out.launch_skew_ms.push_back(a[body_.values] + a[body_.values + 1]);  // latest - earliest
+      out.launch_ms.push_back(a[body_.values + 2]);
     }
     return out;
   }
