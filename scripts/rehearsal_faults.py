@@ -87,6 +87,7 @@ def results_state(path):
 def fault_run(name, out, args, flags, fault, expect_in_error):
     """Starts a sweep, lets `fault(run)` strike (it returns the fault's time), and checks the end."""
     path = os.path.join(out, f"{name}.json")
+    before = set(bridge_pids())  # processes of an earlier step are not this fault's leftovers
     run = Run(args.n, SWEEP + [f"--timeout={args.timeout}"] + flags, path, args.launcher)
     t_fault = fault(run)
     t_end = run.finish(args.timeout + 60)
@@ -94,18 +95,24 @@ def fault_run(name, out, args, flags, fault, expect_in_error):
     with open(os.path.join(out, f"{name}.log"), "w") as f:
         f.write(log + "\n")
     kept, aborted, temps = results_state(path)
-    left = bridge_pids()
-    took = (t_end - t_fault) if (t_end and t_fault) else None
+    time.sleep(1.0)  # the launcher has returned; give the kernel a moment to reap
+    left = [p for p in bridge_pids() if p not in before]
+    # The first survivor's error is the detection; the launcher's end adds its own teardown (and,
+    # for a hang, the skipping rank's own timeout in its next collective).
+    t_err = next((t for t, l in run.lines if l.startswith("error:") and t_fault and t >= t_fault), None)
+    took = (t_err - t_fault) if (t_err and t_fault) else (t_end - t_fault) if (t_end and t_fault) else None
     checks = {
         "exit non-zero": run.p.returncode not in (0, None),
-        f"ended within timeout+1 s ({args.timeout + 1} s)": took is not None and took <= args.timeout + 1,
+        f"error within timeout+1 s ({args.timeout + 1} s)": took is not None and took <= args.timeout + 1,
+        "launcher ended": t_end is not None,
         "error names it": expect_in_error in log,
         "results kept, valid JSON": kept is not None and kept > 0,
         "abort recorded": isinstance(aborted, dict),
         "no temp file left": not temps,
         "no process left": not left,
     }
-    return {"fault": name, "rc": run.p.returncode, "seconds_to_end": took, "configs_kept": kept,
+    return {"fault": name, "rc": run.p.returncode, "seconds_to_error": took,
+            "seconds_to_end": (t_end - t_fault) if (t_end and t_fault) else None, "configs_kept": kept,
             "aborted": aborted, "checks": checks}
 
 
@@ -181,10 +188,10 @@ def main():
         r = fault_run(name, args.out, args, flags, fault, expect)
         results.append(r)
         if i == 0:  # each row as it completes: a run cut short still shows what finished
-            print("| fault | exit | s to end | configs kept | aborted rule | " + " | ".join(r["checks"]) + " |")
+            print("| fault | exit | s to error | configs kept | aborted rule | " + " | ".join(r["checks"]) + " |")
             print("|" + " --- |" * (5 + len(r["checks"])))
         rule = r["aborted"].get("rule") if isinstance(r["aborted"], dict) else r["aborted"]
-        took = f"{r['seconds_to_end']:.2f}" if r["seconds_to_end"] is not None else "-"
+        took = f"{r['seconds_to_error']:.2f}" if r["seconds_to_error"] is not None else "-"
         print(f"| {r['fault']} | {r['rc']} | {took} | {r['configs_kept']} | {rule} | "
               + " | ".join("yes" if v else "**NO**" for v in r["checks"].values()) + " |", flush=True)
         ok &= all(r["checks"].values())

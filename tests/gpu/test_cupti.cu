@@ -9,6 +9,7 @@
 // thread, and is fatal (std::terminate) on a worker thread, which cannot ASSERT.
 #include "check.cuh"
 
+#include <cuda.h>
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -246,6 +247,41 @@ TEST_F(Cupti, TakeClearsAndIgnoresUnphasedWork) {
   BB_CUDA(cudaDeviceSynchronize());
   auto second = activity->take_busy_ms();
   EXPECT_TRUE(second.empty()) << "second take returned " << second.size() << " entries";
+}
+
+// NCCL's non-blocking communicators launch a collective's kernels from a helper thread with no
+// phase pushed: work another thread enqueues (through the driver API, as NCCL does) on the
+// stream of an open phase belongs to that phase; on any other stream it does not.
+TEST_F(Cupti, WorkFromAnotherThreadOnThePhaseStreamCounts) {
+  constexpr uint64_t kPhase = 41;
+  Buffers buf(64u << 20);
+  cudaStream_t mine, other;
+  BB_CUDA(cudaStreamCreateWithFlags(&mine, cudaStreamNonBlocking));
+  BB_CUDA(cudaStreamCreateWithFlags(&other, cudaStreamNonBlocking));
+  const int dev = current_device();
+  auto copy_from_helper = [&](cudaStream_t s) {
+    std::thread t([&] {
+      BB_CUDA(cudaSetDevice(dev));  // the primary context, current on the helper thread too
+      const CUresult r = cuMemcpyAsync(CUdeviceptr(buf.out), CUdeviceptr(buf.in), buf.bytes, CUstream(s));
+      if (r != CUDA_SUCCESS) std::abort();
+    });
+    t.join();
+  };
+  activity->push_phase(kPhase, mine);
+  copy_from_helper(mine);   // the phase's stream: the phase's work
+  copy_from_helper(other);  // another stream: nobody's
+  activity->pop_phase();
+  BB_CUDA(cudaDeviceSynchronize());
+  auto m = activity->take_busy_ms();
+  auto counts = activity->last_counts();
+  const auto it = counts.find({kPhase, dev});
+  ASSERT_NE(it, counts.end()) << "no work attributed to the phase";
+  std::printf("off-thread copy: busy %.4f ms\n", busy(m, kPhase));
+  EXPECT_GT(busy(m, kPhase), 0.0);
+  EXPECT_EQ(it->second.device_copies + it->second.peer_copies, 1)
+      << "exactly the one copy on the phase's stream";
+  BB_CUDA(cudaStreamDestroy(mine));
+  BB_CUDA(cudaStreamDestroy(other));
 }
 
 TEST_F(Cupti, UnbalancedPopThrows) {
