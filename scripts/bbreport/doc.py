@@ -8,6 +8,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .outpath import staged_dir
+
 
 @dataclass
 class Table:
@@ -243,3 +245,14 @@ def write_html(doc, out_dir, name="report.html"):
     with open(path, "w") as f:
         f.write(to_html(doc))
     return path
+
+
+def publish(doc, out_dir, md_name="report.md", html_name="report.html", image_dir="plots",
+            inputs=()):
+    """Markdown, HTML and images rendered into a temp folder, then swapped into out_dir
+    (outpath.staged_dir): a failed render (a full disk) leaves the earlier report whole.
+    Returns the paths of the Markdown and the HTML."""
+    with staged_dir(out_dir, (image_dir, md_name, html_name), inputs) as stage:
+        write_markdown(doc, stage, md_name, image_dir)
+        write_html(doc, stage, html_name)
+    return os.path.join(out_dir, md_name), os.path.join(out_dir, html_name)
