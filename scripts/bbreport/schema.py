@@ -283,14 +283,15 @@ def aborted(doc):
 
 def run_problems(doc):
     """What went wrong with the run as a whole, in words (empty when nothing): aborted (rule,
-    signal, error) and "nothing measured" (no config in the file)."""
+    signal, error) and "nothing measured" (neither a config nor a bare collective in the file,
+    docs/results-schema.md "Interrupted and empty runs")."""
     out = []
     a = aborted(doc)
     if a:
-        sig = f", signal {a['signal']}" if a.get("signal") else ""
+        sig = f", {a['signal']}" if a.get("signal") else ""
         out.append(f"ABORTED ({a['rule']}{sig}): {a.get('error') or 'no message'}")
-    if not doc["configs"]:
-        out.append("NOTHING MEASURED: the file has no configs")
+    if not doc["configs"] and not doc.get("collectives"):
+        out.append("NOTHING MEASURED: no config and no collective in the file")
     return out
 
 
