@@ -16,10 +16,25 @@ from . import stats
 from .schema import TIMING_KINDS, fmt_ms, fmt_pct
 
 
+def aa_floor(doc_a, doc_b):
+    """An A/A noise floor from two runs of the same code on one platform: the largest change
+    of a round-trip median between them, in percent (either direction), with the config it
+    was seen on: the change this platform shows with nothing changed."""
+    a = {c["id"]: c["total"]["median_ms"] for c in doc_a["configs"]}
+    worst = (0.0, None)
+    for c in doc_b["configs"]:
+        if c["id"] in a:
+            hi, lo = max(a[c["id"]], c["total"]["median_ms"]), min(a[c["id"]],
+                                                                  c["total"]["median_ms"])
+            worst = max(worst, ((hi / lo - 1) * 100.0, c["id"]))
+    return {"pct": worst[0], "worst": worst[1]} if worst[1] else None
+
+
 @dataclass
 class Check:
     newest: dict | None
     previous: list = field(default_factory=list)
+    floor: dict | None = None                      # the stored A/A noise floor, if any
     rows: list = field(default_factory=list)      # (config_id, phase, base_med, new_med, Verdict)
     missing: list = field(default_factory=list)   # config ids measured before, absent now
     failed: list = field(default_factory=list)    # config ids failing now, measured before
@@ -56,9 +71,15 @@ def _groups(point):
 
 
 def judge(points, now, alpha, min_effect_pct, noise_floor_pct=0.0):
-    """The verdict of the newest run's point against the previous runs' points."""
+    """The verdict of the newest run's point against the previous runs' points: with two or
+    more previous runs, each run is one sample (its median: the repetitions of one run share
+    that run's machine state, so they are not independent of it); with one, its repetitions
+    against the newest run's; without repetitions, the sample test."""
     base = [x for p in points for x in _samples(p)]
     effect = max(min_effect_pct, noise_floor_pct)
+    if len(points) >= 2:
+        return stats.decide_runs(base, _samples(now), [p["median_ms"] for p in points],
+                                 now["median_ms"], alpha, effect)
     gb, gn = [g for p in points for g in _groups(p)], _groups(now)
     if len(gb) >= 2 and len(gn) >= 2:
         return stats.decide_groups(base, _samples(now), gb, gn, alpha, effect)
@@ -73,9 +94,11 @@ def check(con, previous=5, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PC
         return Check(None)
     newest = all_runs[-1]
     prev = [r for r in all_runs[:-1] if store.same_platform(r, newest)][-previous:]
-    out = Check(newest, prev)
+    out = Check(newest, prev, floor=store.noise_floor(con, newest))
     if not prev:
         return out
+    if out.floor:
+        noise_floor_pct = max(noise_floor_pct, out.floor["pct"])
     now = store.results(con, newest["run_id"], path)
     pooled = {}
     for r in prev:
@@ -116,6 +139,10 @@ def report_lines(c):
     kind = TIMING_KINDS.get(c.newest["backend"])
     if c.newest["backend"] == "host":
         lines.append(f"check: host timings ({kind})")
+    if c.floor:
+        lines.append(f"check: A/A noise floor {c.floor['pct']:.1f}% on this platform (history.py "
+                     f"calibrate, {(c.floor.get('time_utc') or '?')[:10]}): smaller changes are "
+                     f"never SLOWER/FASTER")
     if not c.previous:
         return lines + [f"check: {_run_text(c.newest)} has no earlier run on the same platform; "
                         f"nothing to compare" + (" -> REGRESSION" if c.failing else "")]

@@ -388,3 +388,33 @@ def same_platform(a, b):
     JSON-lines entries do not)."""
     return (a["backend"], a["device"]) == (b["backend"], b["device"]) and \
         (a["world"] is None or b["world"] is None or a["world"] == b["world"])
+
+
+# ---- the A/A noise floor --------------------------------------------------------------------
+
+def _floor_key(backend, device, world):
+    return f"noise_floor:{backend}|{device}|{world}"
+
+
+def set_noise_floor(path, doc, floor):
+    """Stores an A/A noise floor ({"pct", "worst", "from", "time_utc"}) for the platform of a
+    results document, replacing an earlier one; `check` raises its minimum effect to it."""
+    backend, device, world = platform(doc)
+    con = open_store(path, create=True)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    (_floor_key(backend, device, None if world is None else str(world)),
+                     json.dumps({**floor, "time_utc": _now()})))
+        con.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise db_error(path, "calibrate failed", e) from None
+    finally:
+        con.close()
+
+
+def noise_floor(con, run):
+    """The stored A/A noise floor of a run's platform, or None."""
+    row = con.execute("SELECT value FROM meta WHERE key=?",
+                      (_floor_key(run["backend"], run["device"], run["world"]),)).fetchone()
+    return json.loads(row[0]) if row else None

@@ -27,7 +27,7 @@ is 2 / C(2n, n): below alpha = 0.01 that takes 5 a side, so 3 vs 3 can never be 
 import math
 from dataclasses import dataclass
 
-from scipy.stats import mannwhitneyu, norm, ttest_ind
+from scipy.stats import mannwhitneyu, norm, t as student_t, ttest_ind
 
 ALPHA = 0.01            # per test: a report tests hundreds of (config, phase) pairs
 MIN_EFFECT_PCT = 2.0    # below this a median change is not worth a verdict
@@ -162,6 +162,47 @@ def decide_groups(base, new, base_groups, new_groups, alpha=ALPHA,
     elif min(groups) >= needed:
         verdict, needs = SAME, None
     return Verdict(verdict, change, p, len(base), len(new), sd, needs, groups)
+
+
+def prediction_p(base_units, new_unit):
+    """Two-sided p-value of one new run's median against earlier runs' medians (logs): how
+    unusual it is as one more draw from them, t = (x - mean) / (sd * sqrt(1 + 1/n)), n - 1
+    degrees of freedom. base_units: 2 or more."""
+    logs = [math.log(x) for x in base_units]
+    n = len(logs)
+    mean = sum(logs) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in logs) / (n - 1))
+    x = math.log(new_unit)
+    if sd == 0:
+        return 1.0 if x == mean else 0.0
+    t = (x - mean) / (sd * math.sqrt(1 + 1 / n))
+    return float(2 * student_t.sf(abs(t), n - 1))
+
+
+def decide_runs(base, new, base_runs, new_run, alpha=ALPHA, min_effect_pct=MIN_EFFECT_PCT):
+    """The newest run against earlier runs, each run one independent sample (its median):
+    base, new every sample (the change is their medians'), base_runs the earlier runs'
+    medians (2 or more), new_run the newest run's. SLOWER / FASTER: the newest run's median is
+    outside what the earlier runs vary by (prediction_p < alpha) and the change is at least
+    `min_effect_pct`; SAME: smaller, or the runs vary little enough that such a change would
+    have shown; UNSURE: the run-to-run spread hides a change of that size (`needed`: runs
+    that would settle it, 0 when no number of earlier runs can at this spread)."""
+    mb, mn = median(base), median(new)
+    change = (mn - mb) / mb * 100.0
+    n = len(base_runs)
+    sd = _log_sd_pct(base_runs)
+    p = prediction_p(base_runs, new_run)
+    groups = (n, 1)
+    if p < alpha:
+        verdict = (SLOWER if change > 0 else FASTER) if abs(change) >= min_effect_pct else SAME
+        return Verdict(verdict, change, p, len(base), len(new), sd, None, groups)
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(POWER)
+    seen = z * sd * math.sqrt(1 + 1 / n)    # the change these runs would show, at that power
+    if seen <= min_effect_pct:
+        return Verdict(SAME, change, p, len(base), len(new), sd, None, groups)
+    ratio = min_effect_pct / (z * sd) if sd else math.inf
+    needed = math.ceil(1 / (ratio ** 2 - 1)) if ratio > 1 else 0
+    return Verdict(UNSURE, change, p, len(base), len(new), sd, needed, groups)
 
 
 def flag_errors(alpha, min_effect_pct, noise_floor_pct=0.0):
