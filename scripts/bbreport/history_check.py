@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import history_store as store
 from . import stats
-from .schema import TIMING_KINDS, fmt_ms, fmt_pct
+from .schema import TIMING_KINDS, aborted_text, fmt_ms, fmt_pct
 
 
 def aa_floor(doc_a, doc_b):
@@ -130,10 +130,8 @@ def report_lines(c):
         return ["check: the history is empty"]
     lines = []
     if c.aborted:
-        a = c.aborted
-        sig = f", signal {a['signal']}" if a.get("signal") else ""
-        lines.append(f"REGRESSION newest run ABORTED ({a.get('rule')}{sig}): "
-                     f"{a.get('error') or 'no message'}; only what it measured before is stored")
+        lines.append(f"REGRESSION newest run {aborted_text(c.aborted)}; only what it measured "
+                     f"before is stored")
     if c.empty:
         lines.append("REGRESSION newest run: NOTHING MEASURED (no configs)")
     kind = TIMING_KINDS.get(c.newest["backend"])

@@ -281,15 +281,19 @@ def aborted(doc):
     return doc.get("aborted") or None
 
 
+def aborted_text(a):
+    """An `aborted` object in words: "ABORTED (rule[, signal]): error"."""
+    sig = f", {a['signal']}" if a.get("signal") else ""
+    return f"ABORTED ({a.get('rule')}{sig}): {a.get('error') or 'no message'}"
+
+
 def run_problems(doc):
     """What went wrong with the run as a whole, in words (empty when nothing): aborted (rule,
     signal, error) and "nothing measured" (neither a config nor a bare collective in the file,
     docs/results-schema.md "Interrupted and empty runs")."""
     out = []
-    a = aborted(doc)
-    if a:
-        sig = f", {a['signal']}" if a.get("signal") else ""
-        out.append(f"ABORTED ({a['rule']}{sig}): {a.get('error') or 'no message'}")
+    if aborted(doc):
+        out.append(aborted_text(aborted(doc)))
     if not doc["configs"] and not doc.get("collectives"):
         out.append("NOTHING MEASURED: no config and no collective in the file")
     return out
