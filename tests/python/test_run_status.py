@@ -214,3 +214,23 @@ def test_a_history_locked_by_another_process_is_locked_not_damaged(tmp_path, mon
         holder.communicate("\n", timeout=30)
     res = run_script("history.py", "check", db)
     assert res.returncode == 0 and "has no earlier run" in res.stdout, res.stderr
+
+
+# ---- the first screen says what the times are and how far to trust them ----------------------
+
+def test_first_screen_says_what_the_times_are_and_flags_noise(tmp_path):
+    from conftest import DATA
+    out = tmp_path / "host"
+    res = run_script("report.py", os.path.join(DATA, "aa_host_2.json"), "--out-dir", out)
+    assert res.returncode == 0, res.stderr
+    first = (out / "report.md").read_text().split("**Contents:**")[0]
+    assert "**Times:** host simulation: host memory copies by threads sharing this machine's " \
+           "CPU cores, not GPU or NVLink times" in first
+    assert "median of 20 iterations after" in first and "5 repetition(s): 100 samples" in first
+    assert "Spread (interquartile range over the median, round trip):" in first
+    assert "Noise-dominated figures:" in first and "slowest sample above 3×" in first
+    assert "their ranking is noise" in first
+    out = tmp_path / "emu"
+    assert run_script("report.py", SAMPLE_A, "--out-dir", out).returncode == 0
+    first = (out / "report.md").read_text().split("**Contents:**")[0]
+    assert "**Times:** emulation: every rank on one shared GPU" in first
