@@ -90,13 +90,33 @@ def ensure_parent(file_path, inputs=()):
     return file_path
 
 
+def _sweep_stale(directory, prefix):
+    """Removes `prefix<pid>.*` temp files and folders that a process no longer alive left in
+    `directory` (killed mid-write); a live writer's are kept (same host, same pid space)."""
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(prefix)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            _remove(os.path.join(directory, name))
+        except OSError:
+            pass
+
+
 def write_atomic(path, data, inputs=()):
     """Writes `data` (str or bytes) to what `path` names: a temp file beside the real target,
     flushed, then renamed over it (an existing file's permissions kept). On any error the temp
     file is removed, the old file is untouched, and OutputError says why. Returns `path`."""
     real = target(path, inputs)
     directory, name = os.path.split(real)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.tmp.", dir=directory)
+    _sweep_stale(directory, f".{name}.tmp.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.tmp.{os.getpid()}.", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode() if isinstance(data, str) else data)
@@ -162,7 +182,8 @@ def staged_dir(out_dir, names, inputs=()):
                                   f"({inside[0]}): name another output directory")
             continue
         target(dest, inputs)
-    stage = tempfile.mkdtemp(prefix=".report.tmp.", dir=out_dir)
+    _sweep_stale(out_dir, ".report.tmp.")
+    stage = tempfile.mkdtemp(prefix=f".report.tmp.{os.getpid()}.", dir=out_dir)
     try:
         try:
             yield stage

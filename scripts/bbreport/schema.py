@@ -416,10 +416,14 @@ def load_labelled(doc, argv=None):
     a = ap.parse_args(argv)
     labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
     try:
-        return labels, [load_results(p) for p in a.results]
+        docs = [load_results(p) for p in a.results]
     except SchemaError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e.rule}: {e}", file=sys.stderr)
         return None
+    for label, doc in zip(labels, docs):   # an aborted or empty run is never shown as a full one
+        for problem in run_problems(doc):
+            print(f"warning: {label}: {problem}", file=sys.stderr)
+    return labels, docs
 
 
 def bare_median_ms(coll):

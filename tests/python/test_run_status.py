@@ -234,3 +234,13 @@ def test_first_screen_says_what_the_times_are_and_flags_noise(tmp_path):
     assert run_script("report.py", SAMPLE_A, "--out-dir", out).returncode == 0
     first = (out / "report.md").read_text().split("**Contents:**")[0]
     assert "**Times:** emulation: every rank on one shared GPU" in first
+
+
+def test_side_by_side_scripts_warn_of_an_aborted_run(write_json):
+    doc = load(SAMPLE_HOST)
+    doc["aborted"] = INTERRUPTED
+    res = run_script("phase_vs_bare.py", write_json("ab.json", doc), "--label", "night")
+    assert res.returncode in (0, None), res.stderr
+    assert "warning: night: ABORTED (interrupted, SIGTERM)" in res.stderr
+    res = run_script("paths_table.py", write_json("ab.json", doc), subprocess_=True)
+    assert "ABORTED (interrupted, SIGTERM)" in res.stdout, res.stdout + res.stderr

@@ -135,3 +135,20 @@ def test_report_swaps_in_a_new_report_whole(tmp_path):
     assert not stale.exists() and any((out / "plots").iterdir())
     assert (out / "report.md").is_symlink() and "host" in elsewhere.read_text()
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_temp_files_of_dead_writers_are_removed_live_ones_kept(tmp_path):
+    """A render or write killed midway (SIGKILL) leaves its temp folder or file; the next one
+    removes those of processes no longer alive, never a live writer's."""
+    out = tmp_path / "rep"
+    dead = out / ".report.tmp.999999999.abc"          # above any pid_max: no such process
+    dead.mkdir(parents=True)
+    (dead / "report.md").write_text("half")
+    live = out / f".report.tmp.{os.getpid()}.xyz"
+    live.mkdir()
+    stale_file = tmp_path / ".cmp.md.tmp.999999999.q"
+    stale_file.write_text("half")
+    assert run_script("report.py", SAMPLE_HOST, "--out-dir", out).returncode == 0
+    assert not dead.exists() and live.exists()
+    assert run_script("compare.py", SAMPLE_A, SAMPLE_B, "--out", tmp_path / "cmp.md").returncode == 0
+    assert not stale_file.exists() and (tmp_path / "cmp.md").exists()
