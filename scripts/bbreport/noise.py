@@ -104,7 +104,7 @@ def noise_flags(runs, labelled):
         if len(cfgs) < 2:
             continue
         compared += 1
-        meds = sorted((c["total"]["median_ms"], c) for c in cfgs)
+        meds = sorted(((c["total"]["median_ms"], c) for c in cfgs), key=lambda m: m[0])
         diff = (meds[1][0] - meds[0][0]) / meds[0][0] * 100.0
         spread = max((iqr_pct(c["total"]) or 0.0) for _, c in meds[:2])
         if spread > diff:
