@@ -2,22 +2,27 @@
 """Compare two bridgebench results files config by config (total and each phase, raw samples).
 
 usage: compare.py BASE.json NEW.json [--alpha 0.01] [--min-effect-pct 2] [--out report.md]
-                  [--fail-on-regression] [--fail-on-unsure] [--only-changes] [--allow-different]
-Each (config, phase) gets SAME / FASTER / SLOWER / UNSURE from every repetition's samples
-(Mann-Whitney U plus a minimum effect size; the rule is in scripts/bbreport/stats.py).
+                  [--noise-floor-pct P] [--fail-on-regression] [--fail-on-unsure]
+                  [--only-changes] [--allow-different]
+Each (config, phase) gets SAME / FASTER / SLOWER / UNSURE: between runs when both sides have
+2 or more repetitions (their medians as independent samples), else from the raw samples with
+the minimum effect raised to --noise-floor-pct (an A/A pair's spread; `history.py calibrate`
+measures it). The rule is in scripts/bbreport/stats.py.
 exit: 0 done; 1 with --fail-on-regression when something is SLOWER, failed or missing in NEW,
-      or NEW measured nothing (with --fail-on-unsure also when something is UNSURE);
+      NEW measured nothing or was aborted (with --fail-on-unsure also when something is UNSURE);
       2 bad input: unreadable file, unknown schema/version, a non-numeric, NaN, zero or
-      negative time, runs of different backends/devices/worlds (unless --allow-different), or
-      an output path that cannot be written.
+      negative time, a duplicate id, runs of different backends/devices/worlds (unless
+      --allow-different), a flag out of range (bad_flag: alpha in (0, 1), effect and floor
+      >= 0), or an output that cannot be written (bad_output: not a regular file, an input).
 """
 import argparse
 import sys
 
 from bbreport import stats
 from bbreport.compare import compare, to_markdown
-from bbreport.outpath import OutputError, ensure_parent
-from bbreport.schema import SchemaError, check_numbers, load_results, platform_differences
+from bbreport.outpath import OutputError, ensure_parent, write_atomic
+from bbreport.schema import SchemaError, load_results, platform_differences
+
 
 
 def main(argv=None):
@@ -30,6 +35,8 @@ def main(argv=None):
                     default=stats.MIN_EFFECT_PCT,
                     help="smallest median change in percent that can be FASTER/SLOWER "
                          f"(default {stats.MIN_EFFECT_PCT:g})")
+    ap.add_argument("--noise-floor-pct", type=float, default=0.0,
+                    help="A/A noise floor in percent: a change below it is never FASTER/SLOWER")
     ap.add_argument("--out", help="also write the Markdown table to this file")
     ap.add_argument("--fail-on-regression", action="store_true",
                     help="exit 1 on SLOWER, on a config failed or missing in NEW, or an empty NEW")
@@ -38,33 +45,37 @@ def main(argv=None):
     ap.add_argument("--allow-different", action="store_true",
                     help="compare runs of different backends, devices or world sizes")
     args = ap.parse_args(argv)
+    bad = stats.flag_errors(args.alpha, args.min_effect, args.noise_floor_pct)
+    if bad:
+        print(f"compare.py: error: bad_flag: {bad}", file=sys.stderr)
+        return 2
     try:
-        base = check_numbers(load_results(args.base), args.base)
-        new = check_numbers(load_results(args.new), args.new)
+        base = load_results(args.base, numbers=True)
+        new = load_results(args.new, numbers=True)
         if args.out:
-            ensure_parent(args.out)
+            ensure_parent(args.out, inputs=(args.base, args.new))
     except (SchemaError, OutputError) as e:
-        print(f"compare.py: {e}", file=sys.stderr)
+        print(f"compare.py: error: {e.rule}: {e}", file=sys.stderr)
         return 2
     differences = platform_differences(base, new)
     if differences and not args.allow_different:
         diff = ", ".join(f"{n} {b!r} vs {w!r}" for n, b, w in differences)
-        print(f"compare.py: refusing to compare runs of different platforms ({diff}); "
+        print(f"compare.py: error: different_platforms: refusing to compare runs of different platforms ({diff}); "
               f"pass --allow-different to compare anyway", file=sys.stderr)
         return 2
-    result = compare(base, new, args.alpha, args.min_effect)
+    result = compare(base, new, args.alpha, args.min_effect, args.noise_floor_pct)
     text = to_markdown(result, args.base, args.new, all_rows=not args.only_changes)
     print(text)
     if args.out:
         try:
-            with open(args.out, "w") as f:
-                f.write(text + "\n")
-        except OSError as e:
-            print(f"compare.py: {args.out}: {e.strerror or e}", file=sys.stderr)
+            write_atomic(args.out, text + "\n", inputs=(args.base, args.new))
+        except OutputError as e:
+            print(f"compare.py: error: {e.rule}: {e}", file=sys.stderr)
             return 2
     failing = result.gate_failures if args.fail_on_regression else []
     if args.fail_on_unsure:
-        failing += [f"{r.id} {r.phase}: UNSURE (needs {r.v.needed} samples a side)"
+        failing += [f"{r.id} {r.phase}: UNSURE (needs {r.v.needed} "
+                    f"{'repetitions' if r.v.groups else 'samples'} a side)"
                     for r in result.with_verdict(stats.UNSURE)]
     for reason in failing:
         print(f"compare.py: gate: {reason}", file=sys.stderr)

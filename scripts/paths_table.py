@@ -7,7 +7,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bbreport.schema import fmt_ms, fmt_num, load_results  # noqa: E402
+from bbreport.schema import fmt_ms, fmt_num, load_results, run_problems  # noqa: E402
 
 
 def rows(doc):
@@ -30,6 +30,8 @@ def main(argv):
     print("|" + " --- |" * len(head))
     for path in argv:
         doc = load_results(path)
+        for problem in run_problems(doc):
+            print(f"| {path} | {problem} |" + " |" * (len(head) - 2))
         for r in rows(doc):
             print("| " + " | ".join(str(x) for x in r) + " |")
         for f in doc.get("failures", []):

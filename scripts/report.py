@@ -2,8 +2,13 @@
 """Render one or more bridgebench results JSON files as DIR/report.md and DIR/report.html.
 
 usage: report.py RESULTS.json [MORE.json ...] --out-dir DIR [--title T]
-exit: 0 written, 2 unreadable or unsupported results file, or an output directory that cannot
-      be created (a missing one is created)
+The report (report.md, report.html, plots/) is rendered into a temp folder inside DIR and
+swapped in: a render that fails (a full disk) leaves the earlier report whole.
+exit: 0 written (an aborted run or one that measured nothing is rendered too, headed in red);
+      2 bad input: an unreadable or unsupported results file, a bad number or type (NaN,
+      Infinity, a negative median, a config without `total`; the config is named), a duplicate
+      id, or an output that cannot be written (`bad_output`: DIR not a directory, a report file
+      that is not a regular file, a results file inside the report's own names).
 """
 import argparse
 import sys
@@ -16,19 +21,18 @@ from bbreport.schema import SchemaError, load_results
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    ap.add_argument("results", nargs="+", help="results JSON (schema bridgebench/results v1)")
+    ap.add_argument("results", nargs="+", help="results JSON (schema bridgebench/results)")
     ap.add_argument("--out-dir", required=True, help="directory for report.md, report.html, plots/")
     ap.add_argument("--title", default="bridgebench report")
     args = ap.parse_args(argv)
     try:
-        runs = [(path, load_results(path)) for path in args.results]
+        runs = [(path, load_results(path, numbers=True)) for path in args.results]
         ensure_dir(args.out_dir)
+        document = build(runs, args.title)
+        md, html = docmod.publish(document, args.out_dir, inputs=args.results)
     except (SchemaError, OutputError) as e:
-        print(f"report.py: {e}", file=sys.stderr)
+        print(f"report.py: error: {e.rule}: {e}", file=sys.stderr)
         return 2
-    document = build(runs, args.title)
-    md = docmod.write_markdown(document, args.out_dir)
-    html = docmod.write_html(document, args.out_dir)
     print(f"wrote {md} and {html}")
     return 0
 

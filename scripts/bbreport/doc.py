@@ -8,6 +8,8 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from .outpath import staged_dir
+
 
 @dataclass
 class Table:
@@ -38,6 +40,10 @@ class Document:
 
     def para(self, text):
         self.blocks.append(("p", text))
+
+    def alert(self, text):
+        """A red line at the top: the run was aborted, measured nothing, is noise-dominated."""
+        self.blocks.append(("alert", text))
 
     def bullets(self, items):
         self.blocks.append(("ul", list(items)))
@@ -110,6 +116,8 @@ def to_markdown(doc, image_dir="plots"):
             out += ["#" * block[1] + " " + block[2], ""]
         elif kind == "p":
             out += [block[1], ""]
+        elif kind == "alert":
+            out += [f"> **{block[1]}**", ""]
         elif kind == "ul":
             out += [f"- {item}" for item in block[1]] + [""]
         elif kind == "pre":
@@ -157,6 +165,9 @@ code, pre { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 pre { background: #f4f6f9; padding: 8px; overflow-x: auto; }
 code { background: #f1f3f6; padding: 0 3px; }
 img { max-width: 100%; border: 1px solid #e3e7ed; margin: 6px 0 14px; }
+.alert { background: #fdecea; border-left: 5px solid #b3261e; color: #b3261e; font-weight: 600;
+         font-size: 16px; padding: 6px 10px; }
+.warn { background: #fff3e0; border-left: 4px solid #e65100; padding: 6px 10px; }
 .note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 6px 10px; }
 figure { margin: 4px 0 12px; }
 figcaption { font-size: 12px; color: #4a5360; max-width: 760px; }
@@ -216,8 +227,11 @@ def to_html(doc):
             out.append(f"<h{block[1]}{aid}>{_inline(block[2])}</h{block[1]}>")
         elif kind == "p":
             text = block[1]
-            cls = ' class="note"' if text.startswith("Note:") else ""
+            cls = ' class="note"' if text.startswith("Note:") else \
+                ' class="warn"' if text.startswith("Noise-dominated") else ""
             out.append(f"<p{cls}>{_inline(text)}</p>")
+        elif kind == "alert":
+            out.append(f'<p class="alert">{_inline(block[1])}</p>')
         elif kind == "ul":
             out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block[1]) + "</ul>")
         elif kind == "pre":
@@ -243,3 +257,14 @@ def write_html(doc, out_dir, name="report.html"):
     with open(path, "w") as f:
         f.write(to_html(doc))
     return path
+
+
+def publish(doc, out_dir, md_name="report.md", html_name="report.html", image_dir="plots",
+            inputs=()):
+    """Markdown, HTML and images rendered into a temp folder, then swapped into out_dir
+    (outpath.staged_dir): a failed render (a full disk) leaves the earlier report whole.
+    Returns the paths of the Markdown and the HTML."""
+    with staged_dir(out_dir, (image_dir, md_name, html_name), inputs) as stage:
+        write_markdown(doc, stage, md_name, image_dir)
+        write_html(doc, stage, html_name)
+    return os.path.join(out_dir, md_name), os.path.join(out_dir, html_name)

@@ -1,13 +1,11 @@
 """The history report: recent runs, the newest run checked against the previous ones (the same
 verdicts as `history.py check`), and trends per layout with the commit on the x axis."""
-import os
 
 import numpy as np
 
 from . import history_check, history_plots
 from . import history_store as store
-from .doc import Document, Image, Table, write_html, write_markdown
-from .outpath import ensure_dir
+from .doc import Document, Image, Table, publish
 from .schema import DASH, fmt_ms, fmt_pct
 
 TREND_CAPTION = ("Each panel is one layout on one platform: x is the run (short commit and "
@@ -81,6 +79,5 @@ def build(con, title="bridgebench history", recent=10, previous=5, path="history
     return doc
 
 
-def write(doc, out_dir):
-    ensure_dir(out_dir)
-    return (write_markdown(doc, out_dir, "history.md"), write_html(doc, out_dir, "history.html"))
+def write(doc, out_dir, inputs=()):
+    return publish(doc, out_dir, "history.md", "history.html", inputs=inputs)

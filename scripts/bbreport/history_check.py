@@ -1,22 +1,40 @@
 """The nightly gate over the history, and the export for github-action-benchmark.
 
 check: the newest run against the previous N runs of the same platform (backend, device,
-world), per config and phase, with the test compare.py uses (stats.decide) on the pooled raw
-samples of those N runs against the newest run's. Pooling nights puts the night-to-night
-spread into the base, and the minimum effect is raised to the range of those nights' medians
-(stats.drift_pct), so only a change beyond what earlier nights already varied by is called. As in compare.py, a config the
-previous run measured that the newest lacks or failed counts as a regression."""
+world), per config and phase. Between runs, as compare.py: the previous runs' repetition
+medians (each run's one median where it had one repetition) against the newest run's, when
+both sides have two or more (stats.decide_groups: the night-to-night and run-to-run variation
+is the noise a change must stand out of); else the pooled raw samples against the newest
+run's (stats.decide), the minimum effect raised to the range of the nights' medians
+(stats.drift_pct) and to the A/A noise floor (--noise-floor-pct). As in compare.py, a config
+the previous run measured that the newest lacks or failed counts as a regression, and so does
+a newest run that was aborted or measured nothing."""
 from dataclasses import dataclass, field
 
 from . import history_store as store
 from . import stats
-from .schema import fmt_ms, fmt_pct
+from .schema import TIMING_KINDS, aborted_text, fmt_ms, fmt_pct
+
+
+def aa_floor(doc_a, doc_b):
+    """An A/A noise floor from two runs of the same code on one platform: the largest change
+    of a round-trip median between them, in percent (either direction), with the config it
+    was seen on: the change this platform shows with nothing changed."""
+    a = {c["id"]: c["total"]["median_ms"] for c in doc_a["configs"]}
+    worst = (0.0, None)
+    for c in doc_b["configs"]:
+        if c["id"] in a:
+            hi, lo = max(a[c["id"]], c["total"]["median_ms"]), min(a[c["id"]],
+                                                                  c["total"]["median_ms"])
+            worst = max(worst, ((hi / lo - 1) * 100.0, c["id"]))
+    return {"pct": worst[0], "worst": worst[1]} if worst[1] else None
 
 
 @dataclass
 class Check:
     newest: dict | None
     previous: list = field(default_factory=list)
+    floor: dict | None = None                      # the stored A/A noise floor, if any
     rows: list = field(default_factory=list)      # (config_id, phase, base_med, new_med, Verdict)
     missing: list = field(default_factory=list)   # config ids measured before, absent now
     failed: list = field(default_factory=list)    # config ids failing now, measured before
@@ -29,24 +47,58 @@ class Check:
         return self.with_verdict(stats.SLOWER)
 
     @property
+    def aborted(self):
+        return (self.newest or {}).get("aborted")
+
+    @property
+    def empty(self):
+        return self.newest is not None and not self.newest["n_configs"]
+
+    @property
     def failing(self):
-        return bool(self.regressions or self.missing or self.failed)
+        return bool(self.regressions or self.missing or self.failed or self.aborted
+                    or self.empty)
 
 
 def _samples(point):
     return point["samples"] or [point["median_ms"]]
 
 
+def _groups(point):
+    """A run's independent samples of one (config, phase): its repetitions' medians, or its
+    one median."""
+    return point.get("rep_medians") or [point["median_ms"]]
+
+
+def judge(points, now, alpha, min_effect_pct, noise_floor_pct=0.0):
+    """The verdict of the newest run's point against the previous runs' points: with two or
+    more previous runs, each run is one sample (its median: the repetitions of one run share
+    that run's machine state, so they are not independent of it); with one, its repetitions
+    against the newest run's; without repetitions, the sample test."""
+    base = [x for p in points for x in _samples(p)]
+    effect = max(min_effect_pct, noise_floor_pct)
+    if len(points) >= 2:
+        return stats.decide_runs(base, _samples(now), [p["median_ms"] for p in points],
+                                 now["median_ms"], alpha, effect)
+    gb, gn = [g for p in points for g in _groups(p)], _groups(now)
+    if len(gb) >= 2 and len(gn) >= 2:
+        return stats.decide_groups(base, _samples(now), gb, gn, alpha, effect)
+    nights = stats.drift_pct([_samples(p) for p in points])
+    return stats.decide(base, _samples(now), alpha, max(effect, nights))
+
+
 def check(con, previous=5, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PCT,
-          path="history"):
+          path="history", noise_floor_pct=0.0):
     all_runs = store.runs(con)
     if not all_runs:
         return Check(None)
     newest = all_runs[-1]
     prev = [r for r in all_runs[:-1] if store.same_platform(r, newest)][-previous:]
-    out = Check(newest, prev)
+    out = Check(newest, prev, floor=store.noise_floor(con, newest))
     if not prev:
         return out
+    if out.floor:
+        noise_floor_pct = max(noise_floor_pct, out.floor["pct"])
     now = store.results(con, newest["run_id"], path)
     pooled = {}
     for r in prev:
@@ -56,9 +108,8 @@ def check(con, previous=5, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PC
     for key in sorted(now, key=lambda k: (k[0], phase_key(k[1]))):
         if key not in pooled:
             continue
+        v = judge(pooled[key], now[key], alpha, min_effect_pct, noise_floor_pct)
         base = [x for p in pooled[key] for x in _samples(p)]
-        nights = stats.drift_pct([_samples(p) for p in pooled[key]])
-        v = stats.decide(base, _samples(now[key]), alpha, max(min_effect_pct, nights))
         out.rows.append((key[0], key[1], stats.median(base), now[key]["median_ms"], v))
     last = {k[0] for k in store.results(con, prev[-1]["run_id"], path)}
     measured_now = {k[0] for k in now}
@@ -77,10 +128,22 @@ def report_lines(c):
     """What `history.py check` prints: regressions first, one per line, then a summary."""
     if c.newest is None:
         return ["check: the history is empty"]
-    if not c.previous:
-        return [f"check: {_run_text(c.newest)} has no earlier run on the same platform; "
-                f"nothing to compare"]
     lines = []
+    if c.aborted:
+        lines.append(f"REGRESSION newest run {aborted_text(c.aborted)}; only what it measured "
+                     f"before is stored")
+    if c.empty:
+        lines.append("REGRESSION newest run: NOTHING MEASURED (no configs)")
+    kind = TIMING_KINDS.get(c.newest["backend"])
+    if c.newest["backend"] == "host":
+        lines.append(f"check: host timings ({kind})")
+    if c.floor:
+        lines.append(f"check: A/A noise floor {c.floor['pct']:.1f}% on this platform (history.py "
+                     f"calibrate, {(c.floor.get('time_utc') or '?')[:10]}): smaller changes are "
+                     f"never SLOWER/FASTER")
+    if not c.previous:
+        return lines + [f"check: {_run_text(c.newest)} has no earlier run on the same platform; "
+                        f"nothing to compare" + (" -> REGRESSION" if c.failing else "")]
     for cid, phase, b, n, v in c.regressions:
         lines.append(f"REGRESSION {cid} {phase}: {fmt_pct(v.change_pct)} "
                      f"({fmt_ms(b)} -> {fmt_ms(n)} ms), p={v.p_value:.2g}, "
@@ -90,8 +153,10 @@ def report_lines(c):
               for cid in c.missing]
     counts = {k: len(c.with_verdict(k))
               for k in (stats.SLOWER, stats.FASTER, stats.SAME, stats.UNSURE)}
+    between = sum(1 for r in c.rows if r[4].groups)
     lines.append(f"check: newest {_run_text(c.newest)} vs the {len(c.previous)} previous run(s) "
-                 f"on that platform: {counts['SLOWER']} SLOWER, {counts['FASTER']} FASTER, "
+                 f"on that platform ({between} of {len(c.rows)} judged between runs' "
+                 f"repetitions): {counts['SLOWER']} SLOWER, {counts['FASTER']} FASTER, "
                  f"{counts['SAME']} SAME, {counts['UNSURE']} UNSURE, {len(c.failed)} newly "
                  f"failed, {len(c.missing)} missing -> "
                  + ("REGRESSION" if c.failing else "ok"))

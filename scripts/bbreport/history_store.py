@@ -17,7 +17,8 @@ import time
 
 from .schema import V1_PHASE_TABLE, is_num, merge_phase_tables, platform, total_floor_ratio
 
-STORE_VERSION = 2
+STORE_VERSION = 3
+READABLE_VERSIONS = ("2", "3")   # 3 added runs.aborted and results.rep_medians (append migrates)
 LEGACY_VERSION = 1
 TOTAL = "TOTAL"
 BUSY_TIMEOUT_S = 120
@@ -32,18 +33,44 @@ CREATE TABLE IF NOT EXISTS runs (
   run_id INTEGER PRIMARY KEY AUTOINCREMENT,
   time_utc TEXT, git_commit TEXT, host TEXT, device TEXT, gpu_count INTEGER, backend TEXT,
   world TEXT, schema_version INTEGER, n_configs INTEGER NOT NULL, failures TEXT NOT NULL,
-  skipped INTEGER NOT NULL, source TEXT, appended_utc TEXT NOT NULL);
+  skipped INTEGER NOT NULL, source TEXT, appended_utc TEXT NOT NULL, aborted TEXT);
 CREATE TABLE IF NOT EXISTS results (
   run_id INTEGER NOT NULL REFERENCES runs(run_id),
   config_id TEXT NOT NULL, layout_name TEXT, strategy TEXT, phase TEXT NOT NULL,
   median_ms REAL NOT NULL, min_ms REAL, max_ms REAL, n_samples INTEGER NOT NULL,
-  floor_ratio REAL, samples BLOB NOT NULL,
+  floor_ratio REAL, samples BLOB NOT NULL, rep_medians BLOB,
   PRIMARY KEY (run_id, config_id, phase));
 """
+# Version 2 -> 3: the two columns version 3 added (NULL in the rows of version 2).
+MIGRATE_2_TO_3 = ("ALTER TABLE runs ADD COLUMN aborted TEXT",
+                  "ALTER TABLE results ADD COLUMN rep_medians BLOB")
+RUN_INSERT = ("time_utc", "git_commit", "host", "device", "gpu_count", "backend", "world",
+              "schema_version", "n_configs", "failures", "skipped", "source", "appended_utc",
+              "aborted")
+RESULT_INSERT = ("run_id", "config_id", "layout_name", "strategy", "phase", "median_ms", "min_ms",
+                 "max_ms", "n_samples", "floor_ratio", "samples", "rep_medians")
 
 
 class HistoryError(Exception):
-    pass
+    def __init__(self, message, rule="bad_history"):
+        super().__init__(message)
+        self.rule = rule
+
+
+def _locked(e):
+    """Whether an sqlite3 error is another process holding the database (not damage)."""
+    text = str(e).lower()
+    return isinstance(e, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def db_error(path, what, e):
+    """An sqlite3 error as a HistoryError: "locked" (another process holds the database longer
+    than the busy timeout) apart from a damaged or foreign file."""
+    if _locked(e):
+        return HistoryError(f"{path}: locked by another process for more than "
+                            f"{BUSY_TIMEOUT_S:g} s ({e}); the history is not damaged: retry "
+                            f"when that process is done", rule="history_locked")
+    return HistoryError(f"{path}: {what}: {e}")
 
 
 def pack(samples):
@@ -57,17 +84,27 @@ def unpack(blob, where):
 
 
 def kind(path):
-    """'sqlite', 'jsonl', or 'new' (missing or empty file)."""
+    """'sqlite', 'jsonl', or 'new' (missing or empty file); anything else (binary data, another
+    text format) is a HistoryError: neither kind of history."""
     try:
         with open(path, "rb") as f:
-            head = f.read(len(_SQLITE_MAGIC))
+            head = f.read(4096)
     except FileNotFoundError:
         return "new"
     except OSError as e:
         raise HistoryError(f"{path}: {e.strerror or e}") from None
     if not head:
         return "new"
-    return "sqlite" if head == _SQLITE_MAGIC else "jsonl"
+    if head.startswith(_SQLITE_MAGIC):
+        return "sqlite"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:   # a cut multi-byte character at the end is still text
+        text = head[:e.start].decode("utf-8") if e.start > len(head) - 4 else None
+    if text is None or "\x00" in text or not text.lstrip().startswith("{"):
+        raise HistoryError(f"{path}: neither a SQLite history nor a JSON-lines one (it starts "
+                           f"with {head[:16]!r})")
+    return "jsonl"
 
 
 def _connect(path):
@@ -75,7 +112,7 @@ def _connect(path):
         con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         con.execute("PRAGMA foreign_keys = ON")
     except sqlite3.Error as e:
-        raise HistoryError(f"{path}: cannot open SQLite history: {e}") from None
+        raise db_error(path, "cannot open SQLite history", e) from None
     return con
 
 
@@ -91,14 +128,33 @@ def _verify(con, path):
                                f"(tables: {', '.join(sorted(tables)) or 'none'})")
         row = con.execute("SELECT value FROM meta WHERE key='history_version'").fetchone()
     except sqlite3.DatabaseError as e:
-        raise HistoryError(f"{path}: damaged SQLite history: {e}") from None
-    if row is None or row[0] != str(STORE_VERSION):
+        raise db_error(path, "damaged SQLite history", e) from None
+    if row is None or row[0] not in READABLE_VERSIONS:
         raise HistoryError(f"{path}: history_version {row[0] if row else None!r} is not "
-                           f"{STORE_VERSION}; update scripts/bbreport")
+                           f"{' or '.join(READABLE_VERSIONS)}; update scripts/bbreport")
+
+
+def _migrate(con, path):
+    """A version 2 store brought to version 3 in one transaction (before a write)."""
+    if con.execute("SELECT value FROM meta WHERE key='history_version'").fetchone()[0] == "2":
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            for stmt in MIGRATE_2_TO_3:
+                con.execute(stmt)
+            con.execute("UPDATE meta SET value=? WHERE key='history_version'",
+                        (str(STORE_VERSION),))
+            con.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise db_error(path, "cannot upgrade history_version 2 to 3", e) from None
+
+
+def _has_column(con, table, column):
+    return any(r[1] == column for r in con.execute(f"PRAGMA table_info({table})"))
 
 
 def open_store(path, create=False):
-    """A verified connection. create=True makes a new store where there is none."""
+    """A verified connection. create=True makes a new store where there is none, and brings a
+    version 2 store to version 3 (a writer's open)."""
     k = kind(path)
     if k == "jsonl":
         raise HistoryError(f"{path}: a JSON-lines history (version {LEGACY_VERSION}), not a "
@@ -116,6 +172,8 @@ def open_store(path, create=False):
         return con
     con = _connect(path)
     _verify(con, path)
+    if create:
+        _migrate(con, path)
     return con
 
 
@@ -127,27 +185,33 @@ def _layout_and_strategy(config_id, cfg=None):
 
 
 def _result_rows(doc):
-    """(config_id, layout, strategy, phase, median, min, max, n, floor_ratio, blob) per
-    config and phase of a checked results document."""
+    """(config_id, layout, strategy, phase, median, min, max, n, floor_ratio, blob,
+    rep_medians blob) per config and phase of a checked results document; the repetitions'
+    medians are the independent samples `check` judges between (compare.group_medians)."""
+    from .compare import group_medians
     for cfg in doc["configs"]:
         layout, strategy = _layout_and_strategy(cfg["id"], cfg)
-        parts = [(TOTAL, cfg["total"], total_floor_ratio(cfg))]
-        parts += [(p["name"], p, p.get("floor_ratio")) for p in cfg.get("phases", [])]
-        for phase, st, ratio in parts:
+        parts = [(TOTAL, cfg["total"], total_floor_ratio(cfg), cfg.get("repetition_medians_ms"))]
+        parts += [(p["name"], p, p.get("floor_ratio"), None) for p in cfg.get("phases", [])]
+        for phase, st, ratio, rep_medians in parts:
             samples = [s for s in st.get("samples_ms") or [] if is_num(s)]
+            groups = group_medians(st, cfg.get("repetitions"), rep_medians)
             yield (cfg["id"], layout, strategy, phase, st["median_ms"], st.get("min_ms"),
                    st.get("max_ms"), len(samples), ratio if is_num(ratio) else None,
-                   pack(samples))
+                   pack(samples), pack(groups) if len(groups) >= 2 else None)
 
 
 def _insert(con, run, rows):
-    cur = con.execute(
-        "INSERT INTO runs (time_utc, git_commit, host, device, gpu_count, backend, world, "
-        "schema_version, n_configs, failures, skipped, source, appended_utc) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", run)
+    """run: the RUN_INSERT values but the last (aborted) may be left off; rows: RESULT_INSERT
+    values but run_id, the last (rep_medians) may be left off."""
+    run = tuple(run) + (None,) * (len(RUN_INSERT) - len(run))
+    cur = con.execute(f"INSERT INTO runs ({', '.join(RUN_INSERT)}) "
+                      f"VALUES ({', '.join('?' * len(RUN_INSERT))})", run)
     run_id = cur.lastrowid
-    con.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [(run_id,) + tuple(r) for r in rows])
+    width = len(RESULT_INSERT) - 1
+    con.executemany(f"INSERT INTO results ({', '.join(RESULT_INSERT)}) "
+                    f"VALUES ({', '.join('?' * len(RESULT_INSERT))})",
+                    [(run_id,) + tuple(r) + (None,) * (width - len(r)) for r in rows])
     return run_id
 
 
@@ -164,14 +228,14 @@ def append(path, doc, source=None):
            env.get("gpu_count", len(env.get("gpus") or [])), backend,
            None if world is None else str(world), doc.get("schema_version"), len(doc["configs"]),
            json.dumps(sorted(str(f.get("id")) for f in doc["failures"])), len(doc["skipped"]),
-           source, _now())
+           source, _now(), json.dumps(doc["aborted"]) if doc.get("aborted") else None)
     rows = list(_result_rows(doc))
     try:
         con.execute("BEGIN IMMEDIATE")
         run_id = _insert(con, run, rows)
         con.execute("COMMIT")
     except sqlite3.Error as e:
-        raise HistoryError(f"{path}: append failed: {e}") from None
+        raise db_error(path, "append failed", e) from None
     finally:
         con.close()
     return run_id
@@ -237,7 +301,7 @@ def import_legacy(db_path, jsonl_path):
         _copy_legacy(con, entries, os.path.basename(jsonl_path))
         con.execute("COMMIT")
     except sqlite3.Error as e:
-        raise HistoryError(f"{db_path}: import failed: {e}") from None
+        raise db_error(db_path, "import failed", e) from None
     finally:
         con.close()
     return len(entries)
@@ -261,14 +325,22 @@ def open_any(path):
 # ---- reading --------------------------------------------------------------------------------
 
 RUN_COLUMNS = ("run_id", "time_utc", "git_commit", "host", "device", "gpu_count", "backend",
-               "world", "schema_version", "n_configs", "failures", "skipped", "source")
+               "world", "schema_version", "n_configs", "failures", "skipped", "source", "aborted")
+
+
+def _select(con, table, columns):
+    """The column list for a SELECT, NULL for a column a version 2 store lacks."""
+    return ", ".join(c if _has_column(con, table, c) else "NULL" for c in columns)
 
 
 def runs(con):
+    """Every run, oldest first; "aborted" is the run's `aborted` object or None."""
     out = []
-    for row in con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id"):
+    for row in con.execute(f"SELECT {_select(con, 'runs', RUN_COLUMNS)} FROM runs "
+                           f"ORDER BY run_id"):
         r = dict(zip(RUN_COLUMNS, row))
         r["failures"] = json.loads(r["failures"])
+        r["aborted"] = json.loads(r["aborted"]) if r["aborted"] else None
         out.append(r)
     return out
 
@@ -277,17 +349,19 @@ def results(con, run_id, path="history"):
     """{(config_id, phase): {...}} of one run, samples unpacked, in the order appended (each
     config's TOTAL, then its phases as its results document listed them: execution order)."""
     out = {}
-    for cid, layout, strategy, phase, med, lo, hi, n, ratio, blob in con.execute(
-            "SELECT config_id, layout_name, strategy, phase, median_ms, min_ms, max_ms, "
-            "n_samples, floor_ratio, samples FROM results WHERE run_id=? ORDER BY rowid",
-            (run_id,)):
+    columns = _select(con, "results", ("config_id", "layout_name", "strategy", "phase",
+                                       "median_ms", "min_ms", "max_ms", "n_samples",
+                                       "floor_ratio", "samples", "rep_medians"))
+    for cid, layout, strategy, phase, med, lo, hi, n, ratio, blob, reps in con.execute(
+            f"SELECT {columns} FROM results WHERE run_id=? ORDER BY rowid", (run_id,)):
         where = f"{path}: run {run_id}, {cid} {phase}"
         samples = unpack(blob, where)
         if len(samples) != n:
             raise HistoryError(f"{where}: {len(samples)} samples stored, n_samples says {n}")
         out[(cid, phase)] = {"config_id": cid, "layout": layout, "strategy": strategy,
                              "phase": phase, "median_ms": med, "min_ms": lo, "max_ms": hi,
-                             "floor_ratio": ratio, "samples": samples}
+                             "floor_ratio": ratio, "samples": samples,
+                             "rep_medians": unpack(reps, where) if reps else []}
     return out
 
 
@@ -314,3 +388,33 @@ def same_platform(a, b):
     JSON-lines entries do not)."""
     return (a["backend"], a["device"]) == (b["backend"], b["device"]) and \
         (a["world"] is None or b["world"] is None or a["world"] == b["world"])
+
+
+# ---- the A/A noise floor --------------------------------------------------------------------
+
+def _floor_key(backend, device, world):
+    return f"noise_floor:{backend}|{device}|{world}"
+
+
+def set_noise_floor(path, doc, floor):
+    """Stores an A/A noise floor ({"pct", "worst", "from", "time_utc"}) for the platform of a
+    results document, replacing an earlier one; `check` raises its minimum effect to it."""
+    backend, device, world = platform(doc)
+    con = open_store(path, create=True)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    (_floor_key(backend, device, None if world is None else str(world)),
+                     json.dumps({**floor, "time_utc": _now()})))
+        con.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise db_error(path, "calibrate failed", e) from None
+    finally:
+        con.close()
+
+
+def noise_floor(con, run):
+    """The stored A/A noise floor of a run's platform, or None."""
+    row = con.execute("SELECT value FROM meta WHERE key=?",
+                      (_floor_key(run["backend"], run["device"], run["world"]),)).fetchone()
+    return json.loads(row[0]) if row else None

@@ -59,8 +59,12 @@ def headline(runs):
     failed = sum(len(d["failures"]) for _, d in runs)
     if wrong or failed:
         verdict = f"NOT all correct ({wrong} wrong or misrouted, {failed} failed)"
+    elif not configs:
+        verdict = "nothing measured"
     else:
         verdict = "all correct"
+    if any(d.get("aborted") for _, d in runs):
+        verdict += ", run ABORTED"
     backends = ", ".join(dict.fromkeys(str(d["environment"].get("backend")) for _, d in runs))
     devices = ", ".join(dict.fromkeys(_device(d["environment"]) for _, d in runs))
     text = f"**{len(configs)} configs, {verdict}** · backend: {backends} · device: {devices}"

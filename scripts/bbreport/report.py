@@ -4,10 +4,10 @@ time against size. A table of contents then leads to the collapsed details: stra
 comparison, environment, configs, collectives alone, targets, plots, failures, phases."""
 import os
 
-from . import overview, overview_plots, paths, plots, verdict
+from . import noise, overview, overview_plots, paths, plots, verdict
 from .doc import Document, Table
 from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
-                     phase_names, shape_label, total_floor_ratio)
+                     phase_names, run_problems, shape_label, total_floor_ratio)
 
 BUSBW_NOTE = ("Note: busbw follows the nccl-tests convention (all_gather: algbw·(n-1)/n, "
               "all_reduce: algbw·2(n-1)/n), which assumes a flat topology where every rank "
@@ -196,7 +196,17 @@ def build(runs, title):
     """runs: [(path, results doc)], already schema-checked."""
     doc = Document(title)
     labelled = _labelled(runs)
+    for i, (path, d) in enumerate(runs):
+        for problem in run_problems(d):
+            where = f"{os.path.basename(path)}: " if len(runs) > 1 else ""
+            doc.alert(f"{where}{problem}" + (
+                " — only the configs measured before it stopped are below"
+                if problem.startswith("ABORTED") and d["configs"] else ""))
     doc.para(overview.headline(runs))
+    doc.para(noise.timing_line(runs, labelled))
+    flags = noise.noise_flags(runs, labelled)
+    if flags:
+        doc.para("Noise-dominated figures: " + "; ".join(flags) + ".")
     n_fail = sum(len(d["failures"]) for _, d in runs)
     n_skip = sum(len(d["skipped"]) for _, d in runs)
     n_wrong = sum(1 for _, c in labelled if (c.get("audit") or {}).get("ok") is False

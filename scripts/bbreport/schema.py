@@ -112,7 +112,11 @@ DASH = "—"
 
 
 class SchemaError(Exception):
-    """The file is not a results document these scripts understand."""
+    """The file is not a results document these scripts understand (exit 2, `error: <rule>:`)."""
+
+    def __init__(self, message, rule="bad_results"):
+        super().__init__(message)
+        self.rule = rule
 
 
 def check_results(doc, where="results"):
@@ -129,7 +133,12 @@ def check_results(doc, where="results"):
         raise SchemaError(f"{where}: missing 'environment' object or 'configs' list")
     doc.setdefault("failures", [])
     doc.setdefault("skipped", [])
+    for key in ("failures", "skipped"):
+        if not isinstance(doc[key], list) or not all(isinstance(e, dict) for e in doc[key]):
+            raise SchemaError(f"{where}: '{key}' is not a list of objects")
     _check_phase_table(doc, where)
+    _check_aborted(doc, where)
+    _check_unique_ids(doc, where)
     return upgrade_names(doc)
 
 
@@ -159,13 +168,15 @@ def upgrade_names(doc):
     return doc
 
 
-def load_results(path):
+def load_results(path, numbers=False):
+    """A checked results document (check_results; with numbers=True check_numbers too)."""
     try:
         with open(path) as f:
             doc = json.load(f)
     except (OSError, ValueError) as e:
         raise SchemaError(f"{path}: cannot read results JSON: {e}") from None
-    return check_results(doc, str(path))
+    doc = check_results(doc, str(path))
+    return check_numbers(doc, str(path)) if numbers else doc
 
 
 def _bad_number(x, allow_zero=False):
@@ -177,29 +188,115 @@ def _bad_number(x, allow_zero=False):
     return None
 
 
-def check_numbers(doc, where="results"):
-    """Times that a comparison or a history would divide by or rank: every config's total and
-    phase median must be a positive finite number, every sample a finite number >= 0. A bad one
-    is bad input (SchemaError, exit 2) naming the config, never a verdict computed from it."""
-    for i, cfg in enumerate(doc["configs"]):
-        cid = cfg.get("id", f"configs[{i}]") if isinstance(cfg, dict) else f"configs[{i}]"
-        if not isinstance(cfg, dict) or not isinstance(cfg.get("total"), dict):
-            raise SchemaError(f"{where}: config {cid!r}: no 'total' object")
-        parts = [("total", cfg["total"])] + [(f"phase {p.get('name', j)!s}", p)
-                                             for j, p in enumerate(cfg.get("phases") or [])
-                                             if isinstance(p, dict)]
-        for what, stats in parts:
-            why = _bad_number(stats.get("median_ms"))
+# Config keys the scripts read as objects or lists: any other type is bad input, named, never
+# a traceback while rendering. (Absent or null is fine: older files lack many of them.)
+_CONFIG_OBJECTS = ("shape", "src", "dest", "audit", "check", "launch_skew", "byte_model",
+                   "nccl_path", "contention", "launch")
+_CONFIG_LISTS = ("src_order", "dest_order", "repetition_medians_ms")
+_ENV_OBJECTS = ("cupti", "launch", "build", "env", "env_set_by_suite", "injected_delay")
+
+
+def _check_types(obj, where, objects=(), lists=()):
+    for key in objects:
+        if obj.get(key) is not None and not isinstance(obj[key], dict):
+            raise SchemaError(f"{where}: '{key}' is {type(obj[key]).__name__}, not an object")
+    for key in lists:
+        if obj.get(key) is not None and not isinstance(obj[key], list):
+            raise SchemaError(f"{where}: '{key}' is {type(obj[key]).__name__}, not a list")
+
+
+def _check_stats(st, where):
+    why = _bad_number(st.get("median_ms"))
+    if why:
+        raise SchemaError(f"{where} median_ms {why}")
+    for key in ("min_ms", "max_ms", "mean_ms"):
+        if st.get(key) is not None:
+            why = _bad_number(st[key], allow_zero=True)
             if why:
-                raise SchemaError(f"{where}: config {cid!r}: {what} median_ms {why}")
-            samples = stats.get("samples_ms") or []
-            if not isinstance(samples, list):
-                raise SchemaError(f"{where}: config {cid!r}: {what} samples_ms is not a list")
-            for s in samples:
-                why = _bad_number(s, allow_zero=True)
-                if why:
-                    raise SchemaError(f"{where}: config {cid!r}: {what} sample {why}")
+                raise SchemaError(f"{where} {key} {why}")
+    samples = st.get("samples_ms") or []
+    if not isinstance(samples, list):
+        raise SchemaError(f"{where} samples_ms is not a list")
+    for x in samples:
+        why = _bad_number(x, allow_zero=True)
+        if why:
+            raise SchemaError(f"{where} sample {why}")
+
+
+def check_numbers(doc, where="results"):
+    """Everything a report, a comparison or a history reads as a number or a structure: every
+    config an object with a string id and a `total`; every total and phase median a positive
+    finite number, min/max/mean and every sample finite and >= 0; objects and lists where the
+    schema has them. A bad one is bad input (SchemaError, exit 2) naming the config, never a
+    verdict or a report computed from it, never a traceback."""
+    _check_types(doc["environment"], f"{where}: environment", _ENV_OBJECTS, ("gpus",))
+    for i, cfg in enumerate(doc["configs"]):
+        if not isinstance(cfg, dict):
+            raise SchemaError(f"{where}: configs[{i}] is {type(cfg).__name__}, not an object")
+        cid = cfg.get("id", f"configs[{i}]")
+        if not isinstance(cfg.get("id"), str) or not cfg["id"]:
+            raise SchemaError(f"{where}: configs[{i}]: 'id' {cfg.get('id')!r} is not a "
+                              f"non-empty string")
+        here = f"{where}: config {cid!r}"
+        if not isinstance(cfg.get("total"), dict):
+            raise SchemaError(f"{here}: no 'total' object (a config without a measured total "
+                              f"is not a measurement)")
+        _check_types(cfg, here, _CONFIG_OBJECTS, _CONFIG_LISTS + ("phases",))
+        _check_stats(cfg["total"], f"{here}: total")
+        for j, p in enumerate(cfg.get("phases") or []):
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str):
+                raise SchemaError(f"{here}: phases[{j}] is not an object with a string 'name'")
+            _check_stats(p, f"{here}: phase {p['name']}")
+        for x in cfg.get("repetition_medians_ms") or []:
+            why = _bad_number(x)
+            if why:
+                raise SchemaError(f"{here}: repetition_medians_ms {why}")
     return doc
+
+
+def _check_unique_ids(doc, where):
+    """Two configs (or two bare collectives) under one id would be matched, counted and stored
+    as one: refused."""
+    for key in ("configs", "collectives"):
+        seen = set()
+        for entry in doc.get(key) or []:
+            cid = entry.get("id") if isinstance(entry, dict) else None
+            if isinstance(cid, str) and cid in seen:
+                raise SchemaError(f"{where}: duplicate id {cid!r} in '{key}': each config is "
+                                  f"measured once per file", rule="duplicate_id")
+            seen.add(cid)
+
+
+def _check_aborted(doc, where):
+    a = doc.get("aborted")
+    if a is None:
+        return
+    if not isinstance(a, dict) or not isinstance(a.get("rule"), str):
+        raise SchemaError(f"{where}: 'aborted' is not null or an object with a string 'rule'")
+
+
+def aborted(doc):
+    """The run's `aborted` object ({"rule", "error"[, "signal"]}), or None: the run stopped
+    early (a signal, a communicator failure); what it measured before is in the file."""
+    return doc.get("aborted") or None
+
+
+def aborted_text(a):
+    """An `aborted` object in words: "ABORTED (rule[, signal]): error"."""
+    sig = f", {a['signal']}" if a.get("signal") else ""
+    return f"ABORTED ({a.get('rule')}{sig}): {a.get('error') or 'no message'}"
+
+
+def run_problems(doc):
+    """What went wrong with the run as a whole, in words (empty when nothing): aborted (rule,
+    signal, error) and "nothing measured" (neither a config nor a bare collective in the file,
+    docs/results-schema.md "Interrupted and empty runs")."""
+    out = []
+    if aborted(doc):
+        out.append(aborted_text(aborted(doc)))
+    if not doc["configs"] and not doc.get("collectives"):
+        out.append("NOTHING MEASURED: no config and no collective in the file")
+    return out
 
 
 def platform(doc):
@@ -219,6 +316,21 @@ def platform_differences(doc_a, doc_b):
     return [(name, a, b) for name, a, b in zip(("backend", "device", "world"), platform(doc_a),
                                                platform(doc_b))
             if a is not None and b is not None and a != b]
+
+
+TIMING_KINDS = {
+    "host": "host simulation: host memory copies by threads sharing this machine's CPU cores, "
+            "not GPU or NVLink times",
+    "emulate": "emulation: every rank on one shared GPU, collectives are device-to-device "
+               "copies, not NVLink times",
+    "nccl": "NCCL collectives on the GPUs",
+}
+
+
+def timing_kind(docs):
+    """What the times of these documents are, in words (backend by backend)."""
+    backends = dict.fromkeys(str(d["environment"].get("backend")) for d in _docs(docs))
+    return "; ".join(TIMING_KINDS.get(b, f"backend {b}") for b in backends)
 
 
 # ---- derived values -------------------------------------------------------------------------
@@ -304,10 +416,14 @@ def load_labelled(doc, argv=None):
     a = ap.parse_args(argv)
     labels = a.label + [f"run{i}" for i in range(len(a.label), len(a.results))]
     try:
-        return labels, [load_results(p) for p in a.results]
+        docs = [load_results(p) for p in a.results]
     except SchemaError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e.rule}: {e}", file=sys.stderr)
         return None
+    for label, doc in zip(labels, docs):   # an aborted or empty run is never shown as a full one
+        for problem in run_problems(doc):
+            print(f"warning: {label}: {problem}", file=sys.stderr)
+    return labels, docs
 
 
 def bare_median_ms(coll):

@@ -31,4 +31,54 @@ echo '{"old": true}' >"$tmp/out3/results.json"
   --strategies=fused --collectives=off --iters=1 --warmup=0 --json="$tmp/elsewhere.json" >"$tmp/o3" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q "^run: $tmp/elsewhere.json" "$tmp/o3" && grep -q '"old"' "$tmp/out3/results.json"
 check "--json elsewhere" $? "exit $rc: $(tail -20 "$tmp/o3")"
+
+# 4. --out naming a file, or a path that cannot be created (R01, R03): exit 2 bad_output before
+#    any build or run, the file untouched.
+echo keep >"$tmp/afile"
+for where in "$tmp/afile" "$tmp/afile/sub" /proc/self/bb_out; do
+  "$root/scripts/run.sh" --out "$where" --backend=host >"$tmp/o4" 2>&1; rc=$?
+  [ $rc -eq 2 ] && grep -q "^error: bad_output: run.sh --out $where: " "$tmp/o4" && [ "$(cat "$tmp/afile")" = keep ]
+  check "--out $where" $? "exit $rc: $(cat "$tmp/o4")"
+done
+
+# 5. SIGTERM and SIGINT to run.sh (G05): forwarded to bridge_bench, which writes what it measured
+#    with `aborted` and exits 128 + the signal; run.sh waits for it (no orphan), renders the report
+#    of what was written (headed ABORTED) and exits with bridge_bench's status. A stand-in
+#    bridge_bench (the C++ side has its own signal tests) makes this independent of timing.
+mkdir -p "$tmp/fake/bench"
+cat >"$tmp/fake/bench/bridge_bench" <<'FAKE'
+#!/usr/bin/env bash
+json=$2
+finish() {
+  python3 - "$json" "$1" "$ROOT/tests/data/sample_results_host.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[3]))
+doc["aborted"] = {"rule": "interrupted", "signal": sys.argv[2],
+                  "error": f"interrupted by {sys.argv[2]} after 1 of 9 configs"}
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+  exit "$2"
+}
+trap 'finish SIGTERM 143' TERM
+trap 'finish SIGINT 130' INT
+echo $$ >"$PIDFILE"
+while :; do sleep 0.1; done
+FAKE
+chmod +x "$tmp/fake/bench/bridge_bench"
+for sig in TERM INT; do
+  want=$([ $sig = TERM ] && echo 143 || echo 130)
+  rm -f "$tmp/bb.pid"
+  set -m   # run.sh must not start with SIGINT ignored, as a background job of a script would
+  ROOT="$root" PIDFILE="$tmp/bb.pid" BUILD_DIR="$tmp/fake" "$root/scripts/run.sh" --out "$tmp/out5$sig" >"$tmp/o5" 2>&1 &
+  runsh=$!
+  set +m
+  for _ in $(seq 100); do [ -s "$tmp/bb.pid" ] && break; sleep 0.1; done
+  kill -s $sig $runsh
+  wait $runsh; rc=$?
+  bb=$(cat "$tmp/bb.pid" 2>/dev/null)
+  [ $rc -eq $want ] && [ -n "$bb" ] && ! kill -0 "$bb" 2>/dev/null \
+    && grep -q "ABORTED (interrupted, SIG$sig)" "$tmp/out5$sig/report.md" \
+    && grep -q "^run: $tmp/out5$sig/results.json" "$tmp/o5"
+  check "SIG$sig to run.sh" $? "exit $rc (want $want), bridge_bench $bb $(kill -0 "$bb" 2>/dev/null && echo still running): $(tail -5 "$tmp/o5")"
+done
 exit $fail

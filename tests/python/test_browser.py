@@ -80,3 +80,26 @@ def test_recorded_report_first_screen():
     assert all(u.startswith(("file://", "data:")) for u in seen["requests"])
     assert seen["boxes"]["#overview_speedup"]["top"] < seen["viewport"][1] * 0.75
     assert "68 configs, all correct" in seen["text"]
+
+
+def test_an_aborted_run_is_the_first_thing_seen(tmp_path):
+    """Issue 20: an interrupted host run's report, in the browser: the red ABORTED line is the
+    first thing under the title, the line on what the times are follows, the overview is still
+    on the first screen."""
+    import json
+    import os
+    from conftest import DATA
+    doc = json.load(open(os.path.join(DATA, "aa_host_2.json")))
+    doc["aborted"] = {"rule": "interrupted", "signal": "SIGTERM",
+                      "error": "interrupted by SIGTERM after 8 of 12 configs"}
+    src = tmp_path / "aborted.json"
+    src.write_text(json.dumps(doc))
+    out = tmp_path / "rep"
+    assert run_script("report.py", src, "--out-dir", out).returncode == 0
+    seen = browser.inspect(out / "report.html", ["p.alert", "p.warn", "#overview"],
+                           screenshot=tmp_path / "shot.png")
+    assert seen["console_errors"] == [] and all(i["decoded"] for i in seen["images"])
+    boxes, height = seen["boxes"], seen["viewport"][1]
+    assert boxes["p.alert"]["top"] < 120 and boxes["p.alert"]["bottom"] < boxes["#overview"]["top"]
+    assert boxes["p.warn"]["bottom"] < height and boxes["#overview"]["top"] < height * 0.75
+    assert seen["text"].index("ABORTED (interrupted, SIGTERM)") < seen["text"].index("Times:")

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# On a GPU machine, in one call: the A/A proof of the nightly verdicts (issue 20, item 4).
+#   scripts/device_aa.sh OUTDIR        env: BB_SHAPES, BB_ITERS, BB_REPS, BB_PLANT_PHASE
+# Builds this tree, then runs the emulation sweep of the seed layouts 6 times back to back
+# (3 A/A pairs, every run with interleaved repetitions), and compares:
+#   * each pair with compare.py: an A/A pair must give 0 SLOWER/FASTER totals;
+#   * a history of the runs (history.py calibrate on pair 1, append pairs 2 and 3, check
+#     after each append): 0 regressions;
+#   * a planted +5% slowdown: with bridge_bench's test-only phase delay when it has one
+#     (--test-phase-delay=PHASE:PCT, BB_PLANT_PHASE, default fwd_comm), a real seventh run;
+#     else the last run's samples of every config that has that phase scaled by 1.05
+#     (tests/python/planted.py). It must be SLOWER on every affected config, in compare.py
+#     against run 6 and in history.py check.
+# Each step has a time limit; results, logs and aa_summary.md go to OUTDIR.
+set -u
+out=${1:?give an output folder}
+mkdir -p "$out"
+export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
+summary="$out/aa_summary.md"
+: > "$summary"
+source "$(dirname "$0")/device_lib.sh"
+shapes=${BB_SHAPES:-4x8192x4096}
+phase=${BB_PLANT_PHASE:-fwd_comm}
+note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), commit $(git rev-parse --short=12 HEAD 2>/dev/null)"
+[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
+run build 420 cmake --build build -j16 --target bridge_bench
+sweep=(--backend=emulate --layouts=seeds --shapes="$shapes" --mem=bsh --dtypes=bf16 --collectives=off
+       --iters="${BB_ITERS:-20}" --warmup=5 --cupti=off --benchmark_repetitions="${BB_REPS:-5}"
+       --benchmark_enable_random_interleaving=true)
+for i in 1 2 3 4 5 6; do
+  run "aa$i" 300 ./build/bench/bridge_bench "${sweep[@]}" --json "$out/aa$i.json"
+done
+totals() { grep -E '^\*\*[0-9]+ SLOWER' "$1" | head -1; grep -c '| TOTAL | .*\*\*\(SLOWER\|FASTER\)\*\*' "$1" | sed 's/^/  SLOWER+FASTER totals: /'; }
+for p in "1 2" "3 4" "5 6"; do
+  set -- $p
+  timeout 120 python3 scripts/compare.py "$out/aa$1.json" "$out/aa$2.json" > "$out/compare_aa$1_aa$2.md" 2>&1
+  note "compare aa$1 aa$2 (A/A): $(totals "$out/compare_aa$1_aa$2.md" | tr '\n' ' ')"
+done
+db="$out/history.db"
+rm -f "$db"
+timeout 60 python3 scripts/history.py calibrate "$db" "$out/aa1.json" "$out/aa2.json" 2>&1 | tee -a "$summary"
+for i in 1 2 3 4 5 6; do
+  timeout 60 python3 scripts/history.py append "$db" "$out/aa$i.json" > /dev/null 2>&1
+  if [ "$i" -ge 3 ]; then
+    timeout 120 python3 scripts/history.py check "$db" > "$out/check_aa$i.txt" 2>&1
+    note "history check after aa$i (A/A): rc=$? $(tail -1 "$out/check_aa$i.txt")"
+  fi
+done
+if ./build/bench/bridge_bench --help 2>&1 | grep -q -- --test-phase-delay; then
+  run planted 300 ./build/bench/bridge_bench "${sweep[@]}" --test-phase-delay="$phase:5" --json "$out/planted.json"
+  note "planted: a real run with --test-phase-delay=$phase:5"
+else
+  timeout 60 python3 tests/python/planted.py "$out/aa6.json" "$out/planted.json" --phase "$phase" --factor 1.05 2>&1 | tee -a "$summary"
+  note "planted: bridge_bench has no --test-phase-delay; aa6's samples scaled by 1.05 where $phase ran"
+fi
+timeout 120 python3 scripts/compare.py "$out/aa6.json" "$out/planted.json" > "$out/compare_planted.md" 2>&1
+note "compare aa6 planted (+5% in $phase): $(totals "$out/compare_planted.md" | tr '\n' ' ')"
+timeout 60 python3 tests/python/planted.py --affected "$out/planted.json" --phase "$phase" \
+  --compare "$out/compare_planted.md" 2>&1 | tee -a "$summary"
+timeout 60 python3 scripts/history.py append "$db" "$out/planted.json" > /dev/null 2>&1
+timeout 120 python3 scripts/history.py check "$db" > "$out/check_planted.txt" 2>&1
+note "history check planted: rc=$? $(tail -1 "$out/check_planted.txt")"

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""A planted slowdown for the A/A proofs (issue 20, item 4), where bridge_bench has no
+test-only delay: a copy of a results file with every config that ran PHASE made FACTOR times
+slower (its total, every phase, every sample and repetition median), the others unchanged.
+
+usage: planted.py IN.json OUT.json --phase fwd_comm [--factor 1.05]
+       planted.py --affected PLANTED.json --phase fwd_comm --compare COMPARE.md
+The second form counts, from compare.py's Markdown, the affected configs whose TOTAL is SLOWER
+and the unaffected ones called SLOWER or FASTER (exit 1 unless all and none)."""
+import argparse
+import copy
+import json
+import sys
+
+SCALED = ("median_ms", "min_ms", "max_ms", "mean_ms")
+
+
+def scale(stats, factor):
+    for key in SCALED:
+        if isinstance(stats.get(key), (int, float)):
+            stats[key] *= factor
+    stats["samples_ms"] = [x * factor for x in stats.get("samples_ms") or []]
+
+
+def affected(doc, phase):
+    return [c["id"] for c in doc["configs"] if any(p.get("name") == phase
+                                                   for p in c.get("phases") or [])]
+
+
+def plant(doc, phase, factor):
+    """A copy of doc, slower by `factor` on every config that has `phase`."""
+    out = copy.deepcopy(doc)
+    hit = set(affected(doc, phase))
+    for c in out["configs"]:
+        if c["id"] in hit:
+            for st in [c["total"]] + list(c.get("phases") or []):
+                scale(st, factor)
+            c["repetition_medians_ms"] = [x * factor for x in c.get("repetition_medians_ms") or []]
+    return out
+
+
+def total_verdicts(markdown):
+    """{config id: verdict} of the TOTAL rows of compare.py's table."""
+    out = {}
+    for line in markdown.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 9 and cells[1] == "TOTAL":
+            out[cells[0]] = cells[8].strip("*").split(" (")[0]
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="*")
+    ap.add_argument("--phase", required=True)
+    ap.add_argument("--factor", type=float, default=1.05)
+    ap.add_argument("--affected")
+    ap.add_argument("--compare")
+    a = ap.parse_args(argv)
+    if a.affected:
+        hit = set(affected(json.load(open(a.affected)), a.phase))
+        verdicts = total_verdicts(open(a.compare).read())
+        slower = sorted(i for i in hit if verdicts.get(i) == "SLOWER")
+        wrong = sorted(i for i, v in verdicts.items() if i not in hit and v in ("SLOWER",
+                                                                                "FASTER"))
+        print(f"planted: {len(slower)} of {len(hit)} affected configs SLOWER (total); "
+              f"{len(wrong)} unaffected configs SLOWER/FASTER")
+        return 0 if hit and len(slower) == len(hit) and not wrong else 1
+    src, dst = a.files
+    doc = plant(json.load(open(src)), a.phase, a.factor)
+    with open(dst, "w") as f:
+        json.dump(doc, f)
+    print(f"planted: {len(affected(doc, a.phase))} configs with {a.phase} x{a.factor:g} -> {dst}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
