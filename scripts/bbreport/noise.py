@@ -4,7 +4,7 @@ rests on, their spread (interquartile range over the median), and the figures th
 dominates: a config whose slowest sample is far above its median (a stall, a neighbour on a
 shared machine), and a strategy comparison whose difference is inside the spread of either
 side (the ranking there is noise, not a result)."""
-from .schema import fmt_ms, is_num, timing_kind
+from .schema import fmt_ms, is_num, timing_kind, transport_warnings
 
 SKEW_FACTOR = 3.0         # max sample above this many medians: a stall dominates the tail
 LAUNCH_SKEW_FACTOR = 10.0  # launch skew max over its median: one iteration far off the rest
@@ -56,6 +56,8 @@ def timing_line(runs, labelled):
     """One line: what the times are, what each rests on, and the spread over the configs."""
     docs = [d for _, d in runs]
     text = f"**Times:** {timing_kind(docs)}."
+    for w in transport_warnings(docs):
+        text += f" **Warning:** {w}."
     configs = [c for _, c in labelled]
     if not configs:
         return text

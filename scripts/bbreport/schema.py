@@ -327,10 +327,35 @@ TIMING_KINDS = {
 }
 
 
+def _kind_of(doc):
+    """A document's kind of time: its backend's words, or, for NCCL, what its transport says
+    (schema v4 `environment.transport`): ranks sharing one GPU (the multi-node rehearsal) time
+    code paths over sockets, not links; a named transport says which link the bytes crossed."""
+    env = doc["environment"]
+    b = str(env.get("backend"))
+    tr = env.get("transport") if isinstance(env.get("transport"), dict) else None
+    if b != "nccl" or not tr:
+        return TIMING_KINDS.get(b, f"backend {b}")
+    via = ", ".join(tr.get("transports") or []) or "an unknown transport"
+    if tr.get("shared_gpu"):
+        return (f"NCCL across processes that share one GPU, over {via} (the multi-node rehearsal): "
+                f"code paths, not link speed; no floor ratios for collectives")
+    return f"NCCL collectives on the GPUs, over {via}"
+
+
 def timing_kind(docs):
     """What the times of these documents are, in words (backend by backend)."""
-    backends = dict.fromkeys(str(d["environment"].get("backend")) for d in _docs(docs))
-    return "; ".join(TIMING_KINDS.get(b, f"backend {b}") for b in backends)
+    return "; ".join(dict.fromkeys(_kind_of(d) for d in _docs(docs)))
+
+
+def transport_warnings(docs):
+    """The transport warnings of these documents (e.g. NCCL fell back to sockets between GPUs)."""
+    out = []
+    for d in _docs(docs):
+        tr = d["environment"].get("transport")
+        if isinstance(tr, dict):
+            out += [w for w in tr.get("warnings") or [] if w not in out]
+    return out
 
 
 # ---- derived values -------------------------------------------------------------------------
