@@ -4,7 +4,7 @@
 # PyTorch, and the bridge sweep (seed layouts, realistic shapes) with CUPTI on and off.
 # Everything lands in OUTDIR (default $OUT): a summary, the results JSON, and a log bundle.
 #   scripts/device.sh [OUTDIR]         env: BB_SHAPES, BB_ITERS, BB_STEPS (space-separated subset of
-#                                      "build test sanitize kernels bridge timing"), BASELINE (timing:
+#                                      "build test sanitize kernels bridge timing rehearsal"), BASELINE (timing:
 #                                      a source tree of an older commit timed beside this one)
 set -u
 out=${1:-${OUT:?give an output folder}}
@@ -12,7 +12,7 @@ mkdir -p "$out"
 logs=$(mktemp -d)
 # python3 and torchrun come from PATH: activate the virtual environment that has PyTorch first.
 export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
-steps=${BB_STEPS:-"build test sanitize kernels bridge"}
+steps=${BB_STEPS:-"build test sanitize kernels bridge rehearsal"}
 shapes=${BB_SHAPES:-1x1024x4096,2x2048x4096,2x4096x4096,4x4096x4096,4x8192x4096,8x8192x4096}
 iters=${BB_ITERS:-20}
 status=0
@@ -71,6 +71,12 @@ if has bridge; then
     step bridge_mpi1 mpirun -np 1 --allow-run-as-root ./build/bench/bridge_bench --backend=nccl --layouts=all \
       --shapes=2x4096x4096 --mem=sbh --json "$logs/bridge_mpi1.json"
   fi
+fi
+if has rehearsal; then
+  # The multi-node rehearsal on this machine's GPU (scripts/device_rehearsal.sh): world 2 across
+  # processes under mpirun and torchrun, and real peers failing (rehearsal_faults.py).
+  step rehearsal env BB_STEPS="np2 torchrun faults" bash scripts/device_rehearsal.sh "$logs/rehearsal"
+  cat "$logs/rehearsal/0_summary.md" >> "$summary" 2>/dev/null
 fi
 if has timing; then
   # The timing method's evidence (scripts/device_timing.sh): emulation before/after, the injected
