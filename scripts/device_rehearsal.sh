@@ -2,8 +2,8 @@
 # The multi-node rehearsal on one GPU (scripts/rehearse.sh), in one device call: correctness
 # across real processes over NCCL's socket transport, the launchers, real peers failing, the
 # transport recorded, and nccl-tests beside the suite's bare collectives over the same transport.
-#   scripts/device_rehearsal.sh OUTDIR     env: BB_STEPS (subset of "build np2 np4 np8 torchrun
-#                                          faults nccltests"), ANCHORS (default .anchors)
+#   scripts/device_rehearsal.sh OUTDIR     env: BB_STEPS (subset of "build gputests np2 np2graph np4
+#                                          np8 torchrun torchrun4 faults nccltests"), ANCHORS (default .anchors)
 set -u
 out=${1:?give an output folder}; mkdir -p "$out"; summary="$out/0_summary.md"; : > "$summary"
 source "$(dirname "$0")/device_lib.sh"
@@ -32,7 +32,9 @@ fi
 small="--shapes=2x512x1024 --iters=3 --warmup=1"
 if has np2; then
   run np2_timed 150 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --json "$out/np2_timed.json"
-  checkpoint
+fi
+checkpoint
+if has np2graph; then  # graph mode across processes: all 96 passed once, then the run did not exit
   run np2_graph 240 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --mode=graph --collectives=off --json "$out/np2_graph.json"
 fi
 checkpoint
