@@ -80,6 +80,8 @@ class RoundTrip {
   }
 
   ~RoundTrip() {
+    // The config's graphs first: they hold NCCL's persistent resources of its communicators.
+    for (int g : graphs_) dev_.release_graph(g);
     // Registered memory is deregistered on every communicator before it is freed.
     for (void* a : arenas_) {
       if (!provider_) break;

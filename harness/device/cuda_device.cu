@@ -45,7 +45,8 @@ class CudaDevice final : public Device {
     // No throwing from a destructor: errors here are dropped on purpose.
     cudaSetDevice(ordinal_);
     cudaStreamSynchronize(stream_);
-    for (cudaGraphExec_t g : graphs_) cudaGraphExecDestroy(g);
+    for (cudaGraphExec_t g : graphs_)
+      if (g) cudaGraphExecDestroy(g);
     for (cudaEvent_t e : events_) cudaEventDestroy(e);
     cudaFree(record_);
     cudaFreeHost(host_record_);
@@ -153,9 +154,17 @@ class CudaDevice final : public Device {
     graphs_.push_back(exec);
     return int(graphs_.size()) - 1;
   }
+  void release_graph(int graph) override {
+    if (graph < 0 || size_t(graph) >= graphs_.size() || !graphs_[size_t(graph)]) return;
+    use();
+    cudaStreamSynchronize(stream_);  // no replay of it may still be running
+    cudaGraphExecDestroy(graphs_[size_t(graph)]);
+    graphs_[size_t(graph)] = nullptr;  // indices of the other graphs stay valid
+  }
   void replay(int graph) override {
     use();
-    if (graph < 0 || size_t(graph) >= graphs_.size()) throw Error("bad_graph", "no graph " + std::to_string(graph));
+    if (graph < 0 || size_t(graph) >= graphs_.size() || !graphs_[size_t(graph)])
+      throw Error("bad_graph", "no graph " + std::to_string(graph));
     BB_CUDA(cudaGraphLaunch(graphs_[size_t(graph)], stream_));
   }
   void hold_gate(double timeout_s) override {

@@ -43,6 +43,10 @@ class Device {
   virtual void begin_capture() { throw Error("graph_unsupported", kind() + " device cannot capture graphs"); }
   virtual int end_capture() { throw Error("graph_unsupported", kind() + " device cannot capture graphs"); }
   virtual void replay(int /*graph*/) { throw Error("graph_unsupported", kind() + " device cannot replay graphs"); }
+  // Destroys a captured graph. A graph that captured NCCL collectives holds NCCL's persistent
+  // resources of those communicators: it must go before they are destroyed (at the end of its
+  // config, not the end of the process), or tearing the communicators down can wait forever.
+  virtual void release_graph(int /*graph*/) {}
   // The launch gate (GPU devices): hold_gate() queues a wait on this rank's stream that only
   // open_gate() ends, so everything queued in between starts together, whatever the host's
   // launch latency. A gate still closed after gate_timeout_s opens by itself and is counted in
