@@ -186,7 +186,7 @@ def validate(world, src, dest):
             raise PlanError("pp_not_one", f"{side} has pp {g.dim('pp')}")
     if src.dim("cp") > 1:
         raise PlanError("src_cp_not_one", f"src has cp {src.dim('cp')}")
-    if dest.has("cp") and dest.dim_names.index("cp") > dest.dim_names.index("dp"):
+    if dest.dim("cp") > 1 and dest.dim_names.index("cp") > dest.dim_names.index("dp"):
         raise PlanError("cp_after_dp", f"dest dim_names {dest.dim_names} put cp after dp")
     a, b = src.dim("dp"), dest.dim("dp")
     if a % b and b % a:

@@ -51,7 +51,10 @@ static void validate(int world, const Grid& src, const Grid& dest) {
   if (src.dim_size("cp") > 1)
     throw Error("src_cp_not_one", "src (encoder) has cp=" + std::to_string(src.dim_size("cp")) +
                                       "; the encoder must have cp=1");
-  if (dest.has("cp") && dest.dim_index("cp") > dest.dim_index("dp"))
+  // Only a CP size above 1 needs cp before dp (semantics §3: the DP index advances after the last
+  // cp coordinate); with cp = 1 every order gives the same positions, as upstream Megatron's
+  // bridge accepts (docs/upstream-parity.md).
+  if (dest.dim_size("cp") > 1 && dest.dim_index("cp") > dest.dim_index("dp"))
     throw Error("cp_after_dp", "dest order " + grid_str(dest) + " puts cp after dp");
   int a = src.dim_size("dp"), b = dest.dim_size("dp");
   if (a % b != 0 && b % a != 0)
