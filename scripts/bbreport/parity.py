@@ -26,7 +26,7 @@ def load_parity(path):
         for key in ("world", "src", "dest", "src_order", "dest_order", "mem", "dtype", "upstream",
                     "torch_bridge"):
             if key not in c:
-                raise SchemaError(f"{path}: cases[{i}] has no {key!r}")
+                raise SchemaError(f"{path}: parity record cases[{i}] has no {key!r}")
     return doc
 
 
@@ -56,6 +56,8 @@ def layout_verdict(cases, version, doc_path):
                 f"see {doc_path}")
     elif all(r == "refused" for r in up):
         line = f"not comparable: upstream megatron-core {version} refuses dest CP > 1"
+        if all(r == "agree" for r in tb):
+            line += f" (scripts/torch_bridge.py agrees, {checked})"
     else:
         line = f"agrees with upstream megatron-core {version} ({checked})"
     if "differ" in tb:
