@@ -35,6 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bridge_plan_ref as bp  # noqa: E402
+import torch_bridge as tb  # noqa: E402  (imports torch only when a run starts)
 from bbreport.schema import SchemaError, load_results  # noqa: E402
 
 PARITY_SCHEMA = "bridgebench/upstream-parity"
@@ -256,7 +257,6 @@ def take_gloo_subgroups(dist):
 def worker(rank, world, backend, init_method, cases, out_path, timeout_s, host_per_rank=False):
     import torch
     import torch.distributed as dist
-    import torch_bridge as tb
     torch.set_num_threads(1)  # world ranks share the cores
     up, _ = import_upstream()  # already imported by a forking parent: no cost here
     if backend == "nccl":
@@ -283,7 +283,7 @@ def worker(rank, world, backend, init_method, cases, out_path, timeout_s, host_p
     every = [None] * world
     dist.all_gather_object(every, mine)
     if rank == 0:
-        write_json(out_path, every)
+        tb.write_json(out_path, every)
     dist.barrier()
     dist.destroy_process_group()
 
@@ -372,16 +372,6 @@ def upstream_version():
         return None
 
 
-def write_json(path, doc):
-    d = os.path.dirname(os.path.abspath(path))
-    os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".upstream_parity.", suffix=".json", dir=d)
-    with os.fdopen(fd, "w") as f:
-        json.dump(doc, f, indent=1)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 def describe(row):
     """One line per side that did not agree (the first differing element)."""
     out = []
@@ -456,7 +446,7 @@ def main(argv=None):
                         "import_seconds": round(import_s, 2)},
            "torch": torch.__version__, "backend": args.backend, "worlds": worlds,
            "doc": DOC, "cases": rows}
-    write_json(args.json, doc)
+    tb.write_json(args.json, doc)
     lines = [line for row in rows for line in describe(row)]
     for line in lines:
         print(f"[upstream_parity] {line}", file=sys.stderr)

@@ -2,21 +2,15 @@
 docs/upstream-parity.md) says of upstream Megatron-LM's ColocatedBridgeCommunicator against the
 suite: "agrees with upstream megatron-core X.Y", "differs: see docs/...", or that upstream
 refuses the layout (dest CP > 1). Reads only the record's JSON."""
-import json
-
 from .doc import Table
-from .schema import DASH, SchemaError, grid_label
+from .schema import DASH, SchemaError, grid_label, read_json
 
 PARITY_SCHEMA = "bridgebench/upstream-parity"
 PARITY_VERSIONS = (1,)
 
 
 def load_parity(path):
-    try:
-        with open(path) as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        raise SchemaError(f"{path}: cannot read parity JSON: {e}") from None
+    doc = read_json(path, "parity")
     if not isinstance(doc, dict) or doc.get("schema") != PARITY_SCHEMA:
         raise SchemaError(f"{path}: not a parity record (schema {PARITY_SCHEMA})")
     if doc.get("version") not in PARITY_VERSIONS:

@@ -159,13 +159,17 @@ def upgrade_names(doc):
     return doc
 
 
-def load_results(path):
+def read_json(path, what):
+    """The JSON document at path, or SchemaError naming `what` it should have been."""
     try:
         with open(path) as f:
-            doc = json.load(f)
+            return json.load(f)
     except (OSError, ValueError) as e:
-        raise SchemaError(f"{path}: cannot read results JSON: {e}") from None
-    return check_results(doc, str(path))
+        raise SchemaError(f"{path}: cannot read {what} JSON: {e}") from None
+
+
+def load_results(path):
+    return check_results(read_json(path, "results"), str(path))
 
 
 def _bad_number(x, allow_zero=False):
