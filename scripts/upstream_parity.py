@@ -21,9 +21,9 @@ Launch:
       CPU, gloo: imports torch and upstream once, then forks each world's ranks (one process
       each); upstream's dist.new_subgroups_by_enumeration(backend='nccl') is made to take gloo.
   torchrun --nproc_per_node N scripts/upstream_parity.py --backend nccl --results R.json --dump DIR --json out.json
-      NCCL: one process per rank (several may share one GPU, each its own NCCL_HOSTID), upstream
-      unpatched. Only the configs of world N run.
-Exit: 0 all agree, 1 a difference (or a rank failed), 2 bad input.
+      one process per rank (NCCL: several may share one GPU with --host-per-rank, each its own
+      NCCL_HOSTID), upstream unpatched on NCCL. Only the configs of world N run.
+Exit: 0 all agree, 1 a difference, 2 bad input (or upstream not installed), 3 a rank failed.
 """
 import argparse
 import datetime
@@ -399,7 +399,9 @@ def parse_args(argv):
     p.add_argument("--dump", required=True, help="the --dump-tensors folder")
     p.add_argument("--json", required=True, metavar="PATH", help="the parity record")
     p.add_argument("--backend", choices=["gloo", "nccl"], default="gloo",
-                   help="gloo: fork the ranks here (CPU); nccl: one rank of a torchrun launch")
+                   help="gloo (CPU tensors) or nccl (GPU); under torchrun this process is one "
+                        "rank of the launch's world, else (gloo only) it forks every world's "
+                        "ranks itself")
     p.add_argument("--timeout", type=float, default=600, help="per world, seconds")
     p.add_argument("--host-per-rank", action="store_true",
                    help="nccl: each rank its own NCCL host (NCCL_HOSTID=h<rank>, "
@@ -412,17 +414,24 @@ def main(argv=None):
     cases = load_cases(args.results, args.dump)
     if not cases:
         fail("bad_results", "no configs in " + ", ".join(args.results))
-    up, import_s = import_upstream()
-    import torch
+    try:
+        up, import_s = import_upstream()
+        import torch
+    except ImportError as e:
+        fail("missing_upstream", f"{e}: install scripts/requirements-upstream.txt "
+                                 "(scripts/setup.sh does)")
     worlds = sorted({c["world"] for c in cases})
     rows = []
-    if args.backend == "nccl":
+    launched = "RANK" in os.environ and "WORLD_SIZE" in os.environ  # torchrun (env://)
+    if args.backend == "nccl" and not launched:
+        fail("bad_flag", "--backend nccl runs one rank per process: start it under torchrun")
+    if launched:
         world, rank = int(os.environ["WORLD_SIZE"]), int(os.environ["RANK"])
         mine = [c for c in cases if c["world"] == world]
         if not mine:
             fail("bad_results", f"no configs of world {world} in the results")
         out = args.json + ".ranks"
-        worker(rank, world, "nccl", None, mine, out, args.timeout, args.host_per_rank)
+        worker(rank, world, args.backend, None, mine, out, args.timeout, args.host_per_rank)
         if rank != 0:
             return 0
         with open(out) as f:
@@ -434,7 +443,11 @@ def main(argv=None):
         for world in worlds:
             mine = [c for c in cases if c["world"] == world]
             t0 = time.perf_counter()
-            every = run_world_forked(world, mine, args.timeout)
+            try:
+                every = run_world_forked(world, mine, args.timeout)
+            except RuntimeError as e:  # a rank failed or hung: no record, never a partial one
+                print(f"[upstream_parity] {e}", file=sys.stderr)
+                return 3
             rows += [merge(c, [r[i] for r in every]) for i, c in enumerate(mine)]
             print(f"[upstream_parity] world {world}: {len(mine)} cases in "
                   f"{time.perf_counter() - t0:.1f} s", flush=True)

@@ -104,6 +104,8 @@ def record(tmp_path_factory):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-4000:]
     results.append(str(out))
+    if os.path.exists(RECORD):
+        os.remove(RECORD)  # a failed run must not leave the last run's record to be read
     r = subprocess.run([sys.executable, SCRIPT, "--results", *results, "--dump", str(dump),
                         "--json", RECORD], capture_output=True, text=True, timeout=1200,
                        cwd=ROOT)
