@@ -5,7 +5,9 @@
 # set by scripts/upstream_parity.py --host-per-rank before init_process_group), fed the suite's
 # own tensors (the host simulation's --dump-tensors) and compared with them element for element,
 # as tests/python/test_upstream_parity.py does on gloo in CI (docs/upstream-parity.md).
-#   scripts/device_upstream.sh OUTDIR      env: WORLDS (default "2 4 8")
+#   scripts/device_upstream.sh OUTDIR      env: WORLDS (default "2 4 8"; every step has a time
+#   limit; if one call's time does not suffice, split it: WORLDS="2 4", then WORLDS=8),
+#   BB_PARITY_BACKEND (default nccl; gloo is a CPU dry run of this script, no GPU needed)
 # Writes OUTDIR/upstream_summary.md and .json (per world: cases, agree, refused, differ), the
 # parity record of each world (parity_w<N>.json) and the logs, packed into upstream.tgz.
 set -u
@@ -15,32 +17,35 @@ export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS
 summary="$out/upstream_summary.md"
 source "$(dirname "$0")/device_lib.sh"
 worlds=${WORLDS:-2 4 8}
-note "# upstream parity on the GPU: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
+backend=${BB_PARITY_BACKEND:-nccl}
+bdir=${BB_UPSTREAM_BUILD:-build-upstream}  # a host-only build (reused if it is one already)
+note "# upstream parity, $backend: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1)"
 
 # megatron-core (and nothing else: torch, numpy and packaging are in the image) from the carried
 # wheel; the image has no package registry.
-whl=$(ls .whl/megatron_core-0.19.2-cp312-*.whl 2>/dev/null | head -1)
+py=$(python3 -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+whl=$(ls .whl/megatron_core-0.19.2-$py-*.whl 2>/dev/null | head -1)
 if [ -z "$whl" ]; then
-  note "error: no .whl/megatron_core-0.19.2-cp312-*.whl: carry .whl (docs/upstream-parity.md, 'On the GPU')"
+  note "error: no .whl/megatron_core-0.19.2-$py-*.whl: carry .whl (docs/upstream-parity.md, 'On the GPU')"
   exit 2
 fi
-run pip_install 180 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-  --target /tmp/upstream-site "$whl"
+run pip_install 120 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+  --ignore-requires-python --target /tmp/upstream-site "$whl"
 export PYTHONPATH=/tmp/upstream-site${PYTHONPATH:+:$PYTHONPATH}
-run versions 120 python3 -c "import torch, importlib.metadata as m; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'nccl', torch.cuda.nccl.version(), 'megatron-core', m.version('megatron-core'))"
+run versions 60 python3 -c "import torch, importlib.metadata as m; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'megatron-core', m.version('megatron-core'))"
 tail -1 "$out/versions.log" | tee -a "$summary"
 
 # The suite's side: its host simulation (no GPU needed), host-only build of bridge_bench.
-run configure 300 cmake -S . -B build-upstream -DCMAKE_BUILD_TYPE=Release -DBB_WITH_CUDA=OFF
-run build 500 cmake --build build-upstream -j16 --target bridge_bench
-bench=./build-upstream/bench/bridge_bench
+run configure 120 cmake -S . -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DBB_WITH_CUDA=OFF
+run build 300 cmake --build "$bdir" -j16 --target bridge_bench
+bench=./$bdir/bench/bridge_bench
 for w in $worlds; do
-  run "suite_w$w" 300 "$bench" --backend=host --world="$w" --layouts=all --shapes="${w}x64x32" --mem=bsh,sbh \
+  run "suite_w$w" 150 "$bench" --backend=host --world="$w" --layouts=all --shapes="${w}x64x32" --mem=bsh,sbh \
     --dtypes=bf16,fp32 --strategies=all --iters=1 --warmup=0 --collectives=off \
     --json "$out/suite_w$w.json" --dump-tensors="/tmp/upstream-dump"
   # Each process its own NCCL host on the one GPU: NCCL's network transport over loopback.
-  run "upstream_w$w" 400 torchrun --standalone --nproc_per_node "$w" scripts/upstream_parity.py \
-    --backend nccl --host-per-rank --results "$out/suite_w$w.json" --dump /tmp/upstream-dump \
+  run "upstream_w$w" 240 torchrun --standalone --nproc_per_node "$w" scripts/upstream_parity.py \
+    --backend "$backend" --host-per-rank --results "$out/suite_w$w.json" --dump /tmp/upstream-dump \
     --json "$out/parity_w$w.json"
   grep "\[upstream_parity\]" "$out/upstream_w$w.log" | tail -5 | tee -a "$summary"
 done
