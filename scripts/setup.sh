@@ -29,6 +29,16 @@ if [ "${BB_SKIP_INSTALL:-0}" != 1 ]; then
     echo "setup: installing scripts/requirements.txt" >&2
     python3 -m pip install -q -r "$root/scripts/requirements.txt" 2>&1 | grep -v "Running pip as the 'root'" >&2 || true
   fi
+  # The upstream oracle (docs/upstream-parity.md): pinned torch and megatron-core. A failed install
+  # is said here and fails tests/python/test_upstream_parity.py (never a skip).
+  if ! python3 "$root/scripts/upstream_pins.py" "$root/scripts/requirements-upstream.txt" >/dev/null 2>&1; then
+    echo "setup: installing scripts/requirements-upstream.txt (torch, megatron-core; a few minutes)" >&2
+    python3 -m pip install -q --ignore-requires-python -r "$root/scripts/requirements-upstream.txt" 2>&1 |
+      grep -v "Running pip as the 'root'" >&2 ||
+      true
+    python3 "$root/scripts/upstream_pins.py" "$root/scripts/requirements-upstream.txt" >&2 ||
+      echo "setup: warning: the upstream oracle is not installed; test_upstream_parity.py will fail" >&2
+  fi
 fi
 
 # nvcc is found on PATH or in /usr/local/cuda; without it the host path still builds.

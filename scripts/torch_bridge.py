@@ -259,6 +259,58 @@ def config_list(args, world):
     return out
 
 
+def bridge_state(dist, plan, rank, b, mem, groups, rec, fault="none"):
+    """What the Bridge Function needs for one rank of one config (src local batch b, memory
+    order mem): direction, slices, batch dim and process groups. Every rank creates every group,
+    in plan order, once per run (`groups` caches them by their rank list). Also used by
+    scripts/upstream_parity.py, which feeds this Bridge the suite's own tensors."""
+    k, c = plan.scale, plan.dest_cp
+    dest_b = b * k if plan.direction == "fan_in" else (b // k if plan.direction == "fan_out" else b)
+    st = {"direction": plan.direction, "scale": k, "cp": c, "bdim": 0 if mem == "bsh" else 1,
+          "rec": rec, "fault": fault, "dest_b": dest_b}
+    if plan.direction == "fan_out":
+        st["fwd_slice"] = plan.slice(rank, b)          # raises batch_not_divisible
+    if plan.direction == "fan_in":
+        st["bwd_slice"] = plan.slice(rank, dest_b)
+    for g in plan.gather_groups + plan.cp_groups:
+        key = tuple(g)
+        if key not in groups:
+            groups[key] = dist.new_group(ranks=list(g))
+    gg, cg = plan.gather_group_of(rank), plan.cp_group_of(rank)
+    st["gather_group"] = groups[tuple(gg)] if gg else None
+    st["cp_group"] = groups[tuple(cg)] if cg else None
+    return st
+
+
+def cp_shard_seq(torch, plan, rank, s):
+    """The global sequence positions this rank's CP shard keeps (semantics §5): chunks r and
+    2c-1-r of 2c, in that order; the whole sequence when dest CP is 1."""
+    c, cp_r = plan.dest_cp, plan.dest_coords[rank][2]
+    if c == 1:
+        return torch.arange(s, dtype=torch.int64)
+    L = s // (2 * c)
+    return torch.cat([torch.arange(cp_r * L, (cp_r + 1) * L),
+                      torch.arange((2 * c - 1 - cp_r) * L, (2 * c - cp_r) * L)])
+
+
+def round_trip(Bridge, st, x, shard_idx, seq_dim, grad_shard):
+    """One forward (the bridge, then the LLM's CP shard when dest CP > 1) and its backward with
+    the LLM's gradient w.r.t. the shard. Returns (forward output, shard); x.grad is the src
+    gradient."""
+    rec = st["rec"]
+    out = Bridge.apply(x, st)
+    if st["cp"] > 1:
+        rec.enter("cp_shard")
+        shard = out.index_select(seq_dim, shard_idx)
+        rec.leave()
+        rec.enter("cp_adjoint")  # closed by the Bridge's backward (bwd_cp)
+    else:
+        shard = out
+    shard.backward(grad_shard)
+    rec.leave()
+    return out, shard
+
+
 def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, mem, dtype_name):
     name, src_sizes, dest_sizes, order_s, order_d = cfg
     dtype = getattr(torch, DTYPES[dtype_name])
@@ -267,36 +319,17 @@ def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, mem,
     plan = bp.build_plan(world, src, dest)
     if src.size != world:
         raise bp.PlanError("size_mismatch", f"grids span {src.size} ranks, world is {world}")
-    b, s, h, c, k = args.b, args.s, args.h, plan.dest_cp, plan.scale
-    dest_b = b * k if plan.direction == "fan_in" else (b // k if plan.direction == "fan_out" else b)
-    st = {"direction": plan.direction, "scale": k, "cp": c, "bdim": 0 if mem == "bsh" else 1,
-          "rec": Recorder(torch, device.type == "cuda"), "fault": args.fault}
-    if plan.direction == "fan_out":
-        st["fwd_slice"] = plan.slice(rank, b)          # raises batch_not_divisible
-    if plan.direction == "fan_in":
-        st["bwd_slice"] = plan.slice(rank, dest_b)
+    b, s, h, c = args.b, args.s, args.h, plan.dest_cp
     if c > 1 and s % (2 * c):
         raise SystemExit(f"seq {s} is not divisible by 2*cp = {2 * c}")
-
-    # process groups: every rank creates every group, in plan order, once per run
-    for g in plan.gather_groups + plan.cp_groups:
-        key = tuple(g)
-        if key not in groups:
-            groups[key] = dist.new_group(ranks=list(g))
-    gg, cg = plan.gather_group_of(rank), plan.cp_group_of(rank)
-    st["gather_group"] = groups[tuple(gg)] if gg else None
-    st["cp_group"] = groups[tuple(cg)] if cg else None
-
+    st = bridge_state(dist, plan, rank, b, mem, groups, Recorder(torch, device.type == "cuda"),
+                      args.fault)
+    k, dest_b = plan.scale, st["dest_b"]
     d_src = plan.src_pos[rank][0]
-    d_dest, _, cp_r = plan.dest_coords[rank]
+    d_dest = plan.dest_coords[rank][0]
     seq_dim = 0 if mem == "sbh" else 1
     full_seq = torch.arange(s, dtype=torch.int64)
-    if c > 1:
-        L = s // (2 * c)
-        shard_seq = torch.cat([torch.arange(cp_r * L, (cp_r + 1) * L),
-                               torch.arange((2 * c - 1 - cp_r) * L, (2 * c - cp_r) * L)])
-    else:
-        shard_seq = full_seq
+    shard_seq = cp_shard_seq(torch, plan, rank, s)
     shard_idx = shard_seq.to(device)
 
     src0, dest0 = d_src * b, d_dest * dest_b
@@ -323,16 +356,7 @@ def run_config(torch, dist, Bridge, groups, rank, world, device, args, cfg, mem,
             poison_allocator()
         x.grad = None
         rec.reset()
-        out = Bridge.apply(x, st)
-        if c > 1:
-            rec.enter("cp_shard")
-            shard = out.index_select(seq_dim, shard_idx)
-            rec.leave()
-            rec.enter("cp_adjoint")  # closed by the Bridge's backward (bwd_cp)
-        else:
-            shard = out
-        shard.backward(grad_shard)
-        rec.leave()
+        out, shard = round_trip(Bridge, st, x, shard_idx, seq_dim, grad_shard)
         times, entered = rec.times()
 
         if check:

@@ -107,6 +107,14 @@ INSTANTIATE_TEST_SUITE_P(Spec, Rule, ::testing::ValuesIn(rule_cases()), [](const
   return i.param.rule + "_" + std::to_string(i.index);
 });
 
+// cp_after_dp holds for any dest order naming cp after dp, cp = 1 included (semantics §3's
+// table; upstream Megatron accepts cp = 1 there: docs/upstream-parity.md).
+TEST(PlanRule, CpAfterDpHoldsAtCpOneToo) {
+  EXPECT_EQ(library_rule("--world 8 --src tp=2,dp=4 --dest tp=4,dp=2,cp=1 --dest-order tp,dp,pp,cp"), "cp_after_dp");
+  EXPECT_EQ(library_rule("--world 8 --src tp=2,dp=4 --dest tp=2,dp=2,cp=2 --dest-order tp,dp,pp,cp"), "cp_after_dp");
+  EXPECT_EQ(library_rule("--world 8 --src tp=2,dp=4 --dest tp=4,dp=2,cp=1 --dest-order cp,tp,pp,dp"), "");
+}
+
 TEST(Cli, ValidLayoutPrintsPlanJsonWithAudit) {
   auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 --batch 8");
   ASSERT_EQ(r.code, 0) << r.err;

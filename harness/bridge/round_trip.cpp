@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 
+#include "bridge/tensor_dump.hpp"
 #include "plan/audit.hpp"
 #ifdef BB_HAVE_CUDA
 #include "measure/gpu_activity.hpp"
@@ -246,6 +247,13 @@ class RoundTrip {
     rb_->set_recorder(&rec);
     strategy_.forward(*rb_);
     world_.synchronize();
+    std::unique_ptr<TensorDump> dump;
+    if (!opts_.dump_dir.empty()) {
+      dump = std::make_unique<TensorDump>(opts_.dump_dir, rank_, shape_);
+      dump->add("src", rb_->src_ref(B.src));
+      dump->add("shard", rb_->shard_ref(B.shard));
+      if (B.dest) dump->add("dest", rb_->dest_ref(B.dest));
+    }
     Checker chk{*rb_, res_.check};
     const auto dtab = dest_table(plan_, rank_, b);
     if (B.dest) chk.verify("forward output (dest)", B.dest, geom(bd, -1, kSaltActivation), dtab);
@@ -254,6 +262,11 @@ class RoundTrip {
     dev_.fill(B.grad_shard, geom(bd, cp_rank(), kSaltGradient), dtab);
     strategy_.backward(*rb_);
     world_.synchronize();
+    if (dump) {
+      dump->add("grad_shard", rb_->shard_ref(B.grad_shard));
+      dump->add("src_grad", rb_->src_ref(B.src_grad));
+      dump->finish();
+    }
     if (B.dest_grad && plan_.dest_cp > 1)
       chk.verify("CP-reduced gradient (dest_grad)", B.dest_grad, geom(bd, -1, kSaltGradient),
                  reduced_grad_table(plan_, rank_, b));

@@ -50,6 +50,9 @@ struct RunOptions {
   // When set: after the idle timed loop, the loop once more with this load running beside it.
   ConcurrentLoad* contention = nullptr;
   double load_alone_ms = 200;  // the load alone, measured right before the contended loop
+  // Test-only (bridge_bench --dump-tensors, host device): each member writes its checked run's
+  // tensors here (bridge/tensor_dump.hpp), whether or not the oracle passes.
+  std::string dump_dir;
 };
 
 // Subgroups created once per distinct group list and reused across configs.

@@ -32,6 +32,8 @@ const char* kFlagsUsage =
     "  --max-configs=10000                refuse a larger sweep (counted before anything runs)\n"
     "  --nccl-path=default|registered|symmetric|zero-cta[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
     "  --contention=none|gemm[,..]        gemm: time every config again beside a cuBLAS bf16 GEMM per GPU\n"
+    "  --dump-tensors=DIR                 test-only, host backend: each rank's checked tensors of every config\n"
+    "                                     as raw files under DIR/<config id>/ (bridge/tensor_dump.hpp)\n"
     "Bad input exits 2 with 'error: <rule>: <message>' before any config runs (docs/bad-input.md).\n";
 
 }  // namespace
@@ -172,6 +174,10 @@ const std::vector<FlagRow>& flag_table() {
          // (NET/IB, sockets); without it such floors are null, never NVLink's.
          o.link_GBps = double(parse_int64(v, 1, 100000, f));
        }},
+      {"--dump-tensors", [](BenchOptions& o, const std::string&, const std::string& v) {
+         if (v.empty()) throw Error("bad_flag", "--dump-tensors needs a directory");
+         o.dump_dir = v;
+       }},
   };
   return rows;
 }
@@ -186,6 +192,9 @@ void check_combinations(BenchOptions& o) {
     for (Contention c : o.contentions)
       if (c == Contention::gemm) throw Error("bad_flag", "--contention=gemm needs the nccl backend, not " + o.backend);
   }
+  // The dump reads each rank's buffers as host memory: only the host simulation has them there.
+  if (!o.dump_dir.empty() && o.backend != "host")
+    throw Error("bad_flag", "--dump-tensors needs --backend=host (it writes the host simulation's tensors)");
   if (o.mode == RunMode::profile) {
     o.iterations = 1;
     if (o.cupti == CuptiMode::on) throw Error("bad_flag", "--mode=profile runs under nsys, which needs CUPTI: use --cupti=off");

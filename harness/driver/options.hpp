@@ -46,6 +46,7 @@ struct BenchOptions {
   int64_t max_configs = 10000;   // a larger sweep is refused up front (too_many_configs)
   std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // --nccl-path (comm/nccl_path.hpp)
   std::vector<Contention> contentions{Contention::none};     // --contention: gemm adds a loaded run
+  std::string dump_dir;          // --dump-tensors (test-only, host backend): the checked tensors
   std::string command_line;
   std::vector<std::string> explicit_flags;  // flags given on the command line
   bool given(const std::string& f) const;

@@ -104,6 +104,7 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
   ro.cupti = cupti_.get();
   ro.l2_bytes = l2_bytes_;
   ro.nccl_path = p.path;
+  if (!opt_.dump_dir.empty()) ro.dump_dir = opt_.dump_dir + "/" + p.id();  // the id's '/' make the tree
   for (Contention c : opt_.contentions)
     if (c == Contention::gemm) ro.contention = rank_gemm_load(dev);
 #ifdef BB_NVTX

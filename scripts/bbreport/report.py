@@ -4,7 +4,11 @@ time against size. A table of contents then leads to the collapsed details: stra
 comparison, environment, configs, collectives alone, targets, plots, failures, phases."""
 import os
 
+<<<<<<< HEAD
 from . import noise, overview, overview_plots, paths, plots, verdict
+=======
+from . import overview, overview_plots, parity as paritymod, paths, plots, verdict
+>>>>>>> issue-19
 from .doc import Document, Table
 from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      phase_names, run_problems, shape_label, total_floor_ratio)
@@ -192,8 +196,9 @@ def add_overview(doc, runs, labelled):
                  overview_plots.time_vs_size(labelled)])
 
 
-def build(runs, title):
-    """runs: [(path, results doc)], already schema-checked."""
+def build(runs, title, parity=None):
+    """runs: [(path, results doc)], already schema-checked; parity: (path, parity record) or
+    None."""
     doc = Document(title)
     labelled = _labelled(runs)
     for i, (path, d) in enumerate(runs):
@@ -217,6 +222,8 @@ def build(runs, title):
     add_overview(doc, runs, labelled)
     doc.toc()
 
+    if parity:
+        paritymod.add_parity_section(doc, runs, parity[1], parity[0])
     overview.add_strategy_section(doc, runs)
     paths.add_paths_section(doc, runs)
 
