@@ -35,17 +35,26 @@ export PYTHONPATH=/tmp/upstream-site${PYTHONPATH:+:$PYTHONPATH}
 run versions 60 python3 -c "import torch, importlib.metadata as m; print('torch', torch.__version__, 'cuda', torch.cuda.is_available(), 'megatron-core', m.version('megatron-core'))"
 tail -1 "$out/versions.log" | tee -a "$summary"
 
-# The suite's side: its host simulation (no GPU needed), host-only build of bridge_bench.
-run configure 120 cmake -S . -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DBB_WITH_CUDA=OFF
-run build 300 cmake --build "$bdir" -j16 --target bridge_bench
+# The suite's side: its host simulation (no GPU needed), host-only build of bridge_bench; or, with
+# BB_SUITE_DUMP=DIR, what that simulation wrote elsewhere (DIR/suite_w<N>.json and DIR/dump/,
+# e.g. made on a CPU machine and carried), so the call spends no device time on a build.
+dump=/tmp/upstream-dump
+if [ -n "${BB_SUITE_DUMP:-}" ]; then
+  dump=$BB_SUITE_DUMP/dump
+  for w in $worlds; do cp "$BB_SUITE_DUMP/suite_w$w.json" "$out/"; done
+else
+  run configure 120 cmake -S . -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DBB_WITH_CUDA=OFF
+  run build 300 cmake --build "$bdir" -j16 --target bridge_bench
+fi
 bench=./$bdir/bench/bridge_bench
 for w in $worlds; do
+  [ -n "${BB_SUITE_DUMP:-}" ] ||
   run "suite_w$w" 150 "$bench" --backend=host --world="$w" --layouts=all --shapes="${w}x64x32" --mem=bsh,sbh \
     --dtypes=bf16,fp32 --strategies=all --iters=1 --warmup=0 --collectives=off \
-    --json "$out/suite_w$w.json" --dump-tensors="/tmp/upstream-dump"
+    --json "$out/suite_w$w.json" --dump-tensors="$dump"
   # Each process its own NCCL host on the one GPU: NCCL's network transport over loopback.
   run "upstream_w$w" 240 torchrun --standalone --nproc_per_node "$w" scripts/upstream_parity.py \
-    --backend "$backend" --host-per-rank --results "$out/suite_w$w.json" --dump /tmp/upstream-dump \
+    --backend "$backend" --host-per-rank --results "$out/suite_w$w.json" --dump "$dump" \
     --json "$out/parity_w$w.json"
   grep "\[upstream_parity\]" "$out/upstream_w$w.log" | tail -5 | tee -a "$summary"
 done
