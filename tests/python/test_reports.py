@@ -113,11 +113,11 @@ def test_writer_extras_are_shown(tmp_path, write_json):
 
 def test_unknown_schema_version_is_refused(tmp_path, write_json):
     doc = load(SAMPLE_A)
-    doc["schema_version"] = 4
-    res = run_script("report.py", write_json("v4.json", doc), "--out-dir", tmp_path / "o",
+    doc["schema_version"] = 5   # one past what the scripts know (schema.SUPPORTED_VERSIONS)
+    res = run_script("report.py", write_json("v5.json", doc), "--out-dir", tmp_path / "o",
                      subprocess_=True)
     assert res.returncode == 2
-    assert "schema_version 4 is not supported" in res.stderr
+    assert "schema_version 5 is not supported" in res.stderr
     assert not (tmp_path / "o").exists()
 
 
