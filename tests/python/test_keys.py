@@ -260,3 +260,20 @@ def test_summary_of_a_fixture_matches_the_report_speedups():
     rows = _summary_rows(res.stdout)
     for c, x in zip(doc["configs"], keys.speedups(doc["configs"])):
         assert rows[c["id"]] == (f"{x:.2f}x" if x is not None else "-"), c["id"]
+
+
+def test_launch_table_lines_up_an_eager_and_a_graph_run_of_each_config():
+    graph = os.path.join(ROOT, "reports", "nccl-paths-h200", "world1_graph.json")
+    res = run_script("launch_table.py", PATHS, graph, "--label", "eager", "--label", "graph")
+    assert res.returncode == 0, res.stderr
+    row = next(ln for ln in res.stdout.splitlines()
+               if ln.startswith("| tp1dp1-tp1dp1/bsh/bf16/b4.s8192.h4096/reference/path=zero-cta "
+                                "| total |"))
+    cells = [c.strip() for c in row.strip("|").split("|")][2:]
+    assert len(cells) == 4 and "-" not in cells, row
+
+
+def test_summary_py_without_the_binary_says_so(tmp_path):
+    res = run_script("summary.py", PATHS, "--bin", tmp_path / "nope", subprocess_=True)
+    assert res.returncode == 2 and res.stdout == ""
+    assert "error: no_binary: " in res.stderr
