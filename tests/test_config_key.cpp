@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <set>
 #include <sstream>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "driver/summary.hpp"
 #include "driver/sweep_run.hpp"
@@ -198,17 +200,16 @@ TEST(Summary, EachConfigIsAgainstTheReferenceOfItsOwnPathAndContention) {
 }
 
 TEST(SweepRunKey, EveryEntryCarriesTheKeyOfItsOwnFields) {
-  bb::BenchOptions o;
-  o.backend = "host";
-  o.layouts = "seed_fan_in_cp2";
-  o.shapes = {{2, 64, 32}};
-  o.mems = {bb::MemOrder::sbh};
-  o.strategies = {"reference", "fused"};
-  o.iterations = 2;
-  o.warmup = 0;
-  o.cadence = bb::Cadence::streaming;
-  o.json_out = testing::TempDir() + "/config_key_sweep.json";
-  o.timeout_s = 20;
+  // Through the flags, as a user gives them: the run settings reach every key.
+  const std::string json_out = "--json=" + testing::TempDir() + "/config_key_sweep.json";
+  const char* args[] = {"bridge_bench", "--backend=host", "--layouts=seed_fan_in_cp2", "--shapes=2x64x32", "--mem=sbh",
+                        "--strategies=reference,fused", "--iters=2", "--warmup=0", "--cadence=streaming",
+                        "--timeout=20", json_out.c_str()};
+  int argc = int(std::size(args));
+  std::vector<char*> argv;
+  for (const char* a : args) argv.push_back(const_cast<char*>(a));
+  argv.push_back(nullptr);
+  const bb::BenchOptions o = bb::parse_bench_options(&argc, argv.data());
   bb::SweepRun run(o);
   run.prepare();
   run.launch([&] {
