@@ -27,10 +27,11 @@ class SilentReporter : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>&) override {}
 };
 
-// Counters for tools/compare.py and dashboards, from the config's results-JSON entry.
-void set_counters(benchmark::State& st, const json& c) {
-  st.counters["wrong"] = c.contains("check") ? double(c["check"]["mismatches"].get<int64_t>()) : double(c["wrong"].get<int64_t>());
-  if (!c.contains("total")) {  // a bare collective
+// Counters for tools/compare.py and dashboards, from the config's results-JSON entry; the sweep
+// says which kind it is (a round trip or a bare collective), not the keys the entry has.
+void set_counters(benchmark::State& st, const json& c, bool round_trip) {
+  st.counters["wrong"] = round_trip ? double(c["check"]["mismatches"].get<int64_t>()) : double(c["wrong"].get<int64_t>());
+  if (!round_trip) {
     st.counters["busbw_GBps"] = c["busbw_GBps"].get<double>();
     st.counters["suite_overhead_pct"] = c["suite_overhead_pct"].get<double>();
     return;
@@ -67,7 +68,7 @@ void register_configs(bb::SweepRun& run, const bool& counting, int& planned) {
                                        break;
                                      }
                                      st.SetIterationTime(o.median_ms / 1e3);
-                                     set_counters(st, o.entry);
+                                     set_counters(st, o.entry, run.is_round_trip(k));
                                    }
                                  })
         ->UseManualTime()

@@ -3,8 +3,9 @@
 
     scripts/phase_vs_bare.py RESULTS.json [RESULTS.json ...] [--label NAME ...]
 
-For every config and collective phase, finds the bare collective of the same layout, size, op
-and phase in the same file (the `collectives` list) and prints phase median / bare median - 1.
+For every config and collective phase, finds the bare collective the report matches it with
+(bbreport.overview.match_collective: same layout, dtype, size and NCCL path by the two keys, same
+op and phase) in the same file (the `collectives` list) and prints phase median / bare median - 1.
 Version 2 files time the bare collective the nccl-tests way (back-to-back launches after aligned
 GPUs) and in both placements; the phase is set against the placement the bridge uses. Version 1
 files had one launch per host-barriered iteration. Reads only the results JSON.
@@ -12,35 +13,19 @@ files had one launch per host-barriered iteration. Reads only the results JSON.
 import sys
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from bbreport.schema import load_labelled  # noqa: E402
-
-
-def size_key(shape):
-    return f"{shape['dtype']}/b{shape['b']}.s{shape['s']}.h{shape['h']}"
-
-
-def bare_median(c):
-    # v2: the placement the suite's own path uses; v1: the one median it had.
-    if c.get("suite_in_place") and c.get("in_place_median_ms"):
-        return c["in_place_median_ms"]
-    return c["median_ms"]
+from bbreport.overview import match_collective  # noqa: E402
+from bbreport.schema import bare_median_ms, load_labelled  # noqa: E402
 
 
 def rows(doc):
-    bares = {}
-    for c in doc.get("collectives", []):
-        size = c["id"].split("/")[2] if c["id"].count("/") >= 3 else ""
-        bares[(c["layout"], c["dtype"], size, c["op"], c["phase"])] = c
     for cfg in doc["configs"]:
-        sh = cfg["shape"]
-        size = size_key(sh).split("/", 1)[1]
         for ph in cfg["phases"]:
             if ph["kind"] != "collective":
                 continue
-            b = bares.get((cfg["layout"], sh["dtype"], size, ph["op"], ph["name"]))
+            b = match_collective(cfg, ph, doc.get("collectives") or [])
             if not b:
                 continue
-            bm = bare_median(b)
+            bm = bare_median_ms(b)
             sm = b.get("single_launch_median_ms") or b.get("suite_median_ms") or float("nan")
             yield {"config": cfg["id"], "phase": ph["name"], "op": ph["op"], "phase_ms": ph["median_ms"],
                    "bare_ms": bm, "overhead_pct": 100.0 * (ph["median_ms"] / bm - 1.0) if bm > 0 else float("nan"),

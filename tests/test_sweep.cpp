@@ -65,7 +65,7 @@ TEST(Sweep, ExpandIsTheCrossProduct) {
   a.mems = {bb::MemOrder::bsh, bb::MemOrder::sbh};
   auto pts = bb::expand(a);
   EXPECT_EQ(pts.size(), 3u * 2 * 2 * 1 * 2);
-  EXPECT_EQ(pts[0].id(), "seed_fan_in_cp2/bsh/bf16/b1.s8.h4/reference");
+  EXPECT_EQ(pts[0].key().id(), "seed_fan_in_cp2/bsh/bf16/b1.s8.h4/reference");
   EXPECT_THROW(bb::parse_shapes("2x3"), bb::Error);
   EXPECT_THROW(bb::parse_shapes("2x0x4"), bb::Error);
 }

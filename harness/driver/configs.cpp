@@ -11,7 +11,19 @@ namespace bb {
 
 using json = nlohmann::ordered_json;
 
-std::string Point::id() const { return pt.id() + path_suffix(path); }
+namespace {
+
+// The point's key at one NCCL path, with the run's settings.
+ConfigKey key_at(const SweepPoint& pt, const SweepRequest& req, NcclPath np) {
+  ConfigKey k = pt.key();
+  k.mode = req.mode;
+  k.cadence = req.cadence;
+  k.contention = req.contention;
+  k.path = np;
+  return k;
+}
+
+}  // namespace
 
 std::vector<Point> make_points(const SweepRequest& req, json& skipped) {
   std::vector<Point> points;
@@ -21,24 +33,20 @@ std::vector<Point> make_points(const SweepRequest& req, json& skipped) {
       check_shape(plan, pt.shape);
       check_config_bytes(plan, pt.shape);
       Audit audit = audit_plan(plan, pt.shape.b);
-      for (NcclPath np : req.axes.nccl_paths) points.push_back({pt, plan, audit, make_strategy(pt.strategy), np});
+      for (NcclPath np : req.axes.nccl_paths)
+        points.push_back({pt, plan, audit, make_strategy(pt.strategy), key_at(pt, req, np)});
     } catch (const Error& e) {
-      skipped.push_back({{"id", pt.id()}, {"rule", e.rule()}, {"reason", e.what()}});
-      std::fprintf(stderr, "skip %s: %s: %s\n", pt.id().c_str(), e.rule().c_str(), e.what());
+      for (NcclPath np : req.axes.nccl_paths) {
+        const ConfigKey k = key_at(pt, req, np);
+        skipped.push_back({{"id", k.id()}, {"key", k.json()}, {"rule", e.rule()}, {"reason", e.what()}});
+        std::fprintf(stderr, "skip %s: %s: %s\n", k.id().c_str(), e.rule().c_str(), e.what());
+      }
     }
   }
   return points;
 }
 
 namespace {
-
-// "bf16/b2.s4096.h4096": the size part of a bare collective's id.
-std::string size_label(const BridgeShape& sh) {
-  char size[96];
-  std::snprintf(size, sizeof size, "%s/b%lld.s%lld.h%lld", dtype_name(sh.dtype), (long long)sh.b, (long long)sh.s,
-                (long long)sh.h);
-  return size;
-}
 
 void add_caller(Bare& b, const std::string& strategy) {
   if (("," + b.strategies + ",").find("," + strategy + ",") == std::string::npos) b.strategies += "," + strategy;
@@ -54,25 +62,30 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
     for (const auto& u : p.strategy->collectives(p.plan, sh)) {
       const char* op = collective(u.op).name;
       Bare b;
-      b.id = p.pt.layout.name + "/" + size_label(sh) + "/" + op + "." + phase_name(u.phase) + path_suffix(p.path);
-      auto it = at.find(b.id);
+      b.key.layout = p.key.layout;
+      b.key.world = p.key.world;
+      b.key.shape = sh;
+      b.key.op = op;
+      b.key.phase = u.phase;
+      b.key.bytes = u.msg_bytes;
+      b.key.path = p.key.path;
+      auto it = at.find(b.id());
       if (it != at.end() && (out[it->second].spec.groups != u.groups || out[it->second].spec.bytes != u.msg_bytes)) {
-        b.id += ".b" + std::to_string(u.msg_bytes);  // the same op in the same phase, another shape
-        it = at.find(b.id);
+        b.key.bytes_in_id = true;  // the same op in the same phase, another shape
+        it = at.find(b.id());
       }
       if (it != at.end()) {
         add_caller(out[it->second], p.pt.strategy);
         continue;
       }
-      b.layout = p.pt.layout.name;
       b.strategies = p.pt.strategy;
-      b.spec.nccl_path = p.path;
+      b.spec.nccl_path = p.key.path;
       b.spec.op = op;
       b.spec.phase = u.phase;
       b.spec.groups = u.groups;
       b.spec.bytes = u.msg_bytes;
       b.spec.dtype = sh.dtype;
-      at[b.id] = out.size();
+      at[b.id()] = out.size();
       out.push_back(b);
     }
   }
@@ -120,8 +133,9 @@ void suite_json(json& c, const BareResult& r) {
 
 json bare_json(const Bare& b, const BareResult& r, const Floors& floors) {
   json c;
-  c["id"] = b.id;
-  c["layout"] = b.layout;
+  c["id"] = b.id();
+  c["key"] = b.key.json();
+  c["layout"] = b.key.layout;
   c["phase"] = phase_name(b.spec.phase);
   c["strategies"] = b.strategies;
   c["op"] = b.spec.op;

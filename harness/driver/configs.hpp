@@ -23,19 +23,21 @@ struct Point {
   Plan plan;
   Audit audit;
   std::unique_ptr<Strategy> strategy;
-  NcclPath path = NcclPath::default_path;
-  std::string id() const;  // the sweep point's id, path included
+  ConfigKey key;  // every axis, the NCCL path and the run settings included
+  std::string id() const { return key.id(); }
 };
 
 // A bridge collective timed alone at a layout's group shape and message size.
 struct Bare {
-  std::string id, layout, strategies;  // strategies: the comma list of those that call it
+  CollectiveKey key;
+  std::string strategies;  // the comma list of those that call it
   BareSpec spec;
+  std::string id() const { return key.id(); }
 };
 
 // Every point of the request, checked (plan, shape, byte budget, audit) before any runs: a point
-// refused here is a recorded skip ({"id", "rule", "reason"} appended to `skipped`, and said on
-// stderr), not a failure of the sweep.
+// refused here is a recorded skip ({"id", "key", "rule", "reason"} appended to `skipped`, once
+// per NCCL path, and said on stderr), not a failure of the sweep.
 std::vector<Point> make_points(const SweepRequest& req, nlohmann::ordered_json& skipped);
 
 // The distinct collectives the points' strategies declare (Strategy::collectives), each with the

@@ -72,11 +72,6 @@ bool BenchOptions::given(const std::string& f) const {
   return false;
 }
 
-// In RunMode's order.
-constexpr const char* kRunModeNames[] = {"timed", "graph", "profile"};
-
-const char* run_mode_name(RunMode m) { return kRunModeNames[int(m)]; }
-
 namespace {
 
 // One row per flag: what it sets from its value. Every value is parsed here, once.
@@ -85,12 +80,6 @@ struct FlagRow {
   const char* flag;
   FlagSetter set;
 };
-
-RunMode parse_mode(const std::string& v) {
-  for (int m = 0; m < 3; ++m)
-    if (v == kRunModeNames[m]) return RunMode(m);
-  throw Error("bad_flag", "--mode is timed, graph or profile");
-}
 
 CuptiMode parse_cupti(const std::string& v) {
   if (v == "auto") return CuptiMode::automatic;
@@ -153,7 +142,7 @@ const std::vector<FlagRow>& flag_table() {
        }},
       {"--iters", [](BenchOptions& o, const std::string& f, const std::string& v) { o.iterations = to_int(f, v, 1, 1000000); }},
       {"--warmup", [](BenchOptions& o, const std::string& f, const std::string& v) { o.warmup = to_int(f, v, 0, 1000000); }},
-      {"--mode", [](BenchOptions& o, const std::string&, const std::string& v) { o.mode = parse_mode(v); }},
+      {"--mode", [](BenchOptions& o, const std::string&, const std::string& v) { o.mode = parse_run_mode(v); }},
       {"--cadence", [](BenchOptions& o, const std::string&, const std::string& v) { o.cadence = parse_cadence(v); }},
       {"--inject-delay", set_delay},
       {"--inject-fault", set_fault},

@@ -10,13 +10,10 @@
 #include "comm/nccl_path.hpp"
 #include "core/shape.hpp"
 #include "measure/timing_loop.hpp"
+#include "results/config_key.hpp"  // RunMode
 
 namespace bb {
 
-// timed: eager round trips; graph: each buffer set's round trip replayed as a CUDA graph;
-// profile: one timed round trip per config, for nsys.
-enum class RunMode { timed, graph, profile };
-const char* run_mode_name(RunMode m);
 // auto: per-phase GPU time when CUPTI loads; on: required; off: never.
 enum class CuptiMode { automatic, on, off };
 

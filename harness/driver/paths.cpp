@@ -32,10 +32,6 @@ void check_bench_paths(const BenchOptions& o, const std::string& backend) {
 #endif
 }
 
-std::string path_suffix(NcclPath p) {
-  return p == NcclPath::default_path ? "" : std::string("/path=") + nccl_path_name(p);
-}
-
 namespace {
 std::mutex g_mu;
 oj g_checks = oj::array();

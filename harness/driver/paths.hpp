@@ -12,8 +12,6 @@ namespace bb {
 // Refuses, before anything runs, a path or contention the resolved backend cannot have
 // (Error bad_flag naming the backend) and a path the running NCCL is too old for (nccl_too_old).
 void check_bench_paths(const BenchOptions& o, const std::string& backend);
-// "/path=NAME" for a non-default path (config and collective ids), "" for default.
-std::string path_suffix(NcclPath p);
 // This rank's GEMM load (one per GPU, made on first use; its exact case checked then: a wrong
 // or skipped GEMM throws Error("gemm_check_failed")). nullptr without CUDA.
 ConcurrentLoad* rank_gemm_load(Device& dev);

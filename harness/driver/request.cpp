@@ -88,6 +88,10 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
   dedupe_axes(req.axes, &req.notes);
   req.configs = checked_mul(count_configs(req.axes), int64_t(req.axes.nccl_paths.size()), "configs x NCCL paths");
   check_config_count(req, opt.max_configs);
+  req.mode = opt.mode;
+  req.cadence = opt.cadence;
+  for (Contention c : opt.contentions)
+    if (c != Contention::none) req.contention = c;
   return req;
 }
 

@@ -20,6 +20,10 @@ struct SweepRequest {
   SweepAxes axes;
   int64_t configs = 0;
   std::vector<std::string> notes;
+  // The run-wide fields of every config's key (results/config_key.hpp).
+  RunMode mode = RunMode::timed;
+  Cadence cadence = Cadence::isolated;
+  Contention contention = Contention::none;  // gemm when --contention lists it
 };
 SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu);
 

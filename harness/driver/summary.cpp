@@ -11,13 +11,19 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-// A config id without its strategy: the configs a speedup compares.
-std::string without_strategy(const std::string& id) { return id.substr(0, id.rfind('/')); }
+// A config's key object without its strategy (results/config_key.hpp): the configs a speedup
+// compares share every other axis (layout, shape, memory order, dtype, NCCL path, contention,
+// mode, cadence). Never the id taken apart: a path or contention suffix would follow the strategy.
+std::string speedup_group(const json& c) {
+  json k = c.at("key");
+  k.erase("strategy");
+  return k.dump();
+}
 
 void print_config(std::FILE* out, const json& c, const std::map<std::string, double>& ref_ms) {
   const std::string id = c["id"].get<std::string>();
   const double med = c["total"]["median_ms"].get<double>();
-  const auto it = ref_ms.find(without_strategy(id));
+  const auto it = ref_ms.find(speedup_group(c));
   char speed[32] = "-";
   if (it != ref_ms.end() && med > 0) std::snprintf(speed, sizeof speed, "%.2fx", it->second / med);
   const auto& bm = c["byte_model"];
@@ -58,7 +64,7 @@ void print_summary(std::FILE* out, const json& results, const char* results_path
   const json& configs = results["configs"];
   std::map<std::string, double> ref_ms;
   for (const auto& c : configs)
-    if (c["strategy"] == "reference") ref_ms[without_strategy(c["id"].get<std::string>())] = c["total"]["median_ms"].get<double>();
+    if (c["key"]["strategy"] == "reference") ref_ms[speedup_group(c)] = c["total"]["median_ms"].get<double>();
   std::fprintf(out, "\n%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med",
                "skew_max", "link B/rank", "min B/rank", "floor%", "vs ref", "#wrong");
   for (const auto& c : configs) print_config(out, c, ref_ms);

@@ -39,7 +39,15 @@ SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
 }
 
 std::string SweepRun::name(size_t k) const {
-  return is_round_trip(k) ? "bridge/" + points_[k].id() : "coll/" + bares_[k - points_.size()].id;
+  return (is_round_trip(k) ? "bridge/" : "coll/") + id_of(k);
+}
+
+std::string SweepRun::id_of(size_t k) const {
+  return is_round_trip(k) ? points_[k].id() : bares_[k - points_.size()].id();
+}
+
+json SweepRun::key_of(size_t k) const {
+  return is_round_trip(k) ? points_[k].key.json() : bares_[k - points_.size()].key.json();
 }
 
 void SweepRun::prepare() {
@@ -103,7 +111,7 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
   ro.delay_ms = opt_.delay_ms;
   ro.cupti = cupti_.get();
   ro.l2_bytes = l2_bytes_;
-  ro.nccl_path = p.path;
+  ro.nccl_path = p.key.path;
   if (!opt_.dump_dir.empty()) ro.dump_dir = opt_.dump_dir + "/" + p.id();  // the id's '/' make the tree
   for (Contention c : opt_.contentions)
     if (c == Contention::gemm) ro.contention = rank_gemm_load(dev);
@@ -142,8 +150,7 @@ void SweepRun::run_any(size_t k, Comm& world, Device& dev, CommCache& cache) {
 }
 
 Outcome SweepRun::run(size_t k) {
-  const std::string id = is_round_trip(k) ? points_[k].id() : bares_[k - points_.size()].id;
-  progress(id);
+  progress(id_of(k));
   ConfigAgreement(*world0_).announce(int(k));
   try {
     fault_here(k, 0);
@@ -153,24 +160,24 @@ Outcome SweepRun::run(size_t k) {
   } catch (const CommError&) {
     throw;  // a peer failed or a collective timed out: the run aborts
   } catch (const Error& e) {
-    return refused(id, e);
+    return refused(k, e);
   }
 }
 
 // A config refused before it ran (memory budget, too large) is a recorded skip and the sweep
 // goes on; any other error of a config is a recorded failure.
-Outcome SweepRun::refused(const std::string& id, const Error& e) {
+Outcome SweepRun::refused(size_t k, const Error& e) {
   if (e.rule() != "out_of_memory_budget" && e.rule() != "out_of_memory" && e.rule() != "too_large")
-    return failed(id, e.rule(), e.what());
-  skipped_.push_back({{"id", id}, {"rule", e.rule()}, {"reason", e.what()}});
-  std::fprintf(stderr, "skip %s: %s: %s\n", id.c_str(), e.rule().c_str(), e.what());
+    return failed(k, e.rule(), e.what());
+  skipped_.push_back({{"id", id_of(k)}, {"key", key_of(k)}, {"rule", e.rule()}, {"reason", e.what()}});
+  std::fprintf(stderr, "skip %s: %s: %s\n", id_of(k).c_str(), e.rule().c_str(), e.what());
   Outcome o;
   o.error = e.what();
   return o;
 }
 
-Outcome SweepRun::failed(const std::string& id, const std::string& rule, const std::string& message) {
-  failures_.push_back({{"id", id}, {"rule", rule}, {"error", message}});
+Outcome SweepRun::failed(size_t k, const std::string& rule, const std::string& message) {
+  failures_.push_back({{"id", id_of(k)}, {"key", key_of(k)}, {"rule", rule}, {"error", message}});
   Outcome o;
   o.error = message;
   return o;
@@ -179,12 +186,11 @@ Outcome SweepRun::failed(const std::string& id, const std::string& rule, const s
 Outcome SweepRun::record_point(size_t k, const RunResult& r) {
   const Point& p = points_[k];
   if (!r.check.ok)
-    return failed(p.id(), "oracle_mismatch",
+    return failed(k, "oracle_mismatch",
                   "oracle mismatch on rank(s) " + ranks_str(r.check.failing_ranks) + ": " +
                       (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch));
   require_complete_check(r.check);  // a config that checked nothing never passes
-  json c = config_json(p.pt, p.plan, p.audit, r, backend_, run_mode_name(opt_.mode), r.warmup_used, floors_);
-  c["id"] = p.id();
+  json c = config_json(p.key, p.pt.layout, p.plan, p.audit, r, backend_, r.warmup_used, floors_);
   if (links_.learned) c["shared_gpu"] = links_.shared_gpu;
   add_path_json(c, r);
   Outcome o;
@@ -197,7 +203,7 @@ Outcome SweepRun::record_point(size_t k, const RunResult& r) {
 
 Outcome SweepRun::record_bare(size_t j, const BareResult& r) {
   const Bare& b = bares_[j];
-  if (!r.ok) return failed(b.id, "oracle_mismatch", r.first_mismatch + " (#wrong " + std::to_string(r.wrong) + ")");
+  if (!r.ok) return failed(points_.size() + j, "oracle_mismatch", r.first_mismatch + " (#wrong " + std::to_string(r.wrong) + ")");
   json c = bare_json(b, r, floors_);
   Outcome o;
   o.measured = true;

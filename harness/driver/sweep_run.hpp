@@ -68,8 +68,11 @@ class SweepRun {
   bool fault_here(size_t k, int rank);
   Outcome record_point(size_t k, const RunResult& r);
   Outcome record_bare(size_t j, const BareResult& r);
-  Outcome refused(const std::string& id, const Error& e);
-  Outcome failed(const std::string& id, const std::string& rule, const std::string& message);
+  // Config k's id and key (results/config_key.hpp), for the stderr lines and the JSON's records.
+  std::string id_of(size_t k) const;
+  nlohmann::ordered_json key_of(size_t k) const;
+  Outcome refused(size_t k, const Error& e);
+  Outcome failed(size_t k, const std::string& rule, const std::string& message);
   // The kept entries of configs or of collectives, and where each id sits among them.
   struct Kept {
     std::vector<nlohmann::ordered_json> entries;

@@ -240,27 +240,28 @@ static void add_floor_json(nlohmann::ordered_json& j, const nlohmann::ordered_js
   j["floor_ratio"] = tmed > 0 ? floor_total / tmed : 0.0;
 }
 
-nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit, const RunResult& r,
-                                   const std::string& backend, const std::string& mode, int warmup,
+nlohmann::ordered_json config_json(const ConfigKey& key, const LayoutCase& layout, const Plan& plan,
+                                   const Audit& audit, const RunResult& r, const std::string& backend, int warmup,
                                    const Floors& floors) {
   require_complete_check(r.check);  // the writer refuses what the oracle did not see
-  const ConfigBytes cb = check_config_bytes(plan, pt.shape);
+  const ConfigBytes cb = check_config_bytes(plan, key.shape);
   nlohmann::ordered_json j;
-  j["id"] = pt.id();
-  j["layout"] = pt.layout.name;  // the parallel layout (schema version 3; was "layout_name")
+  j["id"] = key.id();
+  j["key"] = key.json();  // schema version 4: what the scripts group and match by
+  j["layout"] = key.layout;  // the parallel layout (schema version 3; was "layout_name")
   j["world"] = plan.world;
   j["backend"] = backend;
   j["emulated"] = backend_traits(backend).emulated;
-  j["src"] = sizes_json(pt.layout.src);
-  j["dest"] = sizes_json(pt.layout.dest);
-  j["src_order"] = pt.layout.src_order;
-  j["dest_order"] = pt.layout.dest_order;
+  j["src"] = sizes_json(layout.src);
+  j["dest"] = sizes_json(layout.dest);
+  j["src_order"] = layout.src_order;
+  j["dest_order"] = layout.dest_order;
   j["direction"] = direction_name(plan.direction);
   j["scale"] = plan.scale;
   j["cp"] = plan.dest_cp;
-  j["shape"] = shape_json(pt.shape, cb);
-  j["strategy"] = pt.strategy;
-  j["mode"] = mode;
+  j["shape"] = shape_json(key.shape, cb);
+  j["strategy"] = key.strategy;
+  j["mode"] = run_mode_name(key.mode);
   j["correct"] = r.check.ok;
   j["check"] = check_json(r.check);
   j["audit"] = audit_json(audit);
@@ -274,13 +275,13 @@ nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const
   j["launch_skew"] = stats_json(r.launch_skew_ms);
   j["launch"] = stats_json(r.launch_ms);
   j["gate_expiries"] = r.gate_expiries;
-  const auto strategy = make_strategy(pt.strategy);
+  const auto strategy = make_strategy(key.strategy);
   double phase_floor_ms = 0;
-  const nlohmann::ordered_json phases = phases_json(plan, pt.shape, *strategy, r, floors, &phase_floor_ms);
+  const nlohmann::ordered_json phases = phases_json(plan, key.shape, *strategy, r, floors, &phase_floor_ms);
   j["phases"] = phases;
   add_floor_json(j, phases, phase_floor_ms, plan, r, floors);
   j["peak_device_bytes"] = r.peak_bytes;
-  j["byte_model"] = byte_model_json(plan, pt.shape, *strategy);
+  j["byte_model"] = byte_model_json(plan, key.shape, *strategy);
   return j;
 }
 

@@ -8,6 +8,7 @@
 
 #include "bridge/round_trip.hpp"
 #include "plan/audit.hpp"
+#include "results/config_key.hpp"
 #include "results/floors.hpp"
 #include "results/sweep.hpp"
 
@@ -50,10 +51,11 @@ Floor phase_floor(const Floors& f, bool collective, int64_t bytes);
 // against the per-rank minimum (harness/plan/exchange.hpp): the JSON's "byte_model".
 nlohmann::ordered_json byte_model_json(const Plan& plan, const BridgeShape& shape, const Strategy& strategy);
 
-// One measured config as the results JSON holds it (docs/results-schema.md, `Config`).
-nlohmann::ordered_json config_json(const SweepPoint& pt, const Plan& plan, const Audit& audit,
-                                   const RunResult& r, const std::string& backend, const std::string& mode,
-                                   int warmup, const Floors& floors);
+// One measured config as the results JSON holds it (docs/results-schema.md, `Config`): its id
+// and "key" object from `key`, its grids from `layout`.
+nlohmann::ordered_json config_json(const ConfigKey& key, const LayoutCase& layout, const Plan& plan,
+                                   const Audit& audit, const RunResult& r, const std::string& backend, int warmup,
+                                   const Floors& floors);
 
 // Environment capture: host, time, git commit, command line, GPUs, versions, topology.
 // Also the launch (mode, every rank's host and GPU), the NCCL_* / CUDA_VISIBLE_DEVICES

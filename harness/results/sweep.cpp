@@ -60,11 +60,13 @@ std::vector<LayoutCase> all_layouts(int world) {
   return out;
 }
 
-std::string SweepPoint::id() const {
-  std::ostringstream o;
-  o << layout.name << "/" << mem_order_name(shape.mem) << "/" << dtype_name(shape.dtype) << "/b" << shape.b
-    << ".s" << shape.s << ".h" << shape.h << "/" << strategy;
-  return o.str();
+ConfigKey SweepPoint::key() const {
+  ConfigKey k;
+  k.layout = layout.name;
+  k.world = layout.world;
+  k.shape = shape;
+  k.strategy = strategy;
+  return k;
 }
 
 std::vector<SweepPoint> expand(const SweepAxes& a) {

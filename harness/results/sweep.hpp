@@ -11,6 +11,7 @@
 #include "comm/nccl_path.hpp"
 #include "oracle/oracle.hpp"
 #include "plan/plan.hpp"
+#include "results/config_key.hpp"
 
 namespace bb {
 
@@ -41,7 +42,8 @@ struct SweepPoint {
   LayoutCase layout;
   BridgeShape shape;
   std::string strategy;
-  std::string id() const;
+  // The point's key at the default path and run settings (the caller sets those).
+  ConfigKey key() const;
 };
 
 std::vector<SweepPoint> expand(const SweepAxes& axes);

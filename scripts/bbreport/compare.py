@@ -1,4 +1,5 @@
-"""Base-vs-new comparison of two results documents, config by config (matched on `id`), for the
+"""Base-vs-new comparison of two results documents, config by config (matched on the whole key
+object, keys.identity: every axis, the NCCL path, contention, mode and cadence included), for the
 round-trip total and each phase: between runs where both sides have several repetitions (their
 medians as independent samples, stats.decide_groups), else from the raw samples of the one run
 (stats.decide: Mann-Whitney U plus a minimum effect raised to the A/A noise floor and the
@@ -10,7 +11,7 @@ that measured nothing at all, and a NEW that was aborted (its `aborted` key). A 
 pass on a run that did not run to its end."""
 from dataclasses import dataclass, field
 
-from . import stats
+from . import keys, stats
 from .schema import (DASH, fmt_ms, fmt_pct, is_num, phase_names, platform, platform_differences,
                      run_problems, timing_kind)
 
@@ -116,15 +117,16 @@ def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFEC
     out.timings = timing_kind([base_doc, new_doc])
     if platform_differences(base_doc, new_doc):
         out.platforms = (platform(base_doc), platform(new_doc))
-    base = {c["id"]: c for c in base_doc["configs"]}
-    new = {c["id"]: c for c in new_doc["configs"]}
+    base = {keys.identity(c): c for c in base_doc["configs"]}
+    new = {keys.identity(c): c for c in new_doc["configs"]}
     order = {name: i for i, name in enumerate(phase_names([base_doc, new_doc]))}
     out.new_empty = not new
-    new_failed = {f.get("id") for f in new_doc["failures"]}
-    out.only_base = [i for i in base if i not in new and i not in new_failed]
-    out.only_new = [i for i in new if i not in base]
-    for cid in (i for i in base if i in new):
-        b, n = base[cid], new[cid]
+    new_failed = _failed(new_doc)
+    out.only_base = [c["id"] for k, c in base.items() if k not in new and not _in(c, new_failed)]
+    out.only_new = [c["id"] for k, c in new.items() if k not in base]
+    for k in (k for k in base if k in new):
+        b, n = base[k], new[k]
+        cid = n["id"]
         reps = (b.get("repetitions"), n.get("repetitions"))
         out.rows.append(Row(cid, TOTAL, b["total"]["median_ms"], n["total"]["median_ms"],
                             *judge(b["total"], n["total"], alpha, min_effect_pct, reps,
@@ -139,10 +141,20 @@ def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFEC
             out.rows.append(Row(cid, name, bp[name]["median_ms"], np_[name]["median_ms"],
                                 *judge(bp[name], np_[name], alpha, min_effect_pct, reps,
                                        noise_floor_pct=noise_floor_pct)))
-    old_fail = {f.get("id") for f in base_doc["failures"]}
+    old_fail = _failed(base_doc)
     out.new_failures = [(f.get("id"), f.get("rule"), f.get("error", ""))
-                        for f in new_doc["failures"] if f.get("id") not in old_fail]
+                        for f in new_doc["failures"] if not _in(f, old_fail)]
     return out
+
+
+def _failed(doc):
+    """The identities and ids of a document's failures (a failure of an older file has no key)."""
+    return ({keys.identity(f) for f in doc["failures"]}, {f.get("id") for f in doc["failures"]})
+
+
+def _in(entry, failed):
+    identities, ids = failed
+    return keys.identity(entry) in identities or entry.get("id") in ids
 
 
 def _platform_text(p):

@@ -15,6 +15,7 @@ import sqlite3
 import struct
 import time
 
+from . import keys
 from .schema import V1_PHASE_TABLE, is_num, merge_phase_tables, platform, total_floor_ratio
 
 STORE_VERSION = 3
@@ -177,20 +178,17 @@ def open_store(path, create=False):
     return con
 
 
-def _layout_and_strategy(config_id, cfg=None):
-    parts = str(config_id).split("/")
-    layout = (cfg or {}).get("layout") or parts[0]
-    strategy = (cfg or {}).get("strategy") or (parts[-1] if len(parts) > 1 else None)
-    return layout, strategy
-
-
 def _result_rows(doc):
     """(config_id, layout, strategy, phase, median, min, max, n, floor_ratio, blob,
-    rep_medians blob) per config and phase of a checked results document; the repetitions'
-    medians are the independent samples `check` judges between (compare.group_medians)."""
+    rep_medians blob) per config and phase of a checked results document: layout and strategy
+    from the config's key (keys.py); the repetitions' medians are the independent samples `check`
+    judges between (compare.group_medians). The row's config_id is the config's id, which names
+    every axis of its key that is not at its default (version 4; an older file's id lacks the run
+    settings its key holds)."""
     from .compare import group_medians
     for cfg in doc["configs"]:
-        layout, strategy = _layout_and_strategy(cfg["id"], cfg)
+        key = keys.key_of(cfg)
+        layout, strategy = key.get("layout"), key.get("strategy")
         parts = [(TOTAL, cfg["total"], total_floor_ratio(cfg), cfg.get("repetition_medians_ms"))]
         parts += [(p["name"], p, p.get("floor_ratio"), None) for p in cfg.get("phases", [])]
         for phase, st, ratio, rep_medians in parts:
@@ -276,9 +274,16 @@ def load_legacy(path):
     return entries
 
 
+def _legacy_layout_and_strategy(config_id):
+    """A JSON-lines history (version 1, before any path or run-setting suffix) kept only each
+    config's id: its first part is the layout, its last the strategy. Only for those files."""
+    parts = str(config_id).split("/")
+    return parts[0], (parts[-1] if len(parts) > 1 else None)
+
+
 def legacy_rows(entry):
     for cid, point in entry["configs"].items():
-        layout, strategy = _layout_and_strategy(cid)
+        layout, strategy = _legacy_layout_and_strategy(cid)
         ratio = point.get("floor_ratio")
         yield (cid, layout, strategy, TOTAL, point["median_ms"], None, None, 0,
                ratio if is_num(ratio) else None, b"")

@@ -2,8 +2,7 @@
 overhead over them, and repetition spread. Every optional key may be absent (older files).
 Targets (overhead within ±5%, repetition spread < 1.05) are performance goals, reported as
 met/missed and counted apart from correctness, which is only the oracle and the routing audit."""
-import re
-
+from . import keys
 from .doc import Table
 from .schema import (DASH, bare_median_ms, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_comm, is_num,
                      launch_skew_ms, layout_label, phase_table, shape_label, total_floor_ratio)
@@ -87,60 +86,52 @@ def headline(runs):
 
 # ---- strategy comparison --------------------------------------------------------------------
 
-def _group_key(run, cfg):
-    s = cfg.get("shape", {})
-    return (run, cfg.get("layout"), s.get("b"), s.get("s"), s.get("h"), s.get("mem"),
-            s.get("dtype"))
-
-
 def strategy_tables(runs):
-    """[(heading, Table)]: one per (layout, shape, memory order, dtype), a column per strategy."""
-    groups = {}
-    for i, (_, d) in enumerate(runs):
-        for c in d["configs"]:
-            groups.setdefault(_group_key(i, c), []).append(c)
+    """[(heading, Table)]: one per results file and (layout, shape, memory order, dtype), a
+    column per variant (keys.VARIANT_AXES: strategy, and the NCCL path, contention, mode or
+    cadence where they vary in the table, each labelled), every speedup against the reference
+    of the same variant (keys.speedups). The heading names the run settings the columns share."""
+    cfgs_of = [(i, c) for i, (_, d) in enumerate(runs) for c in d["configs"]]
+    groups = keys.group([c for _, c in cfgs_of], without=keys.VARIANT_AXES,
+                        outer=lambda i, _c: cfgs_of[i][0])
     out = []
-    for (run, name, *_), cfgs in groups.items():
-        cfgs.sort(key=lambda c: c.get("strategy") != "reference")  # reference first, stable
-        med = [(c.get("total") or {}).get("median_ms") for c in cfgs]
-        ref = next((m for c, m in zip(cfgs, med) if c.get("strategy") == "reference"), None)
-        speed = [ref / m if is_num(ref) and is_num(m) and m > 0 else None for m in med]
-        heads = [c.get("strategy", "?") + ("" if c.get("mode", "timed") == "timed"
-                                            else f" ({c['mode']})") for c in cfgs]
+    for (run, _), cfgs in groups.items():
+        cfgs = keys.reference_first(cfgs)
+        med = [keys.median_ms(c) for c in cfgs]
+        speed = keys.speedups(cfgs)
+        shown = keys.varying(cfgs)
+        heads = [keys.variant_label(keys.key_of(c), shown) for c in cfgs]
         t = Table([""] + heads, numeric=set(range(1, len(cfgs) + 1)))
         t.rows += [["total median ms"] + [fmt_ms(m) for m in med],
                    ["bytes/rank"] + [fmt_bytes(c.get("bytes_per_rank")) for c in cfgs],
                    ["floor ratio"] + [fmt_num(total_floor_ratio(c), 2) for c in cfgs],
                    ["speedup over reference"] + [f"{x:.2f}x" if x else DASH for x in speed]]
         c0 = cfgs[0]
-        best = ", ".join(f"{c.get('strategy')} {x:.2f}x" for c, x in zip(cfgs, speed)
-                         if x and c.get("strategy") != "reference")
+        best = ", ".join(f"{h} {x:.2f}x" for c, h, x in zip(cfgs, heads, speed)
+                         if x and keys.key_of(c).get("strategy") != keys.REFERENCE)
+        shared = keys.run_settings_label({a: v for a, v in keys.key_of(c0).items()
+                                          if a not in shown})
         prefix = f"[{run + 1}] " if len(runs) > 1 else ""
-        heading = (f"{prefix}{name}: {layout_label(c0)}, {shape_label(c0)} "
-                   f"{c0.get('shape', {}).get('dtype', '?')}" + (f" — {best}" if best else ""))
+        heading = (f"{prefix}{c0.get('layout')}: {layout_label(c0)}, {shape_label(c0)} "
+                   f"{c0.get('shape', {}).get('dtype', '?')}" + (f" ({shared})" if shared else "")
+                   + (f" — {best}" if best else ""))
         out.append((heading, t))
     return out
 
 
 # ---- bare collectives and suite overhead ----------------------------------------------------
 
-def _coll_shape(coll):
-    """(b, s, h) from the collective's own keys, else from its id (layout/dtype/bB.sS.hH/...)."""
-    if all(k in coll for k in "bsh"):
-        return coll["b"], coll["s"], coll["h"]
-    m = re.search(r"/b(\d+)\.s(\d+)\.h(\d+)/", str(coll.get("id", "")))
-    return tuple(map(int, m.groups())) if m else (None, None, None)
-
-
 def match_collective(cfg, ph, collectives):
-    """The bare collective this config phase runs: same layout, dtype, b/s/h, phase and op, and
-    the config's strategy among the collective's `strategies` (bwd_cp: reference all_reduce,
-    fused all_gather; fwd_comm/bwd_comm serve both)."""
-    s = cfg.get("shape", {})
+    """The bare collective this config phase runs: its key agrees with the config's on layout,
+    dtype, b/s/h and NCCL path (keys.COLLECTIVE_AXES shared with the config's key), same phase
+    and op, and the config's strategy among the collective's `strategies` (bwd_cp: reference
+    all_reduce, fused all_gather; fwd_comm/bwd_comm serve both)."""
+    ck = keys.key_of(cfg)
+    shared = ("layout", "dtype", "b", "s", "h", "nccl_path")
     for c in collectives:
         strategies = c.get("strategies")
-        if (c.get("layout") == cfg.get("layout") and c.get("dtype") == s.get("dtype")
-                and _coll_shape(c) == (s.get("b"), s.get("s"), s.get("h"))
+        k = keys.key_of(c)
+        if (all(k.get(a) == ck.get(a) for a in shared)
                 and c.get("phase") == ph.get("name")
                 and (ph.get("op") is None or c.get("op") == ph.get("op"))
                 and (not strategies or cfg.get("strategy") in strategies.split(","))):

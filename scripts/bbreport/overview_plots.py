@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
-from . import plots
+from . import keys, plots
 from .schema import is_num
 from .verdict import geomean
 
@@ -55,8 +55,9 @@ def speedup_heatmap(verdicts, multi_run=False):
 
 def time_vs_size(labelled):
     series = OrderedDict()
+    variant = keys.variant_namer([c for _, c in labelled])
     for cfg, shape, x, t in plots.size_and_time(labelled):
-        key = (cfg.get("strategy"), f"{cfg.get('layout')} · {shape.get('mem')} "
+        key = (variant(cfg), f"{cfg.get('layout')} · {shape.get('mem')} "
                f"{shape.get('dtype')}")
         series.setdefault(key, []).append((x, t))
     if not series:

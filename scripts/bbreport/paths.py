@@ -4,6 +4,7 @@ under the GEMM load; a plot of GEMM time lost per round trip, strategy x path. A
 own (report.py calls add_paths_section once), shown only for files that carry the fields."""
 from collections import OrderedDict
 
+from . import keys
 from .doc import Table
 from .schema import DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num
 
@@ -32,7 +33,8 @@ def phase_path_table(labelled):
 
 
 def _strategy_path(c):
-    return c.get("strategy", "?"), (c.get("nccl_path") or {}).get("requested", "default")
+    k = keys.key_of(c)
+    return k.get("strategy", "?"), k.get("nccl_path", "default")
 
 
 def contention_table(labelled):

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (must follow the backend choice)
 import numpy as np  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter  # noqa: E402
 
+from . import keys  # noqa: E402
 from .doc import Image  # noqa: E402
 from .schema import grid_label, is_num, phase_colors, phase_names, total_floor_ratio  # noqa: E402
 
@@ -58,8 +59,9 @@ def bandwidth_vs_size(labelled):
     one panel per strategy. src bytes rather than moved bytes, so strategies that move fewer
     bytes for the same result compare fairly."""
     series = OrderedDict()
+    variant = keys.variant_namer([c for _, c in labelled])
     for cfg, shape, x, t in size_and_time(labelled):
-        key = (cfg.get("strategy"), cfg.get("layout"), shape.get("dtype"), shape.get("mem"))
+        key = (variant(cfg), cfg.get("layout"), shape.get("dtype"), shape.get("mem"))
         series.setdefault(key, []).append((x, x / (t * 1e6)))
     if not series:
         return None
@@ -165,7 +167,8 @@ def layout_heatmap(labelled):
     cands = [c for c in cands if shape_key(c) == big]
     srcs = sorted({grid_label(c["src"], c.get("src_order")) for c in cands})
     dests = sorted({grid_label(c["dest"], c.get("dest_order")) for c in cands})
-    strategies = list(OrderedDict.fromkeys(c.get("strategy") for c in cands))
+    variant = keys.variant_namer(cands)
+    strategies = list(OrderedDict.fromkeys(variant(c) for c in cands))
     height = 0.6 + (1 + 0.5 * len(srcs)) * len(strategies)
     fig, axes = plt.subplots(len(strategies), 2, squeeze=False,
                              figsize=(4 + 1.6 * len(dests), height))
@@ -173,7 +176,7 @@ def layout_heatmap(labelled):
         ms = np.full((len(srcs), len(dests)), np.nan)
         ratio = np.full_like(ms, np.nan)
         for c in cands:
-            if c.get("strategy") != strategy:
+            if variant(c) != strategy:
                 continue
             i = srcs.index(grid_label(c["src"], c.get("src_order")))
             j = dests.index(grid_label(c["dest"], c.get("dest_order")))

@@ -1,6 +1,7 @@
 """Loading results JSON (docs/results-schema.md) and the small helpers every script shares."""
 import json
 import math
+import re
 
 SCHEMA = "bridgebench/results"
 SCHEMA_VERSION = 4  # what bridge_bench writes now (harness/results/results.hpp kSchemaVersion)
@@ -25,6 +26,17 @@ V1_PHASE_TABLE = (
     {"name": "bwd_local", "role": "local", "color": "#42A5F5"},
 )
 PHASE_ROLES = ("local", "comm")
+
+# The "key" object's axes (docs/results-schema.md, "Config key"), in the writer's order
+# (harness/results/config_key.hpp): a config's (ConfigKey) and a bare collective's
+# (CollectiveKey). keys.py groups and matches by them.
+CONFIG_AXES = ("layout", "world", "mem", "dtype", "b", "s", "h", "strategy", "mode", "cadence",
+               "nccl_path", "contention")
+COLLECTIVE_AXES = ("layout", "world", "dtype", "b", "s", "h", "op", "phase", "bytes_per_rank",
+                   "nccl_path")
+# What a run setting was when a file does not say (what the writer did before it could say).
+KEY_DEFAULTS = {"mode": "timed", "cadence": "isolated", "nccl_path": "default",
+                "contention": "none"}
 
 
 def _docs(docs):
@@ -148,6 +160,39 @@ def _rename(d, old, new):
         d.setdefault(new, value)
 
 
+def _config_key(cfg, env):
+    """A config's key object from its own fields (version 1-3 files)."""
+    shape = cfg.get("shape") or {}
+    path = cfg.get("nccl_path")
+    key = {"layout": cfg.get("layout"), "world": cfg.get("world", env.get("world")),
+           **{a: shape.get(a) for a in ("mem", "dtype", "b", "s", "h")},
+           "strategy": cfg.get("strategy"),
+           "mode": cfg.get("mode") or KEY_DEFAULTS["mode"],
+           "cadence": cfg.get("cadence") or env.get("cadence") or KEY_DEFAULTS["cadence"],
+           "nccl_path": (path.get("requested") if isinstance(path, dict) else path)
+           or KEY_DEFAULTS["nccl_path"],
+           "contention": (cfg.get("contention") or {}).get("load") or KEY_DEFAULTS["contention"]}
+    return {a: key[a] for a in CONFIG_AXES}
+
+
+_OLD_COLLECTIVE_SIZE = re.compile(r"/b(\d+)\.s(\d+)\.h(\d+)/")
+
+
+def _collective_key(coll, env):
+    """A bare collective's key object (version 1-3 files). Its b, s and h were in no field of
+    their own then, only in the id ("layout/dtype/bB.sS.hH/op.phase"): this is the one place a
+    script reads them from an id, and only for those files."""
+    m = _OLD_COLLECTIVE_SIZE.search(str(coll.get("id", "")))
+    b, s, h = map(int, m.groups()) if m else (None, None, None)
+    path = coll.get("nccl_path")
+    key = {"layout": coll.get("layout"), "world": env.get("world"), "dtype": coll.get("dtype"),
+           "b": b, "s": s, "h": h, "op": coll.get("op"), "phase": coll.get("phase"),
+           "bytes_per_rank": coll.get("bytes_per_rank"),
+           "nccl_path": (path.get("requested") if isinstance(path, dict) else path)
+           or KEY_DEFAULTS["nccl_path"]}
+    return {a: key[a] for a in COLLECTIVE_AXES}
+
+
 def upgrade_names(doc):
     """The one place old key names are read: renames a version 1 or 2 document's keys, in
     memory, to version 3's, so every script reads only version 3 names (docs/results-schema.md,
@@ -156,13 +201,24 @@ def upgrade_names(doc):
     a config's "layout" is the parallel layout. A bare collective's "layout_name" -> "layout" in
     every version (no version had both). A document without "phase_table" gets (a copy of)
     V1_PHASE_TABLE, the phases it was written with, so every script reads a document's own
-    table. "schema_version" stays the file's own; running this twice changes nothing."""
+    table. A version 1-3 config or bare collective gets the "key" object of version 4 (docs/
+    results-schema.md, "Config key"), derived from its own fields (_config_key, _collective_key),
+    so every script groups and matches by keys alone. "schema_version" stays the file's own;
+    running this twice changes nothing."""
     if doc["schema_version"] < 3:
         for cfg in doc["configs"]:
             _rename(cfg, "layout_name", "layout")
             _rename(cfg.get("shape") if isinstance(cfg, dict) else None, "layout", "mem")
     for coll in doc.get("collectives") or []:
         _rename(coll, "layout_name", "layout")
+    if doc["schema_version"] < 4:
+        env = doc["environment"]
+        for cfg in doc["configs"]:
+            if isinstance(cfg, dict) and "key" not in cfg:
+                cfg["key"] = _config_key(cfg, env)
+        for coll in doc.get("collectives") or []:
+            if isinstance(coll, dict) and "key" not in coll:
+                coll["key"] = _collective_key(coll, env)
     if not doc.get("phase_table"):
         doc["phase_table"] = [dict(p) for p in V1_PHASE_TABLE]
     return doc

@@ -1,19 +1,22 @@
 """The answer a reader comes for, per layout: which strategy wins, by how much over
 `reference`, how close to the floor, how long its collectives wait on peers, and the launch skew.
 
-A strategy's speedup on one (layout, shape, memory order, dtype, mode) is the reference's
-round-trip median over its own; across the shapes of a layout it is summarised by the geometric
+A strategy's speedup on one config is the round-trip median of the `reference` whose key differs
+only in the strategy (keys.speedups: same layout, shape, memory order, dtype, NCCL path,
+contention, mode and cadence) over its own. A strategy is named with each of those run settings
+that varies in its results file (keys.variant_label: "fused · nccl_path=zero-cta"); across the shapes of a layout it is summarised by the geometric
 mean (the right mean for ratios: 2x faster then 2x slower averages to 1x) with the range. Nothing
 is capped: a floor ratio above 1 is printed as it is (the run beat the floor model there)."""
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from . import keys
 from .overview import match_collective
 from .schema import (bare_median_ms, is_comm, is_num, launch_skew_ms, layout_label, phase_table,
                      total_floor_ratio)
 
-REFERENCE = "reference"
+REFERENCE = keys.REFERENCE
 
 
 def geomean(xs):
@@ -29,23 +32,13 @@ def _median(xs):
     return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
-def _strategy(cfg):
-    mode = cfg.get("mode", "timed")
-    return cfg.get("strategy", "?") + ("" if mode == "timed" else f" ({mode})")
-
-
-def _point_key(run, cfg):
-    s = cfg.get("shape", {})
-    return (run, cfg.get("layout"), s.get("b"), s.get("s"), s.get("h"), s.get("mem"),
-            s.get("dtype"))
-
-
 @dataclass
 class LayoutVerdict:
     run: int
     layout: str
     label: str                                    # TP2·DP4 → TP2·CP2·DP2
-    strategies: list                              # in order of appearance
+    strategies: list                              # labels, in order of appearance
+    bases: dict = field(default_factory=dict)     # label -> the strategy it names
     speedups: dict = field(default_factory=dict)  # strategy -> [speedup per shape point]
     floor_ratios: dict = field(default_factory=dict)  # strategy -> [total floor ratio]
     skews: dict = field(default_factory=dict)     # strategy -> [(phase - bare) / bare, %]
@@ -64,18 +57,23 @@ class LayoutVerdict:
 def layout_verdicts(runs):
     """[LayoutVerdict], one per (results file, layout), in order of appearance."""
     out = OrderedDict()
-    points = OrderedDict()
     for i, (_, d) in enumerate(runs):
         table = phase_table(d)
-        for c in d["configs"]:
-            points.setdefault(_point_key(i, c), []).append(c)
+        shown = keys.varying(d["configs"])
+        for c, speedup in zip(d["configs"], keys.speedups(d["configs"])):
             key = (i, c.get("layout"))
             if key not in out:
                 out[key] = LayoutVerdict(i, c.get("layout"), layout_label(c), [])
             v = out[key]
-            st = _strategy(c)
+            ck = keys.key_of(c)
+            st = keys.variant_label(ck, shown)
             if st not in v.strategies:
                 v.strategies.append(st)
+                v.bases[st] = ck.get("strategy")
+            if is_num(speedup):
+                v.speedups.setdefault(st, []).append(speedup)
+                v.rows.setdefault((ck.get("mem"), ck.get("dtype")), {}).setdefault(
+                    st, []).append(speedup)
             med, mx = launch_skew_ms(c)
             if is_num(med) and is_num(mx):
                 v.launch_skews.setdefault(st, []).append((med, mx))
@@ -89,18 +87,6 @@ def layout_verdicts(runs):
                 pm, bm = ph.get("median_ms"), bare_median_ms(bare or {})
                 if is_num(pm) and is_num(bm) and bm > 0:
                     v.skews.setdefault(st, []).append((pm - bm) / bm * 100)
-    for (run, layout, *_rest), cfgs in points.items():
-        v = out[(run, layout)]
-        ref = next(((c.get("total") or {}).get("median_ms") for c in cfgs
-                    if c.get("strategy") == REFERENCE and c.get("mode", "timed") == "timed"), None)
-        if not (is_num(ref) and ref > 0):
-            continue
-        mem, dtype = _rest[3], _rest[4]
-        for c in cfgs:
-            m = (c.get("total") or {}).get("median_ms")
-            if is_num(m) and m > 0:
-                v.speedups.setdefault(_strategy(c), []).append(ref / m)
-                v.rows.setdefault((mem, dtype), {}).setdefault(_strategy(c), []).append(ref / m)
     return list(out.values())
 
 
@@ -113,14 +99,19 @@ def verdict_line(v, multi_run=False):
     if w is None:
         return head + "no `reference` config to compare against; see the tables below."
     sp = v.speedups[w]
-    if w == REFERENCE and len(v.strategies) == 1:
+
+    def is_ref(s):
+        return v.bases.get(s, s) == REFERENCE
+    # A variant's speedup is over the reference of the same variant (same path, contention...).
+    over = f"`{REFERENCE}`" if w == v.bases.get(w, w) else f"`{REFERENCE}` at the same path and settings"
+    if all(is_ref(s) for s in v.strategies):
         text = head + f"only `{REFERENCE}` measured ({len(sp)} shape{'s' if len(sp) != 1 else ''})"
-    elif w == REFERENCE:
+    elif is_ref(w):
         others = ", ".join(f"{s} {v.geo(s):.2f}x" for s in v.strategies
-                           if s != REFERENCE and v.geo(s) is not None)
+                           if not is_ref(s) and v.geo(s) is not None)
         text = head + f"**{REFERENCE}** is fastest (others: {others}; geo-mean over shapes)"
     else:
-        text = head + (f"**{w}** wins, **{v.geo(w):.2f}x** over `{REFERENCE}` (geo-mean of "
+        text = head + (f"**{w}** wins, **{v.geo(w):.2f}x** over {over} (geo-mean of "
                        f"{len(sp)} shapes, {min(sp):.2f}–{max(sp):.2f}x)")
     fr = v.floor_ratios.get(w, [])
     if fr:

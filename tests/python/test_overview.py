@@ -160,7 +160,7 @@ def test_match_collective_rules():
     cfg = doc["configs"][0]
     bwd_cp = next(p for p in cfg["phases"] if p["name"] == "bwd_cp")
     other = copy.deepcopy(colls)
-    for c in other:   # another shape, taken from explicit b/s/h keys over the id
-        c.update(b=4, s=256, h=1024)
+    for c in other:   # another shape in the collective's key (version 4; derived for older files)
+        c["key"].update(b=4, s=256, h=1024)
     assert match_collective(cfg, bwd_cp, other) is None
     assert match_collective({**cfg, "strategy": "fused"}, bwd_cp, colls) is None  # op differs
