@@ -4,11 +4,7 @@ time against size. A table of contents then leads to the collapsed details: stra
 comparison, environment, configs, collectives alone, targets, plots, failures, phases."""
 import os
 
-<<<<<<< HEAD
-from . import noise, overview, overview_plots, paths, plots, verdict
-=======
-from . import overview, overview_plots, parity as paritymod, paths, plots, verdict
->>>>>>> issue-19
+from . import noise, overview, overview_plots, parity as paritymod, paths, plots, verdict
 from .doc import Document, Table
 from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      phase_names, run_problems, shape_label, total_floor_ratio)

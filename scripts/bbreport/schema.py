@@ -224,28 +224,19 @@ def upgrade_names(doc):
     return doc
 
 
-<<<<<<< HEAD
-def load_results(path, numbers=False):
-    """A checked results document (check_results; with numbers=True check_numbers too)."""
-=======
 def read_json(path, what):
     """The JSON document at path, or SchemaError naming `what` it should have been."""
->>>>>>> issue-19
     try:
         with open(path) as f:
             return json.load(f)
     except (OSError, ValueError) as e:
-<<<<<<< HEAD
-        raise SchemaError(f"{path}: cannot read results JSON: {e}") from None
-    doc = check_results(doc, str(path))
-    return check_numbers(doc, str(path)) if numbers else doc
-=======
         raise SchemaError(f"{path}: cannot read {what} JSON: {e}") from None
 
 
-def load_results(path):
-    return check_results(read_json(path, "results"), str(path))
->>>>>>> issue-19
+def load_results(path, numbers=False):
+    """A checked results document (check_results; with numbers=True check_numbers too)."""
+    doc = check_results(read_json(path, "results"), str(path))
+    return check_numbers(doc, str(path)) if numbers else doc
 
 
 def _bad_number(x, allow_zero=False):
