@@ -54,6 +54,7 @@ void print_table(const oj& j) {
   if (!r["runner_up"].is_null())
     std::printf(", %.4f ms (%.1f%%) ahead of %s", r["margin_ms"].get<double>(), r["margin_pct"].get<double>(),
                 r["runner_up"].get<std::string>().c_str());
+  std::printf("\n");
   for (const auto& n : j["not_priced"]) std::printf("not priced: %s\n", n["reason"].get<std::string>().c_str());
   std::printf("\nbridge groups crossing nodes: %d\n", j["groups_crossing_nodes"].get<int>());
   if (j.contains("reorder")) {
