@@ -299,6 +299,7 @@ TEST(ModelCli, BadInputExitsTwoWithItsRule) {
       {base + "--predict --mem xyz", "bad_mem_order"},
       {base + "--predict --dtype fp8", "bad_dtype"},
       {base + "--predict --seq 99999999999999999999", "too_large"},
+      {base + "--predict --offset 0 --dest-offset 2", "bad_flag"},
   };
   for (const auto& [args, rule] : cases) {
     const auto r = plan_cli(args);
