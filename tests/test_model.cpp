@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_util.hpp"
+#include "model/attach.hpp"
 #include "model/calibration_io.hpp"
 #include "model/predict.hpp"
 #include "model/reorder.hpp"
@@ -311,6 +312,42 @@ TEST(ModelCli, BadInputExitsTwoWithItsRule) {
   const auto r = bbtest::run_in(d, std::string(BB_PLAN_CLI) + " " + base + "--predict --calibration junk.txt");
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err.rfind("error: bad_calibration:", 0), 0u) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+// Item 4: a results document gets the model fitted on its own bare collectives and, per config,
+// the prediction with residual = predicted / measured - 1, phase by phase.
+TEST(ModelAttach, EveryConfigGetsItsPredictionAndResidual) {
+  using oj = nlohmann::ordered_json;
+  oj r = {{"schema", "bridgebench/results"}, {"environment", {{"backend", "emulate"}, {"copy_bandwidth_GBps", 3000.0}}}};
+  r["collectives"] = oj::array();
+  for (int k = 1; k <= 3; ++k)
+    r["collectives"].push_back({{"id", "c" + std::to_string(k)}, {"op", "all_gather"}, {"group_size", 2}, {"groups", 4},
+                                {"bytes_per_rank", (1 << 20) * k}, {"median_ms", 0.01 + 0.008 * k}, {"correct", true}});
+  oj c = {{"id", "seed"}, {"world", 8}, {"src", {{"tp", 2}, {"dp", 4}}}, {"dest", {{"tp", 4}, {"dp", 2}}},
+          {"src_order", {"tp", "cp", "pp", "dp"}}, {"dest_order", {"tp", "cp", "pp", "dp"}},
+          {"shape", {{"b", 2}, {"s", 1024}, {"h", 1024}, {"mem", "bsh"}, {"dtype", "bf16"}}}, {"strategy", "reference"},
+          {"total", {{"median_ms", 0.5}}},
+          {"phases", oj::array({{{"name", "fwd_comm"}, {"median_ms", 0.4}}, {{"name", "bwd_local"}, {"median_ms", 0.1}}})}};
+  r["configs"] = oj::array({c});
+  bb::attach_predictions(r);
+  ASSERT_TRUE(r["model"]["calibration"].is_object());
+  EXPECT_EQ(r["model"]["medium"], "shared");
+  const auto& p = r["configs"][0]["predicted"];
+  ASSERT_TRUE(p.contains("total_ms")) << p.dump();
+  EXPECT_NEAR(p["residual"].get<double>(), p["total_ms"].get<double>() / 0.5 - 1, 1e-12);
+  ASSERT_EQ(p["phases"].size(), 2u);
+  for (const auto& ph : p["phases"])
+    EXPECT_NEAR(ph["residual"].get<double>(), ph["predicted_ms"].get<double>() / ph["measured_ms"].get<double>() - 1, 1e-12);
+  // Without bare collectives there is nothing to calibrate on: said, and no prediction.
+  oj bare = {{"schema", "bridgebench/results"}, {"environment", {{"backend", "host"}}}, {"collectives", oj::array()},
+             {"configs", oj::array({c})}};
+  bb::attach_predictions(bare);
+  EXPECT_TRUE(bare["model"]["calibration"].is_null());
+  EXPECT_FALSE(bare["configs"][0].contains("predicted"));
 }
 
 }  // namespace

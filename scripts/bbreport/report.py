@@ -4,7 +4,7 @@ time against size. A table of contents then leads to the collapsed details: stra
 comparison, environment, configs, collectives alone, targets, plots, failures, phases."""
 import os
 
-from . import overview, overview_plots, paths, plots, verdict
+from . import model, overview, overview_plots, paths, plots, verdict
 from .doc import Document, Table
 from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      phase_names, shape_label, total_floor_ratio)
@@ -225,6 +225,7 @@ def build(runs, title):
         doc.para("No configs were measured.")
     doc.para(BUSBW_NOTE)
     overview.add_collective_sections(doc, runs, labelled)
+    model.add_model_section(doc, runs, labelled)
 
     doc.section("Plots")
     if not labelled:
