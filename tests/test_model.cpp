@@ -270,6 +270,16 @@ TEST(ModelCli, PredictAnswersA16384GpuLayoutInUnderASecond) {
   EXPECT_GE(j["strategies"].size(), 2u);
   for (const auto& np : j["not_priced"]) EXPECT_FALSE(np["reason"].get<std::string>().empty());
   EXPECT_EQ(j["strategies"].size() + j["not_priced"].size(), strategy_names().size());
+  // Offset 1 on 8-GPU nodes: every group straddles a node; the answer includes the reorder search.
+  const auto t1 = std::chrono::steady_clock::now();
+  const auto o = plan_cli("--predict --world 16385 --offset 1 --src tp=2,dp=8192 --dest tp=2,cp=2,dp=4096 --gpus-per-node 8");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count(), 1.0);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto k = nlohmann::json::parse(o.out);
+  EXPECT_GT(k["groups_crossing_nodes"].get<int>(), 0);
+  ASSERT_TRUE(k["reorder"].is_object());
+  EXPECT_EQ(k["reorder"]["layout"]["offset"], 0);
+  EXPECT_TRUE(k["reorder"]["audit_ok"].get<bool>());
 }
 
 TEST(ModelCli, PredictCalibratesFromAFolderAndSuggestsAReorder) {

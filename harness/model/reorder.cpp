@@ -55,7 +55,7 @@ std::optional<Reorder> find_node_local_order(const LayoutSpec& given, const Topo
   for (const auto& so : orders(given.src_order, given.src))
     for (const auto& dso : orders(given.dest_order, given.dest))
       for (int off : offsets) {
-        Reorder r{given, moved(so, given.src_order) + moved(dso, given.dest_order) + (off != given.offset)};
+        Reorder r{given, moved(so, given.src_order) + moved(dso, given.dest_order) + (off != given.offset), false};
         r.layout.src_order = so;
         r.layout.dest_order = dso;
         r.layout.offset = off;
@@ -63,11 +63,12 @@ std::optional<Reorder> find_node_local_order(const LayoutSpec& given, const Topo
       }
   std::stable_sort(cands.begin(), cands.end(), [](const Reorder& a, const Reorder& b) { return a.changes < b.changes; });
   std::optional<Reorder> misrouting;
-  for (const auto& c : cands) {
+  for (auto& c : cands) {
     try {
       const Plan p = plan_of(c.layout);
       if (groups_crossing(p, t) != 0) continue;
-      if (audit_plan(p, src_batch).ok) return c;
+      c.audit_ok = audit_plan(p, src_batch).ok;
+      if (c.audit_ok) return c;
       if (!misrouting) misrouting = c;
     } catch (const Error&) {  // e.g. cp after dp: not a valid layout, not a candidate
     }

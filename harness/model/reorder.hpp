@@ -24,6 +24,7 @@ Plan plan_of(const LayoutSpec& l);
 struct Reorder {
   LayoutSpec layout;
   int changes = 0;  // dims moved plus 1 when the offset changed
+  bool audit_ok = false;  // its plan delivers every rank its own replica's samples
 };
 
 // nullopt when no searched order keeps every group inside a node (e.g. a group larger than a node).
