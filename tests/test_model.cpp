@@ -352,6 +352,11 @@ TEST(ModelAttach, EveryConfigGetsItsPredictionAndResidual) {
   ASSERT_EQ(p["phases"].size(), 2u);
   for (const auto& ph : p["phases"])
     EXPECT_NEAR(ph["residual"].get<double>(), ph["predicted_ms"].get<double>() / ph["measured_ms"].get<double>() - 1, 1e-12);
+  // A config the model cannot rebuild (no shape) is said in its own "predicted"; the run is kept.
+  oj broken = r;
+  broken["configs"][0].erase("shape");
+  EXPECT_NO_THROW(bb::attach_predictions(broken));
+  EXPECT_TRUE(broken["configs"][0]["predicted"].contains("error"));
   // Without bare collectives there is nothing to calibrate on: said, and no prediction.
   oj bare = {{"schema", "bridgebench/results"}, {"environment", {{"backend", "host"}}}, {"collectives", oj::array()},
              {"configs", oj::array({c})}};

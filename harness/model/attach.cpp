@@ -62,9 +62,7 @@ oj predict_config(const nlohmann::json& c, const Topology& t, const Calibration&
           {"phases", phases}};
 }
 
-}  // namespace
-
-void attach_predictions(oj& results) {
+void attach_or_throw(oj& results) {
   const nlohmann::json r = nlohmann::json::parse(results.dump());
   Measurements m;
   read_results_collectives(r, "this run", m);
@@ -86,9 +84,21 @@ void attach_predictions(oj& results) {
   for (size_t k = 0; k < r["configs"].size(); ++k) {
     try {
       results["configs"][k]["predicted"] = predict_config(r["configs"][k], t, cal);
-    } catch (const Error& e) {  // a config the model cannot rebuild: say so, keep the run
-      results["configs"][k]["predicted"] = {{"error", e.rule() + ": " + e.what()}};
+    } catch (const std::exception& e) {  // a config the model cannot rebuild: say so, keep the run
+      const auto* be = dynamic_cast<const Error*>(&e);
+      results["configs"][k]["predicted"] = {{"error", (be ? be->rule() + ": " : std::string()) + e.what()}};
     }
+  }
+}
+
+}  // namespace
+
+void attach_predictions(oj& results) {
+  // The model must never cost a run its results: anything it cannot read is said, not thrown.
+  try {
+    attach_or_throw(results);
+  } catch (const std::exception& e) {
+    results["model"] = {{"calibration", nullptr}, {"reason", std::string("the model failed: ") + e.what()}};
   }
 }
 
