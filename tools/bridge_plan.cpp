@@ -1,5 +1,6 @@
 // bridge-plan: prints the bridge plan (semantics §8 JSON plus a layout audit) or a table for
 // people. Exit 0 on success, 2 on an invalid layout (`error: <rule-id>: <message>`) or bad flags.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -14,20 +15,30 @@
 #include "plan/layout_arg.hpp"
 #include "plan/plan.hpp"
 #include "plan/plan_json.hpp"
+#include "predict.hpp"
 
 namespace {
 
 const char* kUsage =
     "usage: bridge-plan --world N [--offset K] [--dest-offset K] --src tp=2,dp=4 --dest tp=2,cp=2,dp=2\n"
     "                   [--src-order tp,cp,pp,dp] [--dest-order tp,cp,pp,dp] [--batch B]\n"
-    "                   [--format json|table]\n";
+    "                   [--format json|table]\n"
+    "       bridge-plan --predict (the flags above) [--seq 4096] [--hidden 4096] [--mem bsh|sbh]\n"
+    "                   [--dtype bf16|fp16|fp32] [--gpus-per-node 8] [--medium nodes|shared|socket]\n"
+    "                   [--calibration RESULTS.json|NCCL_TESTS.txt|NCCL_TESTS.json|FOLDER]\n";
 
 struct Args {
   int world = -1, offset = 0;
   std::optional<int> dest_offset;  // defaults to --offset
   std::string src, dest, src_order = "tp,cp,pp,dp", dest_order = "tp,cp,pp,dp", format = "json";
   std::optional<int64_t> batch;
+  bool predict = false;
+  std::map<std::string, std::string> model;  // the --predict flags, by name
 };
+
+// Flags that only --predict reads (the cost model's shape, topology and calibration).
+const std::vector<std::string> kModelFlags{"--seq", "--hidden", "--mem", "--dtype", "--gpus-per-node", "--medium",
+                                           "--calibration"};
 
 
 std::string join(const std::vector<int>& v) {
@@ -91,6 +102,10 @@ Args parse_args(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string f = argv[i], v;
     if (f == "-h" || f == "--help") throw bb::Error("help", "");
+    if (f == "--predict") {
+      a.predict = true;
+      continue;
+    }
     const auto eq = f.find('=');
     if (f.rfind("--", 0) == 0 && eq != std::string::npos) {
       v = f.substr(eq + 1);
@@ -101,11 +116,16 @@ Args parse_args(int argc, char** argv) {
     }
     if (str_flags.count(f)) *str_flags.at(f) = v;
     else if (f == "--world" || f == "--offset" || f == "--dest-offset" || f == "--batch") set_number(a, f, v);
+    else if (std::find(kModelFlags.begin(), kModelFlags.end(), f) != kModelFlags.end()) a.model[f] = v;
     else throw bb::Error("bad_flag", "unknown flag '" + f + "'");
   }
   if (a.world < 1) throw bb::Error("bad_flag", "--world N (N >= 1) is required");
   if (a.src.empty() || a.dest.empty()) throw bb::Error("bad_flag", "--src and --dest are required");
   if (a.format != "json" && a.format != "table") throw bb::Error("bad_flag", "--format is json or table");
+  if (!a.predict && !a.model.empty())
+    throw bb::Error("bad_flag", "'" + a.model.begin()->first + "' is a --predict flag; add --predict");
+  if (a.predict && a.dest_offset && *a.dest_offset != a.offset)
+    throw bb::Error("bad_flag", "--predict takes one --offset for both grids (a --dest-offset that differs is offset_mismatch)");
   return a;
 }
 
@@ -127,9 +147,37 @@ void print_plan(const Args& a) {
 
 }  // namespace
 
+// The --predict request from the flags (numbers range-checked: too_large, bad_flag).
+bb::PredictRequest predict_request(const Args& a) {
+  bb::PredictRequest r;
+  r.layout.world = a.world;
+  r.layout.offset = a.offset;
+  r.layout.src = bb::parse_sizes(a.src);
+  r.layout.dest = bb::parse_sizes(a.dest);
+  r.layout.src_order = bb::parse_order(a.src_order);
+  r.layout.dest_order = bb::parse_order(a.dest_order);
+  if (a.batch) {
+    if (*a.batch < 1) throw bb::Error("bad_batch", "--batch is " + std::to_string(*a.batch) + "; it must be at least 1");
+    r.batch = *a.batch;
+  }
+  r.format = a.format;
+  for (const auto& [f, v] : a.model) {
+    if (f == "--seq") r.seq = bb::parse_int64(v, 1, INT64_MAX, f);
+    else if (f == "--hidden") r.hidden = bb::parse_int64(v, 1, INT64_MAX, f);
+    else if (f == "--gpus-per-node") r.gpus_per_node = int(bb::parse_int64(v, 1, bb::kMaxRanks, f));
+    else if (f == "--mem") r.mem = v;
+    else if (f == "--dtype") r.dtype = v;
+    else if (f == "--medium") r.medium = v;
+    else r.calibration = v;
+  }
+  return r;
+}
+
 int main(int argc, char** argv) {
   try {
-    print_plan(parse_args(argc, argv));
+    const Args a = parse_args(argc, argv);
+    if (a.predict) bb::print_prediction(predict_request(a));
+    else print_plan(a);
   } catch (const bb::Error& e) {
     if (e.rule() == "help") {
       std::cout << kUsage;

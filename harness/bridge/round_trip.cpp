@@ -145,17 +145,7 @@ class RoundTrip {
       owned_.emplace_back(dev_, size_t(bytes));
       return owned_.back().get();
     };
-    for (int k = 0; k < sets; ++k) {
-      RankBridge::Buffers b;
-      b.src = alloc(rb_->src_ref(nullptr).bytes());
-      b.grad_shard = alloc(rb_->shard_ref(nullptr).bytes());
-      b.src_grad = alloc(rb_->src_ref(nullptr).bytes());
-      if (plan_.dest_cp > 1) b.shard = alloc(rb_->shard_ref(nullptr).bytes());
-      if (strategy_.makes_dest(*rb_)) b.dest = alloc(rb_->dest_ref(nullptr).bytes());
-      if (strategy_.makes_dest_grad(*rb_)) b.dest_grad = alloc(rb_->dest_ref(nullptr).bytes());
-      for (const auto& w : strategy_.workspaces(*rb_)) b.ws[w.name] = alloc(w.bytes);
-      pristine_.push_back(b);
-    }
+    for (int k = 0; k < sets; ++k) pristine_.push_back(make_buffer_set(strategy_, *rb_, alloc));
     rb_->sets() = pristine_;
     res_.peak_bytes = per_set * sets;
   }

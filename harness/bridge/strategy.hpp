@@ -133,10 +133,17 @@ class Strategy {
   // Bytes `rank` receives per phase. By default each declared collective's table row, on the
   // ranks of its groups; strategies whose bytes differ by rank declare their own.
   virtual ByteModel byte_model(const Plan& p, const BridgeShape& sh, int rank) const;
+  // The largest grid (ranks) whose collectives and byte model this strategy declares in well
+  // under a second; 0: any. The cost model (harness/model/) leaves larger grids unpriced, saying so.
+  virtual int max_declared_ranks() const { return 0; }
   // src -> shard (through dest if makes_dest), then grad_shard -> src_grad.
   virtual void forward(RankBridge& rb) const = 0;
   virtual void backward(RankBridge& rb) const = 0;
 };
+
+// One buffer set of a rank for this strategy (inputs, outputs it makes, its workspaces), each from
+// `alloc(bytes)`: the round trip's sets and the cost model's dry run are made alike.
+RankBridge::Buffers make_buffer_set(const Strategy& s, const RankBridge& rb, const std::function<void*(int64_t)>& alloc);
 
 // The reference, optionally broken on purpose: the oracle's own tests prove it catches these.
 struct ReferenceFaults {

@@ -5,6 +5,7 @@
 #include "comm/rendezvous.hpp"
 #include "driver/paths.hpp"
 #include "driver/request.hpp"
+#include "model/attach.hpp"
 #include "results/repetitions.hpp"
 #include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
@@ -256,6 +257,7 @@ json SweepRun::results_json(const json& aborted) const {
   out["failures"] = failures_;
   out["skipped"] = skipped_;
   out["aborted"] = aborted;
+  attach_predictions(out);  // the cost model on this run's own bare collectives (issue 22)
   return out;
 }
 

@@ -4,7 +4,7 @@ time against size. A table of contents then leads to the collapsed details: stra
 comparison, environment, configs, collectives alone, targets, plots, failures, phases."""
 import os
 
-from . import noise, overview, overview_plots, parity as paritymod, paths, plots, verdict
+from . import model, noise, overview, overview_plots, parity as paritymod, paths, plots, verdict
 from .doc import Document, Table
 from .schema import (DASH, fmt_bool, fmt_bytes, fmt_ms, fmt_num, is_num, layout_label,
                      phase_names, run_problems, shape_label, total_floor_ratio)
@@ -238,6 +238,7 @@ def build(runs, title, parity=None):
         doc.para("No configs were measured.")
     doc.para(BUSBW_NOTE)
     overview.add_collective_sections(doc, runs, labelled)
+    model.add_model_section(doc, runs, labelled)
 
     doc.section("Plots")
     if not labelled:

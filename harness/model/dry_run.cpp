@@ -1,0 +1,95 @@
+#include "model/dry_run.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace bb {
+namespace {
+
+// Addresses without memory: each allocation a fresh, aligned range of a counter, so the copy
+// lists the strategy builds (and which runs are contiguous) are exactly those of a real run.
+class DryDevice final : public Device {
+ public:
+  std::string kind() const override { return "dry"; }
+  void* alloc(size_t bytes) override {
+    const uintptr_t at = next_;
+    next_ += (bytes + 4095) / 4096 * 4096 + 4096;
+    return reinterpret_cast<void*>(at);
+  }
+  void release(void*) override {}
+  void copy(const std::vector<CopySegment>&) override {
+    if (rec_) ++launches_[size_t(rec_->current())];
+  }
+  void fill(void*, const PatternGeom&, const std::vector<int64_t>&) override {}
+  void poison(void*, size_t) override {}
+  VerifyResult verify(const void*, const PatternGeom&, const std::vector<int64_t>&) override { return {}; }
+  void sum(void*, const std::vector<const void*>&, int64_t, DType) override {}
+  int mark() override { return 0; }
+  double elapsed_ms(int, int) override { return 0; }
+  void reset_marks() override {}
+  void synchronize() override {}
+  void* native_stream() override { return nullptr; }
+
+  PhaseRecorder* rec_ = nullptr;
+  std::array<int, kPhaseCount> launches_{};
+
+ private:
+  uintptr_t next_ = uintptr_t(1) << 40;
+};
+
+class DryComm final : public Comm {
+ public:
+  DryComm(std::vector<int> members, int world_rank) {
+    world_ranks_ = std::move(members);
+    rank_ = int(std::find(world_ranks_.begin(), world_ranks_.end(), world_rank) - world_ranks_.begin());
+  }
+  std::string backend() const override { return "host"; }
+  int rank() const override { return rank_; }
+  int size() const override { return int(world_ranks_.size()); }
+  std::unique_ptr<Comm> split(const std::vector<std::vector<int>>&) override { return nullptr; }
+  void all_gather(const void*, void*, size_t) override {}
+  void all_reduce_sum(const void*, void*, size_t, DType) override {}
+  void all_to_all(const void*, void*, size_t) override {}
+  void send_recv(const std::vector<P2POp>&) override {}
+  void barrier() override {}
+  void align() override {}
+  void synchronize() override {}
+  double max_over_ranks(double v) override { return v; }
+
+ private:
+  int rank_ = 0;
+};
+
+std::unique_ptr<DryComm> comm_of(const std::vector<std::vector<int>>& groups, int rank) {
+  for (const auto& g : groups)
+    if (std::find(g.begin(), g.end(), rank) != g.end()) return std::make_unique<DryComm>(g, rank);
+  return nullptr;
+}
+
+}  // namespace
+
+LocalWorks dry_run(const Strategy& s, const Plan& p, const BridgeShape& sh, int rank) {
+  DryDevice dev;
+  std::vector<int> everyone(size_t(p.world));
+  std::iota(everyone.begin(), everyone.end(), 0);
+  DryComm world(everyone, rank);
+  RankBridge rb(p, sh, world, dev);
+  auto gather = comm_of(s.gather_groups(p), rank);
+  auto cp = comm_of(p.cp_groups, rank);
+  rb.set_comms(gather.get(), cp.get());
+  PhaseRecorder rec(dev, false, false, nullptr);
+  dev.rec_ = &rec;
+  rb.set_recorder(&rec);
+  rb.sets() = {make_buffer_set(s, rb, [&](int64_t bytes) { return dev.alloc(size_t(bytes)); })};
+  rb.use_set(0);
+  s.forward(rb);
+  s.backward(rb);
+  LocalWorks out{};
+  for (int k = 0; k < kPhaseCount; ++k) {
+    const PhaseWork& w = rec.work()[size_t(k)];
+    if (w.used && w.kind == "local") out[size_t(k)] = {w.bytes, dev.launches_[size_t(k)]};
+  }
+  return out;
+}
+
+}  // namespace bb

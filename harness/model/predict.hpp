@@ -1,0 +1,63 @@
+#pragma once
+// The cost model (issue 22 item 1): per strategy and phase, time = sum over the phase's calls of
+// alpha(op, link) x hops(op, n) + bytes on the bottleneck link / beta(op, link); a local phase =
+// launches x alpha + bytes read and written / copy bandwidth; a phase ends when its slowest group
+// ends; a round trip is the sum of its phases (the suite times phases one after the other).
+// Inputs: the plan, the strategy's declared collectives (Strategy::collectives: groups, op,
+// message) and the collective table's bytes, its local work from a dry run of its own code, a
+// topology and a calibration. Nothing of CUDA.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/strategy.hpp"
+#include "model/calibration.hpp"
+#include "model/dry_run.hpp"
+#include "model/topology.hpp"
+
+namespace bb {
+
+struct PhasePrediction {
+  Phase phase = Phase::fwd_local;
+  std::string kind;  // "collective" or "local"
+  std::string op;    // the collective table's name, or "copy"
+  double ms = 0;
+  int group_size = 1;  // largest group of the phase
+  int groups = 0;
+  int groups_crossing_nodes = 0;
+  std::vector<int> crossing_example;              // the first group that crosses nodes
+  std::map<std::string, int64_t> bytes_per_link;  // per rank on the slowest group (max over ranks)
+  LinkFit fit;                                    // the fit that priced the slowest group
+};
+
+struct StrategyPrediction {
+  std::string strategy;
+  std::vector<PhasePrediction> phases;  // in execution order, only phases that do something
+  double total_ms = 0;
+  bool calibrated = true;  // every fit used was calibrated (not a default, not borrowed)
+};
+
+// The grid ranks whose local work is dry-run: all of them up to 8, else a spread of 8 (the first
+// and last of the grid included). Local phases take the maximum over these.
+std::vector<int> modelled_ranks(const Plan& p);
+
+// Whether the model prices `s` on this plan (Strategy::max_declared_ranks); the reason if not.
+bool priced(const Strategy& s, const Plan& p, std::string* why);
+
+StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const BridgeShape& sh, const Topology& t,
+                                    const Calibration& c);
+
+struct Recommendation {
+  std::string best, runner_up;
+  double best_ms = 0, margin_ms = 0, margin_pct = 0;  // runner-up minus best
+};
+Recommendation recommend(const std::vector<StrategyPrediction>& preds);
+
+// The plan's groups (gather and CP) that cross nodes under `t`.
+int groups_crossing(const Plan& p, const Topology& t);
+
+nlohmann::ordered_json prediction_json(const StrategyPrediction& sp);
+
+}  // namespace bb

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""The cost model against measured round trips (issue 22 item 5).
+
+  model_check.py --plan build/tools/bridge-plan --calibration CAL [--medium nodes|shared|socket]
+                 [--gpus-per-node N] [--exclude-layouts a,b] RESULTS.json ... --out TABLE.md
+
+For every config of the results files (read from the JSON alone), asks `bridge-plan --predict`
+for its layout, shape and strategy under the calibration CAL (a results JSON, nccl-tests output or
+a folder), and writes per config predicted vs measured (round trip and each phase), then the error
+figures: median and 90th percentile of |predicted/measured - 1| per round trip and per collective
+phase, and the best-strategy hit rate over the (layout, shape) points where the measured best beats
+the runner-up by more than 5%. `--exclude-layouts` leaves the calibration's own layouts out (held-out
+figures). With `--world N [--shapes BxSxH,...] [--mem bsh,sbh]` instead of results files it writes
+predictions only, for every layout `--layouts=all` runs at that world.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bbreport.schema import load_results  # noqa: E402  (upgrades versions 1-3 in memory)
+
+
+def predict(plan, cfg_layout, shape, cal, medium, gpn, cache):
+    key = json.dumps([cfg_layout, shape], sort_keys=True)
+    if key in cache:
+        return cache[key]
+    src = ",".join(f"{k}={v}" for k, v in cfg_layout["src"].items())
+    dest = ",".join(f"{k}={v}" for k, v in cfg_layout["dest"].items())
+    b, s, h, mem, dtype = shape
+    scale, direction = cfg_layout["scale"], cfg_layout["direction"]
+    batch = b * scale if direction == "fan_in" else b  # --batch is the narrowing side's
+    cmd = [plan, "--predict", "--world", str(cfg_layout["world"]), "--src", src, "--dest", dest,
+           "--src-order", ",".join(cfg_layout["src_order"]), "--dest-order", ",".join(cfg_layout["dest_order"]),
+           "--offset", str(cfg_layout.get("offset", 0)), "--batch", str(batch), "--seq", str(s), "--hidden", str(h),
+           "--mem", mem, "--dtype", dtype, "--medium", medium, "--gpus-per-node", str(gpn)]
+    if cal:
+        cmd += ["--calibration", cal]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"error: predict_failed: {' '.join(cmd)}: {r.stderr.strip()}")
+    cache[key] = json.loads(r.stdout)
+    return cache[key]
+
+
+def all_layouts(world):
+    """The layouts `--layouts=all` runs at this world (harness/results/sweep.cpp all_layouts), canonical orders."""
+    out = []
+    for stp in range(1, world + 1):
+        if world % stp:
+            continue
+        sdp = world // stp
+        for dtp in range(1, world + 1):
+            for dcp in range(1, world // dtp + 1):
+                if world % (dtp * dcp):
+                    continue
+                ddp = world // (dtp * dcp)
+                if sdp % ddp and ddp % sdp:
+                    continue
+                direction = "fan_in" if sdp > ddp else "fan_out" if ddp > sdp else "equal"
+                name = f"tp{stp}dp{sdp}-tp{dtp}" + (f"cp{dcp}" if dcp > 1 else "") + f"dp{ddp}"
+                out.append((name, {"world": world, "src": {"tp": stp, "dp": sdp}, "dest": {"tp": dtp, "cp": dcp, "dp": ddp},
+                                   "src_order": ["tp", "cp", "pp", "dp"], "dest_order": ["tp", "cp", "pp", "dp"],
+                                   "scale": max(sdp, ddp) // min(sdp, ddp), "direction": direction}))
+    return out
+
+
+def predictions_only(a):
+    """Predictions for every layout of --world at --shapes x --mem, with the recommendation."""
+    cache = {}
+    out = [f"# Predicted round trips, world {a.world}", "",
+           f"calibration: `{a.calibration or 'default (uncalibrated)'}`, medium `{a.medium}`, {a.gpus_per_node} GPUs per node", "",
+           "| layout | shape | mem | strategy | predicted ms | phases (ms) | recommended |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, lay in all_layouts(a.world):
+        for shape in a.shapes.split(","):
+            b, sq, h = (int(x) for x in shape.split("x"))
+            for mem in a.mem.split(","):
+                if lay["dest"]["cp"] > 1 and sq % (2 * lay["dest"]["cp"]):
+                    continue
+                j = predict(a.plan, lay, (b, sq, h, mem, a.dtype), a.calibration, a.medium, a.gpus_per_node, cache)
+                rec = j["recommended"]
+                for sp in j["strategies"]:
+                    phases = ", ".join(f"{p['name']} {p['predicted_ms']:.4f}" for p in sp["phases"])
+                    mark = f"{rec['strategy']} by {rec['margin_pct']:.1f}%" if sp["strategy"] == rec["strategy"] else ""
+                    out.append(f"| {name} | {shape} | {mem} | {sp['strategy']} | {sp['predicted_ms']:.4f} | {phases} | {mark} |")
+    return "\n".join(out) + "\n"
+
+
+def pct(x):
+    return f"{100 * x:+.1f}%"
+
+
+def quantile(v, q):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(q * (len(v) - 1) + 0.5))] if v else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results", nargs="*")
+    ap.add_argument("--plan", default="build/tools/bridge-plan")
+    ap.add_argument("--calibration", default="")
+    ap.add_argument("--medium", default="nodes")
+    ap.add_argument("--gpus-per-node", type=int, default=8)
+    ap.add_argument("--exclude-layouts", default="")
+    ap.add_argument("--out", default="-")
+    ap.add_argument("--world", type=int, default=0, help="predictions only: every layout of this world")
+    ap.add_argument("--shapes", default="2x4096x4096")
+    ap.add_argument("--mem", default="bsh")
+    ap.add_argument("--dtype", default="bf16")
+    a = ap.parse_args()
+    if a.world:
+        text = predictions_only(a)
+        if a.out == "-":
+            sys.stdout.write(text)
+        else:
+            with open(a.out, "w") as f:
+                f.write(text)
+        return
+    excluded = set(x for x in a.exclude_layouts.split(",") if x)
+    cache, rows, tot_err, phase_err = {}, [], [], []
+    points = {}
+    for path in a.results:
+        res = load_results(path)
+        for c in res.get("configs", []):
+            if c.get("layout") in excluded:
+                continue
+            sh = c["shape"]
+            mem = sh.get("mem", sh.get("layout"))
+            lay = {k: c[k] for k in ("world", "src", "dest", "src_order", "dest_order", "scale", "direction")}
+            j = predict(a.plan, lay, (sh["b"], sh["s"], sh["h"], mem, sh["dtype"]), a.calibration, a.medium,
+                        a.gpus_per_node, cache)
+            sp = next((s for s in j["strategies"] if s["strategy"] == c["strategy"]), None)
+            if sp is None:
+                continue
+            meas = c["total"]["median_ms"]
+            e = sp["predicted_ms"] / meas - 1
+            tot_err.append(abs(e))
+            pred_ph = {p["name"]: p for p in sp["phases"]}
+            for ph in c.get("phases", []):
+                if ph["kind"] == "collective" and ph["name"] in pred_ph and ph["median_ms"] > 0:
+                    phase_err.append(abs(pred_ph[ph["name"]]["predicted_ms"] / ph["median_ms"] - 1))
+            rows.append((c["id"], sp["predicted_ms"], meas, e))
+            points.setdefault((c["layout"], sh["b"], sh["s"], sh["h"], mem, sh["dtype"]), {})[c["strategy"]] = (meas, sp["predicted_ms"])
+    hits = n_clear = 0
+    for strat in points.values():
+        if len(strat) < 2:
+            continue
+        by_meas = sorted(strat.items(), key=lambda kv: kv[1][0])
+        if by_meas[1][1][0] <= 1.05 * by_meas[0][1][0]:
+            continue
+        n_clear += 1
+        hits += min(strat.items(), key=lambda kv: kv[1][1])[0] == by_meas[0][0]
+    out = [f"# Cost model against measured round trips", "",
+           f"calibration: `{a.calibration or 'default (uncalibrated)'}`, medium `{a.medium}`, "
+           f"{a.gpus_per_node} GPUs per node; excluded layouts: {', '.join(sorted(excluded)) or 'none'}", "",
+           "| figure | value | goal |", "| --- | --- | --- |",
+           f"| configs | {len(rows)} | |",
+           f"| round trip: median abs error | {100 * statistics.median(tot_err) if tot_err else float('nan'):.1f}% | <= 10% |",
+           f"| round trip: p90 abs error | {100 * quantile(tot_err, 0.9):.1f}% | <= 25% |",
+           f"| collective phases: median abs error ({len(phase_err)}) | {100 * statistics.median(phase_err) if phase_err else float('nan'):.1f}% | <= 10% |",
+           f"| collective phases: p90 abs error | {100 * quantile(phase_err, 0.9):.1f}% | <= 25% |",
+           f"| best strategy named (measured best > 5% ahead) | {hits}/{n_clear} | >= 90% |", "",
+           "| config | predicted ms | measured ms | error |", "| --- | --- | --- | --- |"]
+    out += [f"| {i} | {p:.4f} | {m:.4f} | {pct(e)} |" for i, p, m, e in rows]
+    text = "\n".join(out) + "\n"
+    if a.out == "-":
+        sys.stdout.write(text)
+    else:
+        with open(a.out, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,368 @@
+// The cost model (harness/model/, issue 22): topology placement, fitting on synthetic data with a
+// known answer, readers of nccl-tests and results JSON, bytes per link class, structure of a
+// prediction against the strategies' own declarations, and the bridge-plan --predict CLI.
+#include <chrono>
+#include <cmath>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_util.hpp"
+#include "model/attach.hpp"
+#include "model/calibration_io.hpp"
+#include "model/predict.hpp"
+#include "model/reorder.hpp"
+
+namespace {
+
+using namespace bb;
+
+LayoutSpec seed_fan_in_cp2(int world = 8, int offset = 0) {
+  LayoutSpec l;
+  l.world = world;
+  l.offset = offset;
+  l.src = {{"tp", 2}, {"dp", 4}};
+  l.dest = {{"tp", 2}, {"cp", 2}, {"dp", 2}};
+  l.src_order = l.dest_order = {"tp", "cp", "pp", "dp"};
+  return l;
+}
+
+BridgeShape shape(int64_t b = 2) {
+  BridgeShape sh;
+  sh.b = b;
+  sh.s = 1024;
+  sh.h = 1024;
+  return sh;
+}
+
+TEST(ModelTopology, RanksArePlacedInOrderOnNodes) {
+  const Topology t = make_topology("nodes", 4);
+  EXPECT_EQ(t.node_of(3), 0);
+  EXPECT_EQ(t.node_of(4), 1);
+  EXPECT_FALSE(t.crosses_nodes({0, 1, 2, 3}));
+  EXPECT_TRUE(t.crosses_nodes({2, 4}));
+  EXPECT_EQ(t.link_of({0, 3}), LinkClass::nvlink);
+  EXPECT_EQ(t.link_of({3, 4}), LinkClass::network);
+  EXPECT_EQ(t.off_node_peers({0, 1, 4, 5, 8}, 0), 3);
+  EXPECT_EQ(make_topology("shared", 4).link_of({3, 4}), LinkClass::shared);
+  EXPECT_EQ(make_topology("socket", 4).link_of({0, 1}), LinkClass::socket);
+  EXPECT_FALSE(make_topology("shared", 1).crosses_nodes({0, 7}));  // one GPU: no node boundary
+  try {
+    make_topology("torus", 8);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.rule(), "bad_topology");
+  }
+}
+
+// Points drawn from t = alpha x hops + bytes / beta: the fit must give alpha and beta back and
+// residuals of zero, whatever the sizes span (1 KiB to 1 GiB: the weights keep small sizes in).
+TEST(ModelFit, RecoversAKnownAlphaAndBeta) {
+  for (CollOp op : {CollOp::all_gather, CollOp::all_reduce}) {
+    std::vector<FitPoint> pts;
+    for (int n : {2, 4, 8})
+      for (double bytes = 1024; bytes <= double(1 << 30); bytes *= 8) {
+        FitPoint p;
+        p.op = op;
+        p.group_size = n;
+        p.link_bytes = bytes;
+        p.measured_us = 7.5 * latency_hops(op, n) + bytes / (250.0 * 1e3);
+        pts.push_back(p);
+      }
+    const LinkFit f = fit_link(pts);
+    EXPECT_NEAR(f.alpha_us, 7.5, 1e-6);
+    EXPECT_NEAR(f.beta_GBps, 250.0, 1e-6);
+    EXPECT_TRUE(f.calibrated);
+    ASSERT_EQ(f.points.size(), pts.size());
+    for (const auto& p : f.points) EXPECT_NEAR(p.residual, 0.0, 1e-9);
+  }
+}
+
+// Noise on the largest sizes alone must not drag the small sizes' fit: relative weights.
+TEST(ModelFit, LargeSizesDoNotSwampSmallOnes) {
+  std::vector<FitPoint> pts;
+  for (double bytes = 1 << 20; bytes <= double(1LL << 31); bytes *= 2) {
+    FitPoint p;
+    p.link_bytes = bytes;
+    p.measured_us = 10 + bytes / 300e3;
+    if (bytes >= double(1 << 30)) p.measured_us *= 1.05;  // 5% off at the two largest sizes
+    pts.push_back(p);
+  }
+  const LinkFit f = fit_link(pts);
+  EXPECT_LT(std::fabs(f.points.front().residual), 0.02);  // 1 MiB still within 2%
+}
+
+TEST(ModelFit, NegativeLatencyIsRefitWithoutIt) {
+  std::vector<FitPoint> pts;
+  for (double bytes : {1e6, 2e6, 4e6}) {
+    FitPoint p;
+    p.link_bytes = bytes;
+    p.measured_us = bytes / 100e3 - (bytes == 1e6 ? 1.0 : 0.0);  // slightly superlinear: free alpha < 0
+    pts.push_back(p);
+  }
+  const LinkFit f = fit_link(pts);
+  EXPECT_EQ(f.alpha_us, 0.0);
+  EXPECT_GT(f.beta_GBps, 0.0);
+}
+
+TEST(ModelCalibration, ReadsNcclTestsTextAsTheBridgePlacesIt) {
+  Measurements m;
+  read_nccl_tests_text(bbtest::slurp(std::string(BB_TEST_DATA) + "/nccl_tests/nt_all_reduce.txt"), "nt_all_reduce.txt", m);
+  ASSERT_EQ(m.points.size(), 12u);
+  const FitPoint& p = m.points.front();
+  EXPECT_EQ(p.op, CollOp::all_reduce);
+  EXPECT_EQ(p.group_size, 2);
+  EXPECT_EQ(p.link, LinkClass::nvlink);             // two ranks on one host
+  EXPECT_DOUBLE_EQ(p.link_bytes, 1048576.0);        // 2(n-1)/n of the 1 MiB buffer
+  EXPECT_DOUBLE_EQ(p.measured_us, 15.25);           // in place: the bridge's placement
+  Measurements g;
+  read_nccl_tests_text(bbtest::slurp(std::string(BB_TEST_DATA) + "/nccl_tests/nt_all_gather.txt"), "ag", g);
+  EXPECT_DOUBLE_EQ(g.points.front().link_bytes, 524288.0);  // (n-1)/n of the 1 MiB output
+  EXPECT_DOUBLE_EQ(g.points.front().measured_us, 15.03);    // out of place
+}
+
+TEST(ModelCalibration, ReadsNcclTestsJson) {
+  nlohmann::json j = {{"version", 1},
+                      {"args", {"./build/alltoall_perf", "-b", "1M"}},
+                      {"config", {{"ngpus", 2},
+                                  {"devices", {{{"rank", 0}, {"hostname", "a"}}, {{"rank", 1}, {"hostname", "b"}}}}}},
+                      {"results", nlohmann::json::array()}};
+  for (int64_t size : {1 << 20, 1 << 24})
+    j["results"].push_back({{"size", size},
+                            {"out_of_place", {{"time", 10.0 + double(size) / 20e3}, {"alg_bw", 1}, {"bus_bw", 1}}},
+                            {"in_place", {{"time", 1.0}}},
+                            {"experiment_name", "alltoall_perf"}});
+  Measurements m;
+  read_nccl_tests_json(j, "a2a.json", m);
+  ASSERT_EQ(m.points.size(), 2u);
+  EXPECT_EQ(m.points[0].op, CollOp::all_to_all);
+  EXPECT_EQ(m.points[0].link, LinkClass::network);  // two hosts
+  EXPECT_DOUBLE_EQ(m.points[0].link_bytes, double(1 << 19));
+  EXPECT_DOUBLE_EQ(m.points[0].measured_us, 10.0 + double(1 << 20) / 20e3);
+}
+
+TEST(ModelCalibration, ReadsAResultsJsonsBareCollectivesOnTheSharedMedium) {
+  nlohmann::json r = {{"schema", "bridgebench/results"},
+                      {"environment", {{"backend", "emulate"}, {"copy_bandwidth_GBps", 3000.0}}},
+                      {"collectives", nlohmann::json::array()}};
+  for (int k = 1; k <= 2; ++k)
+    r["collectives"].push_back({{"id", "x" + std::to_string(k)}, {"op", "all_reduce"}, {"group_size", 2}, {"groups", 4},
+                                {"bytes_per_rank", 1000 * k}, {"median_ms", 9.0}, {"in_place_median_ms", 0.01 * k},
+                                {"correct", true}});
+  Measurements m;
+  read_results_collectives(r, "r.json", m);
+  ASSERT_EQ(m.points.size(), 2u);
+  EXPECT_EQ(m.points[0].link, LinkClass::shared);
+  EXPECT_DOUBLE_EQ(m.points[0].link_bytes, 8000.0);  // every rank of every group on the one GPU
+  EXPECT_DOUBLE_EQ(m.points[0].measured_us, 10.0);   // in place, as the bridge calls it
+  EXPECT_TRUE(m.copy.calibrated);
+  EXPECT_DOUBLE_EQ(m.copy.copy_GBps, 3000.0);
+}
+
+TEST(ModelCalibration, MissingOpsBorrowAndUnknownLinksUseTheLabelledDefault) {
+  Calibration c;
+  LinkFit ag;
+  ag.alpha_us = 1;
+  ag.beta_GBps = 100;
+  ag.calibrated = true;
+  c.fits[{CollOp::all_gather, LinkClass::nvlink}] = ag;
+  EXPECT_EQ(c.lookup(CollOp::send_recv, LinkClass::nvlink).beta_GBps, 100);
+  EXPECT_NE(c.lookup(CollOp::send_recv, LinkClass::nvlink).source.find("borrowed"), std::string::npos);
+  EXPECT_FALSE(c.lookup(CollOp::all_reduce, LinkClass::nvlink).calibrated);  // default, labelled
+  EXPECT_FALSE(c.lookup(CollOp::all_gather, LinkClass::network).calibrated);
+}
+
+// Structure: the model prices exactly the strategy's declared collectives (phase, op, groups)
+// with the collective table's bytes, and each local phase the strategy's own run enters.
+TEST(ModelPredict, PricesTheDeclaredCollectivesWithTheTablesBytes) {
+  const Plan p = plan_of(seed_fan_in_cp2());
+  const BridgeShape sh = shape();
+  const Calibration c = default_calibration();
+  for (const auto& name : strategy_names()) {
+    const auto s = make_strategy(name);
+    const StrategyPrediction sp = predict_strategy(*s, p, sh, make_topology("nodes", 8), c);
+    for (const auto& u : s->collectives(p, sh)) {
+      auto it = std::find_if(sp.phases.begin(), sp.phases.end(), [&](const PhasePrediction& x) { return x.phase == u.phase; });
+      ASSERT_NE(it, sp.phases.end()) << name << " " << phase_name(u.phase);
+      EXPECT_EQ(it->op, collective(u.op).name);
+      EXPECT_EQ(it->groups, int(u.groups.size()));
+      const int n = int(u.groups[0].size());
+      EXPECT_EQ(it->bytes_per_link.at("nvlink"), collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank);
+      EXPECT_NEAR(it->ms, c.lookup(u.op, LinkClass::nvlink).time_us(u.op, n, double(collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank)) / 1e3, 1e-12);
+    }
+    double sum = 0;
+    for (const auto& ph : sp.phases) sum += ph.ms;
+    EXPECT_NEAR(sp.total_ms, sum, 1e-12);
+  }
+}
+
+// Local work comes from the strategy's own run: the reference's fan-in backward narrow reads and
+// writes the src rank's slice, 2 x S bytes (S = one src rank's tensor).
+TEST(ModelPredict, DryRunCountsTheStrategysOwnCopies) {
+  const Plan p = plan_of(seed_fan_in_cp2());
+  const BridgeShape sh = shape();
+  const LocalWorks w = dry_run(*make_strategy("reference"), p, sh, 0);
+  EXPECT_EQ(w[size_t(Phase::bwd_local)].bytes, 2 * tensor_bytes(sh, sh.b));
+  EXPECT_EQ(w[size_t(Phase::bwd_local)].launches, 1);
+  EXPECT_EQ(w[size_t(Phase::fwd_comm)].launches, 0);  // a collective phase: no local work
+}
+
+TEST(ModelPredict, BytesMoveToTheNetworkWhenGroupsSpanNodes) {
+  const Plan p = plan_of(seed_fan_in_cp2());
+  const BridgeShape sh = shape();
+  const auto s = make_strategy("reference");
+  const Calibration c = default_calibration();
+  const StrategyPrediction in_node = predict_strategy(*s, p, sh, make_topology("nodes", 8), c);
+  const StrategyPrediction one_per_node = predict_strategy(*s, p, sh, make_topology("nodes", 1), c);
+  ASSERT_EQ(in_node.phases.size(), one_per_node.phases.size());
+  for (size_t k = 0; k < in_node.phases.size(); ++k) {
+    const auto &a = in_node.phases[k], &b = one_per_node.phases[k];
+    if (a.kind != "collective") continue;
+    EXPECT_EQ(a.groups_crossing_nodes, 0);
+    EXPECT_EQ(b.groups_crossing_nodes, b.groups);
+    EXPECT_EQ(a.bytes_per_link.at("nvlink"), b.bytes_per_link.at("network"));
+    EXPECT_GT(b.ms, a.ms);  // 45 GB/s of NIC against 370 of NVLink
+  }
+  // Shared medium: every rank's bytes through one GPU, so a phase costs more than one group's.
+  const StrategyPrediction shared = predict_strategy(*s, p, sh, make_topology("shared", 1), c);
+  EXPECT_GT(shared.total_ms, 0.0);
+}
+
+TEST(ModelPredict, RecommendsTheCheapestWithItsMargin) {
+  std::vector<StrategyPrediction> v(3);
+  v[0].strategy = "a", v[0].total_ms = 3;
+  v[1].strategy = "b", v[1].total_ms = 2;
+  v[2].strategy = "c", v[2].total_ms = 2.5;
+  const Recommendation r = recommend(v);
+  EXPECT_EQ(r.best, "b");
+  EXPECT_EQ(r.runner_up, "c");
+  EXPECT_DOUBLE_EQ(r.margin_ms, 0.5);
+  EXPECT_DOUBLE_EQ(r.margin_pct, 25.0);
+}
+
+// Two GPUs per node with the src grid dp-slowest: the fan-in gather pairs src dp d and d+1, four
+// ranks apart, so every gather group crosses nodes; the search finds orders that keep them in.
+TEST(ModelReorder, FindsAnOrderThatKeepsGroupsInsideNodes) {
+  LayoutSpec l = seed_fan_in_cp2();
+  const Topology t = make_topology("nodes", 2);
+  ASSERT_GT(groups_crossing(plan_of(l), t), 0);
+  const auto r = find_node_local_order(l, t, 1);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(groups_crossing(plan_of(r->layout), t), 0);
+  EXPECT_GT(r->changes, 0);
+  EXPECT_FALSE(find_node_local_order(l, make_topology("nodes", 1), 1).has_value());  // a group never fits one GPU
+}
+
+bbtest::Run plan_cli(const std::string& args) {
+  bbtest::TempDir d;
+  return bbtest::run_in(d, std::string(BB_PLAN_CLI) + " " + args);
+}
+
+TEST(ModelCli, PredictAnswersA16384GpuLayoutInUnderASecond) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = plan_cli("--predict --world 16384 --src tp=2,dp=8192 --dest tp=2,cp=2,dp=4096 --gpus-per-node 8 --seq 4096 --hidden 4096");
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_LT(s, 1.0);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["layout"]["world"], 16384);
+  EXPECT_FALSE(j["recommended"]["strategy"].get<std::string>().empty());
+  EXPECT_GE(j["strategies"].size(), 2u);
+  for (const auto& np : j["not_priced"]) EXPECT_FALSE(np["reason"].get<std::string>().empty());
+  EXPECT_EQ(j["strategies"].size() + j["not_priced"].size(), strategy_names().size());
+  // Offset 1 on 8-GPU nodes: every group straddles a node; the answer includes the reorder search.
+  const auto t1 = std::chrono::steady_clock::now();
+  const auto o = plan_cli("--predict --world 16385 --offset 1 --src tp=2,dp=8192 --dest tp=2,cp=2,dp=4096 --gpus-per-node 8");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count(), 1.0);
+  ASSERT_EQ(o.code, 0) << o.err;
+  const auto k = nlohmann::json::parse(o.out);
+  EXPECT_GT(k["groups_crossing_nodes"].get<int>(), 0);
+  ASSERT_TRUE(k["reorder"].is_object());
+  EXPECT_EQ(k["reorder"]["layout"]["offset"], 0);
+  EXPECT_TRUE(k["reorder"]["audit_ok"].get<bool>());
+}
+
+TEST(ModelCli, PredictCalibratesFromAFolderAndSuggestsAReorder) {
+  const auto r = plan_cli("--predict --world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 --batch 4 --gpus-per-node 2 --calibration " +
+                          std::string(BB_TEST_DATA) + "/nccl_tests --format json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["calibration"]["fits"].size(), 3u);  // all_gather, all_reduce, all_to_all over nvlink
+  for (const auto& f : j["calibration"]["fits"]) {
+    EXPECT_TRUE(f["calibrated"].get<bool>());
+    for (const auto& p : f["points"]) EXPECT_TRUE(p.contains("residual"));
+  }
+  EXPECT_GT(j["groups_crossing_nodes"].get<int>(), 0);
+  ASSERT_TRUE(j["reorder"].is_object());
+  const auto t = plan_cli("--predict --world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 --format table");
+  EXPECT_EQ(t.code, 0);
+  EXPECT_NE(t.out.find("recommended:"), std::string::npos);
+}
+
+TEST(ModelCli, BadInputExitsTwoWithItsRule) {
+  const std::string base = "--world 8 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2 ";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {base + "--seq 4096", "bad_flag"},                                   // a model flag without --predict
+      {base + "--predict --calibration /nonexistent/x", "bad_calibration"},
+      {base + "--predict --medium torus", "bad_topology"},
+      {base + "--predict --gpus-per-node 0", "bad_flag"},
+      {base + "--predict --seq 6", "seq_not_divisible"},
+      {base + "--predict --mem xyz", "bad_mem_order"},
+      {base + "--predict --dtype fp8", "bad_dtype"},
+      {base + "--predict --seq 99999999999999999999", "too_large"},
+      {base + "--predict --offset 0 --dest-offset 2", "bad_flag"},
+  };
+  for (const auto& [args, rule] : cases) {
+    const auto r = plan_cli(args);
+    EXPECT_EQ(r.code, 2) << args;
+    EXPECT_EQ(r.err.rfind("error: " + rule + ":", 0), 0u) << args << " -> " << r.err;
+  }
+  bbtest::TempDir d;
+  d.write("junk.txt", "not nccl-tests\n");
+  const auto r = bbtest::run_in(d, std::string(BB_PLAN_CLI) + " " + base + "--predict --calibration junk.txt");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("error: bad_calibration:", 0), 0u) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+// Item 4: a results document gets the model fitted on its own bare collectives and, per config,
+// the prediction with residual = predicted / measured - 1, phase by phase.
+TEST(ModelAttach, EveryConfigGetsItsPredictionAndResidual) {
+  using oj = nlohmann::ordered_json;
+  oj r = {{"schema", "bridgebench/results"}, {"environment", {{"backend", "emulate"}, {"copy_bandwidth_GBps", 3000.0}}}};
+  r["collectives"] = oj::array();
+  for (int k = 1; k <= 3; ++k)
+    r["collectives"].push_back({{"id", "c" + std::to_string(k)}, {"op", "all_gather"}, {"group_size", 2}, {"groups", 4},
+                                {"bytes_per_rank", (1 << 20) * k}, {"median_ms", 0.01 + 0.008 * k}, {"correct", true}});
+  oj c = {{"id", "seed"}, {"world", 8}, {"src", {{"tp", 2}, {"dp", 4}}}, {"dest", {{"tp", 4}, {"dp", 2}}},
+          {"src_order", {"tp", "cp", "pp", "dp"}}, {"dest_order", {"tp", "cp", "pp", "dp"}},
+          {"shape", {{"b", 2}, {"s", 1024}, {"h", 1024}, {"mem", "bsh"}, {"dtype", "bf16"}}}, {"strategy", "reference"},
+          {"total", {{"median_ms", 0.5}}},
+          {"phases", oj::array({{{"name", "fwd_comm"}, {"median_ms", 0.4}}, {{"name", "bwd_local"}, {"median_ms", 0.1}}})}};
+  r["configs"] = oj::array({c});
+  bb::attach_predictions(r);
+  ASSERT_TRUE(r["model"]["calibration"].is_object());
+  EXPECT_EQ(r["model"]["medium"], "shared");
+  const auto& p = r["configs"][0]["predicted"];
+  ASSERT_TRUE(p.contains("total_ms")) << p.dump();
+  EXPECT_NEAR(p["residual"].get<double>(), p["total_ms"].get<double>() / 0.5 - 1, 1e-12);
+  ASSERT_EQ(p["phases"].size(), 2u);
+  for (const auto& ph : p["phases"])
+    EXPECT_NEAR(ph["residual"].get<double>(), ph["predicted_ms"].get<double>() / ph["measured_ms"].get<double>() - 1, 1e-12);
+  // A config the model cannot rebuild (no shape) is said in its own "predicted"; the run is kept.
+  oj broken = r;
+  broken["configs"][0].erase("shape");
+  EXPECT_NO_THROW(bb::attach_predictions(broken));
+  EXPECT_TRUE(broken["configs"][0]["predicted"].contains("error"));
+  // Without bare collectives there is nothing to calibrate on: said, and no prediction.
+  oj bare = {{"schema", "bridgebench/results"}, {"environment", {{"backend", "host"}}}, {"collectives", oj::array()},
+             {"configs", oj::array({c})}};
+  bb::attach_predictions(bare);
+  EXPECT_TRUE(bare["model"]["calibration"].is_null());
+  EXPECT_FALSE(bare["configs"][0].contains("predicted"));
+}
+
+}  // namespace
