@@ -259,10 +259,18 @@ TEST_F(Cupti, WorkFromAnotherThreadOnThePhaseStreamCounts) {
   BB_CUDA(cudaStreamCreateWithFlags(&mine, cudaStreamNonBlocking));
   BB_CUDA(cudaStreamCreateWithFlags(&other, cudaStreamNonBlocking));
   const int dev = current_device();
+  // The driver's cuMemcpyAsync through the runtime's entry-point query, so the test links no
+  // libcuda (absent on a machine without the driver, where the test binary must still start).
+  using MemcpyAsync = CUresult (*)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
+  void* fn = nullptr;
+  cudaDriverEntryPointQueryResult found{};
+  BB_CUDA(cudaGetDriverEntryPointByVersion("cuMemcpyAsync", &fn, 12000, cudaEnableDefault, &found));
+  ASSERT_EQ(found, cudaDriverEntryPointSuccess);
+  const auto memcpy_async = reinterpret_cast<MemcpyAsync>(fn);
   auto copy_from_helper = [&](cudaStream_t s) {
     std::thread t([&] {
       BB_CUDA(cudaSetDevice(dev));  // the primary context, current on the helper thread too
-      const CUresult r = cuMemcpyAsync(CUdeviceptr(buf.out), CUdeviceptr(buf.in), buf.bytes, CUstream(s));
+      const CUresult r = memcpy_async(CUdeviceptr(buf.out), CUdeviceptr(buf.in), buf.bytes, CUstream(s));
       if (r != CUDA_SUCCESS) std::abort();
     });
     t.join();
