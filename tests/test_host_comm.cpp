@@ -227,3 +227,35 @@ TEST(HostComm, PeerFailureAbortsOthersFast) {
 }
 
 }  // namespace
+
+// Issue 20 I04: a data collective's --timeout counts from its entry, as NCCL's watchdog does:
+// every rank arrives at each of its waits, but the collective as a whole runs past the
+// timeout (a phase of 1.16 s under --timeout=1 was taken), so the waiting rank aborts it.
+TEST(HostComm, TimeoutCountsFromTheCollectivesStart) {
+  using Clock = bb::Rendezvous::Clock;
+  auto abort = std::make_shared<bb::AbortState>();
+  bb::Rendezvous rv({0, 1}, abort, 0.3);
+  std::string rule;
+  std::thread waiter([&] {
+    const auto started = Clock::now() - std::chrono::milliseconds(250);  // the collective began 250 ms ago
+    try {
+      rv.arrive_and_wait(0, "fwd_comm", 200, started);
+    } catch (const bb::CommError& e) {
+      rule = e.rule();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // within 0.3 s of this wait, past the collective's
+  try {
+    rv.arrive_and_wait(1, "fwd_comm");
+  } catch (const bb::CommError&) {
+  }
+  waiter.join();
+  EXPECT_EQ(rule, "collective_timeout");
+  EXPECT_TRUE(abort->aborted.load());
+  // The same wait without a start (a barrier, an agreement) counts from itself: no timeout.
+  bb::Rendezvous calm({0, 1}, std::make_shared<bb::AbortState>(), 0.3);
+  std::thread other([&] { calm.arrive_and_wait(0, "barrier"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_NO_THROW(calm.arrive_and_wait(1, "barrier"));
+  other.join();
+}

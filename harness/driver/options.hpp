@@ -35,6 +35,7 @@ struct BenchOptions {
   double delay_ms = 0;
   CuptiMode cupti = CuptiMode::automatic;
   std::string json_out = "bridge_results.json";
+  std::string gbench_out;        // Google Benchmark's --benchmark_out (it writes that file itself)
   double timeout_s = 120;
   bool collectives = true;       // also time the bare collectives of each layout
   int64_t max_configs = 10000;   // a larger sweep is refused up front (too_many_configs)

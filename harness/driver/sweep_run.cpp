@@ -3,8 +3,10 @@
 #include "comm/backend.hpp"
 #include "comm/launch.hpp"
 #include "comm/rendezvous.hpp"
+#include "driver/interrupt.hpp"
 #include "driver/paths.hpp"
 #include "driver/request.hpp"
+#include "results/output_file.hpp"
 #include "results/repetitions.hpp"
 #include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
@@ -30,9 +32,19 @@ SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
   for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
   world_ = req.world;
   check_world(env_, backend_, world_, gpu_count());
+  check_flags_for_world(opt_, world_);
   points_ = make_points(req, skipped_);
   if (opt_.collectives) bares_ = bare_collectives(points_);
-  if (env_.rank == 0) probe_output_path(opt_.json_out, "--json");
+  // nccl-tests times back-to-back launches so a GPU's launch latency and event resolution do
+  // not dominate a sample. A host collective runs synchronously on the rank's own thread,
+  // timed by a nanosecond clock: its launches hide nothing, and ten per sample made the bare
+  // collectives most of a host sweep's time. Recorded as launches_per_sample.
+  if (!backend_traits(backend_).gpu)
+    for (auto& b : bares_) b.spec.launches = 1;
+  if (env_.rank == 0) {
+    check_outputs(opt_);
+    output_lock_ = std::make_unique<OutputLock>(opt_.json_out, "--json");  // held until written
+  }
 }
 
 std::string SweepRun::name(size_t k) const {
@@ -59,8 +71,10 @@ void SweepRun::prepare() {
     }
   }
 #endif
-  std::fprintf(stderr, "bridge_bench: backend %s, world %d, %zu configs (%zu skipped), copy bandwidth %.0f GB/s\n",
-               backend_.c_str(), world_, points_.size(), skipped_.size(), floors_.copy_GBps);
+  std::fprintf(stderr,
+               "bridge_bench: backend %s, world %d, %zu configs (%zu skipped) and %zu bare collectives, copy "
+               "bandwidth %.0f GB/s\n",
+               backend_.c_str(), world_, points_.size(), skipped_.size(), bares_.size(), floors_.copy_GBps);
 }
 
 void SweepRun::launch(const std::function<void()>& drive) {
@@ -71,7 +85,7 @@ void SweepRun::launch(const std::function<void()>& drive) {
   t0_ = std::chrono::steady_clock::now();
   bb::launch(lo, [&](Comm& world, Device& dev) {
     CommCache cache(world);
-    ConfigAgreement agreement(world);
+    ConfigAgreement agreement(world, interrupt_signal);
     if (world.rank() != 0) {
       agreement.follow([&](int k) { run_any(size_t(k), world, dev, cache); });
       return;
@@ -80,7 +94,7 @@ void SweepRun::launch(const std::function<void()>& drive) {
     dev0_ = &dev;
     cache0_ = &cache;
     drive();
-    agreement.finish();
+    if (!stopped_by_) agreement.finish();  // after a stop every follower has returned already
     world0_ = nullptr;
   });
 }
@@ -123,8 +137,13 @@ void SweepRun::run_any(size_t k, Comm& world, Device& dev, CommCache& cache) {
 
 Outcome SweepRun::run(size_t k) {
   const std::string id = is_round_trip(k) ? points_[k].id() : bares_[k - points_.size()].id;
-  progress(id);
-  ConfigAgreement(*world0_).announce(int(k));
+  if (!stopped_by_) stopped_by_ = ConfigAgreement(*world0_, interrupt_signal).announce(int(k));
+  if (stopped_by_) {  // Google Benchmark goes on through the rest: each is skipped at once
+    Outcome o;
+    o.error = "not run: interrupted by " + signal_name(stopped_by_);
+    return o;
+  }
+  progress(k, id);
   try {
     if (is_round_trip(k)) return record_point(k, run_point(k, *dev0_, *cache0_));
     const size_t j = k - points_.size();
@@ -199,11 +218,30 @@ void SweepRun::keep(Kept& kept, json c, double median) {
   kept.entries.push_back(std::move(c));
 }
 
-void SweepRun::progress(const std::string& id) {
-  ++done_;
-  const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-  const double eta = done_ > 1 ? el / (done_ - 1) * (planned_ - done_ + 1) : 0;
-  std::fprintf(stderr, "[%d/%d] %s  (elapsed %.0fs, eta %.0fs)\n", done_, planned_, id.c_str(), el, eta);
+// "[config 12/48]" or "[collective 3/30]": the two kinds are counted apart, and the eta adds
+// each kind's remaining runs at that kind's mean time so far (a bare collective and a round trip
+// cost differently); a kind not yet seen is estimated at the other kind's mean.
+void SweepRun::progress(size_t k, const std::string& id) {
+  const auto now = std::chrono::steady_clock::now();
+  const int kind = is_round_trip(k) ? 0 : 1;
+  if (last_kind_ >= 0) {
+    spent_s_[last_kind_] += std::chrono::duration<double>(now - last_start_).count();
+    ++finished_[last_kind_];
+  }
+  last_kind_ = kind;
+  last_start_ = now;
+  ++done_[kind];
+  const double el = std::chrono::duration<double>(now - t0_).count();
+  double mean[2];
+  for (int i = 0; i < 2; ++i) mean[i] = finished_[i] ? spent_s_[i] / finished_[i] : -1;
+  for (int i = 0; i < 2; ++i)
+    if (mean[i] < 0) mean[i] = mean[1 - i] < 0 ? 0 : mean[1 - i];
+  double eta = 0;
+  for (int i = 0; i < 2; ++i) eta += mean[i] * std::max(0, planned_[i] - finished_[i]);
+  const std::string tail = "(elapsed " + std::to_string(int(el + 0.5)) + "s, eta " +
+                           (finished_[0] + finished_[1] ? std::to_string(int(eta + 0.5)) + "s" : "-") + ")";
+  std::fprintf(stderr, "[%s %d/%d] %s  %s\n", kind ? "collective" : "config", done_[kind], planned_[kind], id.c_str(),
+               tail.c_str());
 }
 
 json SweepRun::results_json(const json& aborted) const {

@@ -19,6 +19,7 @@
 #include "driver/configs.hpp"
 #include "driver/options.hpp"
 #include "results/floors.hpp"
+#include "results/output_file.hpp"
 
 namespace bb {
 
@@ -45,7 +46,8 @@ class SweepRun {
   const BenchOptions& options() const { return opt_; }
   size_t skipped() const { return skipped_.size(); }
   bool writes_results() const { return env_.rank == 0; }  // this process holds rank 0's results
-  void set_planned_runs(int n) { planned_ = n; }          // for the progress line's eta
+  // Runs to come, round trips and bare collectives (repetitions counted), for the progress line.
+  void set_planned_runs(int configs, int collectives) { planned_[0] = configs, planned_[1] = collectives; }
 
   // Floors, GPU warm-up, the copy roofline and CUPTI, before the first config.
   void prepare();
@@ -59,6 +61,9 @@ class SweepRun {
   nlohmann::ordered_json results_json(const nlohmann::ordered_json& aborted) const;
   size_t measured() const { return configs_.entries.size() + collectives_.entries.size(); }
   size_t failed() const { return failures_.size(); }
+  // The signal (SIGINT, SIGTERM) of any rank that stopped the sweep at a config boundary, or 0
+  // (driver/interrupt.hpp, driver/agreement.hpp).
+  int interrupted_by() const { return stopped_by_; }
 
  private:
   RunResult run_point(size_t k, Device& dev, CommCache& cache);
@@ -74,7 +79,7 @@ class SweepRun {
     std::map<std::string, size_t> at;
   };
   void keep(Kept& kept, nlohmann::ordered_json c, double median);
-  void progress(const std::string& id);
+  void progress(size_t k, const std::string& id);
 
   BenchOptions opt_;
   LaunchEnv env_;
@@ -85,6 +90,7 @@ class SweepRun {
   Floors floors_;
   int64_t l2_bytes_ = 32ll << 20;
   std::shared_ptr<GpuActivity> cupti_;
+  std::unique_ptr<OutputLock> output_lock_;  // rank 0: --json's lock, from the checks until written
   // Rank 0's handles while its launch runs.
   Comm* world0_ = nullptr;
   Device* dev0_ = nullptr;
@@ -92,7 +98,13 @@ class SweepRun {
   // What was measured, in first-run order; a repetition merges into its config's entry.
   Kept configs_, collectives_;
   nlohmann::ordered_json failures_ = nlohmann::ordered_json::array(), skipped_ = nlohmann::ordered_json::array();
-  int done_ = 0, planned_ = 0;
+  // Progress per kind (0 round trips, 1 bare collectives): started, planned, finished and the
+  // seconds the finished ones took; the run in progress and when it started.
+  int done_[2] = {0, 0}, planned_[2] = {0, 0}, finished_[2] = {0, 0};
+  double spent_s_[2] = {0, 0};
+  int last_kind_ = -1;
+  std::chrono::steady_clock::time_point last_start_;
+  int stopped_by_ = 0;
   std::chrono::steady_clock::time_point t0_;
 };
 
