@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,8 @@
 
 #include "comm/host_comm.hpp"
 #include "comm/launch.hpp"
+#include "core/float_bits.hpp"
+#include "host_kernels.hpp"
 
 using namespace bb;
 
@@ -258,4 +261,38 @@ TEST(HostComm, TimeoutCountsFromTheCollectivesStart) {
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   EXPECT_NO_THROW(calm.arrive_and_wait(1, "barrier"));
   other.join();
+}
+
+// Issue 20: host_sum works a block at a time with the dtype fixed; each element is still
+// 0 + src0 + src1 + ... in source order, rounded once (the element-wise definition), in every
+// dtype, across block boundaries, subnormals and infinities included.
+TEST(HostComm, BlockedSumIsTheElementwiseSum) {
+  const int64_t n = 5000;
+  for (int dt : {0, 1, 2}) {
+    std::vector<std::vector<uint32_t>> src(3, std::vector<uint32_t>(size_t(n)));
+    uint64_t x = 88172645463325252ull;
+    for (auto& v : src)
+      for (auto& e : v) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        e = dt == 2 ? uint32_t(x) : uint32_t(x & 0xffff);
+      }
+    std::vector<const void*> ptrs;
+    std::vector<std::vector<uint16_t>> narrow(3);
+    for (int k = 0; k < 3; ++k) {
+      narrow[size_t(k)].assign(src[size_t(k)].begin(), src[size_t(k)].end());
+      ptrs.push_back(dt == 2 ? static_cast<const void*>(src[size_t(k)].data()) : narrow[size_t(k)].data());
+    }
+    std::vector<uint32_t> out(static_cast<size_t>(n));
+    bb::host_sum(out.data(), ptrs, n, dt);
+    for (int64_t i = 0; i < n; ++i) {
+      float acc = 0.f;
+      for (int k = 0; k < 3; ++k) acc += bb::dtype_bits_to_float(src[size_t(k)][size_t(i)], dt);
+      const uint32_t want = bb::float_to_dtype_bits(acc, dt);
+      const uint32_t got = dt == 2 ? out[size_t(i)] : reinterpret_cast<const uint16_t*>(out.data())[i];
+      if (want != got && !(std::isnan(acc))) {
+        ADD_FAILURE() << "dtype " << dt << " element " << i << ": " << got << " != " << want;
+        break;
+      }
+    }
+  }
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <chrono>
 #include <cstdio>
 #include <set>
@@ -289,49 +290,65 @@ class SweepErrors {
 
 // The file's JSON object. An unreadable file, bad JSON or a top level that is not an object
 // stops at once: there are no entries to report paths for.
-json read_sweep_json(const std::string& path, SweepErrors& bad) {
-  std::ifstream f(path);
-  if (!f) throw Error("bad_sweep_file", path + ": cannot open");
-  json j;
-  // JSON parsers keep the last of two equal keys in one object: the file would run something
-  // else than one of its lines says. Every repeat is reported, at its path ([] for any element).
+// JSON parsers keep the last of two equal keys in one object: the file would run something
+// else than one of its lines says. A SAX pass (no values built) reports every repeat at its
+// path ([] for any array element). nlohmann's callback parser could do it while building the
+// document, but it rescans a parent array at every object's end: quadratic in the entries.
+class DuplicateKeys : public nlohmann::json_sax<json> {
+ public:
+  explicit DuplicateKeys(SweepErrors& bad) : bad_(bad) {}
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return open(true); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    key_ = k;
+    if (!frames_.back().keys.insert(k).second)
+      bad_.add(frames_.back().at + "." + k, "duplicate_key: given twice in one object (a JSON reader keeps only the last): give it once");
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
   struct Frame {
     bool object;
     std::string at;
     std::unordered_set<std::string> keys;
   };
-  std::vector<Frame> frames;
-  std::string key;
-  auto child = [&]() {
-    if (frames.empty()) return std::string("$");
-    return frames.back().at + (frames.back().object ? "." + key : std::string("[]"));
-  };
-  const json::parser_callback_t keys_cb = [&](int, json::parse_event_t ev, json& parsed) {
-    switch (ev) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        frames.push_back({ev == json::parse_event_t::object_start, child(), {}});
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        frames.pop_back();
-        break;
-      case json::parse_event_t::key:
-        key = parsed.get<std::string>();
-        if (!frames.back().keys.insert(key).second)
-          bad.add(frames.back().at + "." + key, "duplicate_key: given twice in one object (a JSON reader keeps only the last): give it once");
-        break;
-      default:
-        break;
-    }
+  bool open(bool object) {
+    const std::string at = frames_.empty() ? "$" : frames_.back().at + (frames_.back().object ? "." + key_ : "[]");
+    frames_.push_back({object, at, {}});
     return true;
-  };
+  }
+  bool close() {
+    frames_.pop_back();
+    return true;
+  }
+  SweepErrors& bad_;
+  std::vector<Frame> frames_;
+  std::string key_;
+};
+
+json read_sweep_json(const std::string& path, SweepErrors& bad) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("bad_sweep_file", path + ": cannot open");
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  json j;
   try {
-    j = json::parse(f, keys_cb);
+    j = json::parse(text);
   } catch (const std::exception& e) {
     throw Error("bad_sweep_file", path + ": not JSON: " + e.what());
   }
   if (!j.is_object()) throw Error("bad_sweep_file", path + ": $: the top level must be an object");
+  DuplicateKeys dup(bad);
+  json::sax_parse(text, &dup);
   return j;
 }
 
