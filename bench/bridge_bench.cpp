@@ -50,21 +50,16 @@ void set_counters(benchmark::State& st, const json& c) {
   st.counters["skew_ms"] = c["launch_skew"]["median_ms"].get<double>();
 }
 
-// Runs to come, counted through Google Benchmark's filter and repetitions.
-struct Planned {
-  int configs = 0, collectives = 0;
-};
-
 // Registers one benchmark per config. While `counting`, a call only counts itself (Google
 // Benchmark calls each matched config once per repetition), so the progress line knows the
 // total before the first config runs, through Google Benchmark's own filter and repetitions.
-void register_configs(bb::SweepRun& run, const bool& counting, Planned& planned) {
+void register_configs(bb::SweepRun& run, const bool& counting) {
   for (size_t k = 0; k < run.size(); ++k)
     benchmark::RegisterBenchmark(run.name(k).c_str(),
-                                 [&run, &counting, &planned, k](benchmark::State& st) {
+                                 [&run, &counting, k](benchmark::State& st) {
                                    for (auto _ : st) {
                                      if (counting) {
-                                       ++(run.is_round_trip(k) ? planned.configs : planned.collectives);
+                                       run.plan_run(k);
                                        st.SkipWithError("counting pass: not measured");
                                        break;
                                      }
@@ -91,7 +86,7 @@ int refuse(const bb::Error& e) {
 // Everything before the first config runs: the flags (ours, then Google Benchmark's), the
 // sweep and its refusals, and the counting pass. Returns the configs' runs to come, or 0 after
 // --benchmark_list_tests (listed, nothing run or written); throws Error on bad input.
-int plan_runs(int* argc, char** argv, std::unique_ptr<bb::SweepRun>& run, const bool& counting, Planned& planned) {
+int plan_runs(int* argc, char** argv, std::unique_ptr<bb::SweepRun>& run, const bool& counting) {
   const bb::BenchOptions opt = bb::parse_bench_options(argc, argv);
   bb::check_gbench_flags(*argc, argv);
   benchmark::Initialize(argc, argv);
@@ -101,13 +96,13 @@ int plan_runs(int* argc, char** argv, std::unique_ptr<bb::SweepRun>& run, const 
   if (run->size() == 0)
     throw bb::Error("nothing_to_run", "every config was skipped (" + std::to_string(run->skipped()) +
                                           ", reasons above); " + opt.json_out + " is left as it was");
-  register_configs(*run, counting, planned);
+  register_configs(*run, counting);
   SilentReporter silent;
   if (benchmark::RunSpecifiedBenchmarks(&silent) == 0)
     throw bb::Error("nothing_to_run", "--benchmark_filter='" + benchmark::GetBenchmarkFilter() + "' matches none of the " +
                                           std::to_string(run->size()) + " benchmarks (see --benchmark_list_tests); " +
                                           opt.json_out + " is left as it was");
-  return planned.configs + planned.collectives;
+  return run->planned_runs();
 }
 
 // Runs the sweep; whatever happens, what was measured is written (rank 0's process). The exit
@@ -137,7 +132,8 @@ int run_and_write(bb::SweepRun& run, std::FILE* summary) {
     aborted = {{"rule", "interrupted"},
                {"signal", name},
                {"error", "interrupted by " + name + " after " + std::to_string(run.measured()) +
-                             " measured (configs and bare collectives, repetitions merged); the rest did not run"}};
+                             " measured (configs and bare collectives, repetitions merged); the rest did not run" +
+                             (run.writes_results() ? "" : " (rank 0's process writes the results)")}};
     std::cerr << "error: interrupted: " << aborted["error"].get<std::string>() << "\n";
   }
   const bool interrupted = !aborted.is_null() && aborted.contains("signal");
@@ -167,15 +163,13 @@ int main(int argc, char** argv) {
   std::FILE* summary = bb::summary_stream(argc, argv);  // before Initialize takes its flags out
   std::unique_ptr<bb::SweepRun> run;
   bool counting = true;
-  Planned planned;
   try {
-    if (plan_runs(&argc, argv, run, counting, planned) == 0) return 0;
+    if (plan_runs(&argc, argv, run, counting) == 0) return 0;
   } catch (const bb::Error& e) {
     if (e.rule() != "help") return refuse(e);
     std::cout << bb::bench_usage();
     return 0;
   }
   counting = false;
-  run->set_planned_runs(planned.configs, planned.collectives);
   return run_and_write(*run, summary);
 }

@@ -82,12 +82,15 @@ void SweepRun::launch(const std::function<void()>& drive) {
   lo.backend = backend_;
   lo.world = world_;
   lo.timeout_s = opt_.timeout_s;
-  t0_ = std::chrono::steady_clock::now();
+  progress_.begin();
   bb::launch(lo, [&](Comm& world, Device& dev) {
     CommCache cache(world);
     ConfigAgreement agreement(world, interrupt_signal);
     if (world.rank() != 0) {
-      agreement.follow([&](int k) { run_any(size_t(k), world, dev, cache); });
+      const int sig = agreement.follow([&](int k) { run_any(size_t(k), world, dev, cache); });
+      // A follower process of a launcher exits as rank 0 does (128 + the signal); threads of
+      // rank 0's process leave it to rank 0.
+      if (!writes_results()) stopped_by_ = sig;
       return;
     }
     world0_ = &world;
@@ -143,7 +146,7 @@ Outcome SweepRun::run(size_t k) {
     o.error = "not run: interrupted by " + signal_name(stopped_by_);
     return o;
   }
-  progress(k, id);
+  progress_.start(kind(k), cost(k), id);
   try {
     if (is_round_trip(k)) return record_point(k, run_point(k, *dev0_, *cache0_));
     const size_t j = k - points_.size();
@@ -218,31 +221,20 @@ void SweepRun::keep(Kept& kept, json c, double median) {
   kept.entries.push_back(std::move(c));
 }
 
-// "[config 12/48]" or "[collective 3/30]": the two kinds are counted apart, and the eta adds
-// each kind's remaining runs at that kind's mean time so far (a bare collective and a round trip
-// cost differently); a kind not yet seen is estimated at the other kind's mean.
-void SweepRun::progress(size_t k, const std::string& id) {
-  const auto now = std::chrono::steady_clock::now();
-  const int kind = is_round_trip(k) ? 0 : 1;
-  if (last_kind_ >= 0) {
-    spent_s_[last_kind_] += std::chrono::duration<double>(now - last_start_).count();
-    ++finished_[last_kind_];
+// What a run costs, for the eta: the bytes it moves per rank times the ranks, from the shapes
+// alone (a round trip: its source tensor; a bare collective: its message).
+double SweepRun::cost(size_t k) const {
+  if (is_round_trip(k)) {
+    const BridgeShape& sh = points_[k].pt.shape;
+    return double(sh.b) * double(sh.s) * double(sh.h) * double(dtype_size(sh.dtype)) * world_;
   }
-  last_kind_ = kind;
-  last_start_ = now;
-  ++done_[kind];
-  const double el = std::chrono::duration<double>(now - t0_).count();
-  double mean[2];
-  for (int i = 0; i < 2; ++i) mean[i] = finished_[i] ? spent_s_[i] / finished_[i] : -1;
-  for (int i = 0; i < 2; ++i)
-    if (mean[i] < 0) mean[i] = mean[1 - i] < 0 ? 0 : mean[1 - i];
-  double eta = 0;
-  for (int i = 0; i < 2; ++i) eta += mean[i] * std::max(0, planned_[i] - finished_[i]);
-  const std::string tail = "(elapsed " + std::to_string(int(el + 0.5)) + "s, eta " +
-                           (finished_[0] + finished_[1] ? std::to_string(int(eta + 0.5)) + "s" : "-") + ")";
-  std::fprintf(stderr, "[%s %d/%d] %s  %s\n", kind ? "collective" : "config", done_[kind], planned_[kind], id.c_str(),
-               tail.c_str());
+  const BareSpec& spec = bares_[k - points_.size()].spec;
+  double ranks = 0;
+  for (const auto& g : spec.groups) ranks += double(g.size());
+  return double(spec.bytes) * ranks * spec.launches;
 }
+
+void SweepRun::plan_run(size_t k) { progress_.plan(kind(k), cost(k)); }
 
 json SweepRun::results_json(const json& aborted) const {
   json out;

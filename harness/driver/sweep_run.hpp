@@ -18,6 +18,7 @@
 #include "driver/agreement.hpp"
 #include "driver/configs.hpp"
 #include "driver/options.hpp"
+#include "driver/progress.hpp"
 #include "results/floors.hpp"
 #include "results/output_file.hpp"
 
@@ -46,8 +47,9 @@ class SweepRun {
   const BenchOptions& options() const { return opt_; }
   size_t skipped() const { return skipped_.size(); }
   bool writes_results() const { return env_.rank == 0; }  // this process holds rank 0's results
-  // Runs to come, round trips and bare collectives (repetitions counted), for the progress line.
-  void set_planned_runs(int configs, int collectives) { planned_[0] = configs, planned_[1] = collectives; }
+  // Counting pass (Google Benchmark's filter and repetitions): config k will run once more.
+  void plan_run(size_t k);
+  int planned_runs() const { return progress_.planned(); }
 
   // Floors, GPU warm-up, the copy roofline and CUPTI, before the first config.
   void prepare();
@@ -79,7 +81,8 @@ class SweepRun {
     std::map<std::string, size_t> at;
   };
   void keep(Kept& kept, nlohmann::ordered_json c, double median);
-  void progress(size_t k, const std::string& id);
+  double cost(size_t k) const;
+  SweepProgress::Kind kind(size_t k) const { return is_round_trip(k) ? SweepProgress::config : SweepProgress::collective; }
 
   BenchOptions opt_;
   LaunchEnv env_;
@@ -98,14 +101,8 @@ class SweepRun {
   // What was measured, in first-run order; a repetition merges into its config's entry.
   Kept configs_, collectives_;
   nlohmann::ordered_json failures_ = nlohmann::ordered_json::array(), skipped_ = nlohmann::ordered_json::array();
-  // Progress per kind (0 round trips, 1 bare collectives): started, planned, finished and the
-  // seconds the finished ones took; the run in progress and when it started.
-  int done_[2] = {0, 0}, planned_[2] = {0, 0}, finished_[2] = {0, 0};
-  double spent_s_[2] = {0, 0};
-  int last_kind_ = -1;
-  std::chrono::steady_clock::time_point last_start_;
+  SweepProgress progress_;
   int stopped_by_ = 0;
-  std::chrono::steady_clock::time_point t0_;
 };
 
 }  // namespace bb
