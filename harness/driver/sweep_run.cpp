@@ -1,5 +1,7 @@
 #include "driver/sweep_run.hpp"
 
+#include <algorithm>
+
 #include "comm/backend.hpp"
 #include "comm/launch.hpp"
 #include "comm/rendezvous.hpp"
@@ -35,12 +37,20 @@ SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
   check_flags_for_world(opt_, world_);
   points_ = make_points(req, skipped_);
   if (opt_.collectives) bares_ = bare_collectives(points_);
-  // nccl-tests times back-to-back launches so a GPU's launch latency and event resolution do
+  // Bare collectives on the host backend. nccl-tests times back-to-back launches so a GPU's launch latency and event resolution do
   // not dominate a sample. A host collective runs synchronously on the rank's own thread,
   // timed by a nanosecond clock: its launches hide nothing, and ten per sample made the bare
   // collectives most of a host sweep's time. Recorded as launches_per_sample.
+  // The same reason, and that the four ways interleave, give host bare collectives a quarter
+  // of --iters per way (at least 5, at most --iters): their times are host copies, labelled so, and their check
+  // is unchanged. Recorded as iterations_per_way.
   if (!backend_traits(backend_).gpu)
-    for (auto& b : bares_) b.spec.launches = 1;
+    for (auto& b : bares_) {
+      b.spec.launches = 1;
+      b.spec.iterations = std::min(opt_.iterations, std::max(5, opt_.iterations / 4));
+    }
+  else
+    for (auto& b : bares_) b.spec.iterations = opt_.iterations;
   if (env_.rank == 0) {
     check_outputs(opt_);
     output_lock_ = std::make_unique<OutputLock>(opt_.json_out, "--json");  // held until written
@@ -126,7 +136,6 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
 BareResult SweepRun::run_bare(size_t j, Comm& world, Device& dev, CommCache& cache) {
   BareSpec spec = bares_[j].spec;
   spec.warmup = opt_.warmup;
-  spec.iterations = opt_.iterations;
   spec.cupti = cupti_.get();
   spec.delay_rank = opt_.delay_rank;
   spec.delay_ms = opt_.delay_ms;
