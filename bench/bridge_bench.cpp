@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "core/checked.hpp"
+#include "driver/interrupt.hpp"
 #include "driver/options.hpp"
 #include "driver/summary.hpp"
 #include "driver/sweep_run.hpp"
@@ -52,13 +54,13 @@ void set_counters(benchmark::State& st, const json& c, bool round_trip) {
 // Registers one benchmark per config. While `counting`, a call only counts itself (Google
 // Benchmark calls each matched config once per repetition), so the progress line knows the
 // total before the first config runs, through Google Benchmark's own filter and repetitions.
-void register_configs(bb::SweepRun& run, const bool& counting, int& planned) {
+void register_configs(bb::SweepRun& run, const bool& counting) {
   for (size_t k = 0; k < run.size(); ++k)
     benchmark::RegisterBenchmark(run.name(k).c_str(),
-                                 [&run, &counting, &planned, k](benchmark::State& st) {
+                                 [&run, &counting, k](benchmark::State& st) {
                                    for (auto _ : st) {
                                      if (counting) {
-                                       ++planned;
+                                       run.plan_run(k);
                                        st.SkipWithError("counting pass: not measured");
                                        break;
                                      }
@@ -77,7 +79,7 @@ void register_configs(bb::SweepRun& run, const bool& counting, int& planned) {
 }
 
 int refuse(const bb::Error& e) {
-  std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+  std::cerr << "error: " << e.rule() << ": " << bb::clip_long_words(e.what()) << "\n";
   if (e.rule() == "bad_flag") std::cerr << bb::bench_usage();
   return 2;
 }
@@ -85,7 +87,7 @@ int refuse(const bb::Error& e) {
 // Everything before the first config runs: the flags (ours, then Google Benchmark's), the
 // sweep and its refusals, and the counting pass. Returns the configs' runs to come, or 0 after
 // --benchmark_list_tests (listed, nothing run or written); throws Error on bad input.
-int plan_runs(int* argc, char** argv, std::unique_ptr<bb::SweepRun>& run, const bool& counting, int& planned) {
+int plan_runs(int* argc, char** argv, std::unique_ptr<bb::SweepRun>& run, const bool& counting) {
   const bb::BenchOptions opt = bb::parse_bench_options(argc, argv);
   bb::check_gbench_flags(*argc, argv);
   benchmark::Initialize(argc, argv);
@@ -95,21 +97,29 @@ int plan_runs(int* argc, char** argv, std::unique_ptr<bb::SweepRun>& run, const 
   if (run->size() == 0)
     throw bb::Error("nothing_to_run", "every config was skipped (" + std::to_string(run->skipped()) +
                                           ", reasons above); " + opt.json_out + " is left as it was");
-  register_configs(*run, counting, planned);
+  register_configs(*run, counting);
   SilentReporter silent;
   if (benchmark::RunSpecifiedBenchmarks(&silent) == 0)
     throw bb::Error("nothing_to_run", "--benchmark_filter='" + benchmark::GetBenchmarkFilter() + "' matches none of the " +
                                           std::to_string(run->size()) + " benchmarks (see --benchmark_list_tests); " +
                                           opt.json_out + " is left as it was");
-  return planned;
+  return run->planned_runs();
 }
 
 // Runs the sweep; whatever happens, what was measured is written (rank 0's process). The exit
-// code: 0 all measured and correct, 1 a failure, an abort, or nothing measured.
+// code: 0 all measured and correct, 1 a failure, an abort, or nothing measured, 128 + the
+// signal after SIGINT/SIGTERM (130, 143: what measured before it is written).
 int run_and_write(bb::SweepRun& run, std::FILE* summary) {
   json aborted = nullptr;
+  bb::catch_interrupts();
   try {
     run.prepare();
+    // Debian's libbenchmark is built without NDEBUG, so Google Benchmark prints "Library was
+    // built as DEBUG. Timings may be affected." It concerns its own clock, which no figure here
+    // uses: say so once, before it.
+    std::fprintf(stderr, "note: if Google Benchmark warns \"Library was built as DEBUG\" (Debian's package), that is "
+                         "about its own timing, which these results do not use: every config is timed by "
+                         "bridge_bench's own clocks and handed over as manual time\n");
     bb::add_run_context(bb::environment_json(run.backend(), run.options().command_line), run.world());
     run.launch([] { benchmark::RunSpecifiedBenchmarks(); });
   } catch (const std::exception& e) {
@@ -118,7 +128,18 @@ int run_and_write(bb::SweepRun& run, std::FILE* summary) {
     std::cerr << "error: " << aborted["rule"].get<std::string>() << ": " << e.what() << "\n";
   }
   benchmark::Shutdown();
-  if (!run.writes_results()) return aborted.is_null() ? 0 : 1;
+  if (const int sig = run.interrupted_by(); sig && aborted.is_null()) {
+    const std::string name = bb::signal_name(sig);
+    aborted = {{"rule", "interrupted"},
+               {"signal", name},
+               {"error", "interrupted by " + name + " after " + std::to_string(run.measured()) +
+                             " measured (configs and bare collectives, repetitions merged); the rest did not run" +
+                             (run.writes_results() ? "" : " (rank 0's process writes the results)")}};
+    std::cerr << "error: interrupted: " << aborted["error"].get<std::string>() << "\n";
+  }
+  const bool interrupted = !aborted.is_null() && aborted.contains("signal");
+  const int exit_code = interrupted ? 128 + run.interrupted_by() : 1;
+  if (!run.writes_results()) return aborted.is_null() ? 0 : exit_code;
   const json results = run.results_json(aborted);
   try {
     bb::write_json_atomic(run.options().json_out, results);
@@ -127,13 +148,14 @@ int run_and_write(bb::SweepRun& run, std::FILE* summary) {
     return 1;
   }
   bb::print_summary(summary, results, run.options().json_out.c_str());
-  if (aborted.is_null() && run.measured() == 0) {
+  if (!aborted.is_null()) return exit_code;
+  if (run.measured() == 0) {
     // Every config was refused at run time (e.g. the memory budget): recorded, but not a pass.
     std::cerr << "error: nothing_measured: every config was skipped or failed; " << run.options().json_out
               << " records why\n";
     return 1;
   }
-  return !aborted.is_null() || run.failed() > 0 ? 1 : 0;
+  return run.failed() > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -142,15 +164,13 @@ int main(int argc, char** argv) {
   std::FILE* summary = bb::summary_stream(argc, argv);  // before Initialize takes its flags out
   std::unique_ptr<bb::SweepRun> run;
   bool counting = true;
-  int planned = 0;
   try {
-    if (plan_runs(&argc, argv, run, counting, planned) == 0) return 0;
+    if (plan_runs(&argc, argv, run, counting) == 0) return 0;
   } catch (const bb::Error& e) {
     if (e.rule() != "help") return refuse(e);
     std::cout << bb::bench_usage();
     return 0;
   }
   counting = false;
-  run->set_planned_runs(planned);
   return run_and_write(*run, summary);
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -48,6 +49,44 @@ inline int64_t parse_int64(const std::string& text, int64_t lo, int64_t hi, cons
   }
   if (v < lo) throw Error(bad_rule, what + " needs an integer >= " + std::to_string(lo) + ", got '" + text + "'");
   return int64_t(v);
+}
+
+// A comma-separated list a flag takes: every item non-empty, wherever it is ("a,", ",a" and
+// "a,,b" are all refused, naming the flag), and the list itself non-empty.
+inline std::vector<std::string> split_list(const std::string& text, const std::string& flag) {
+  if (text.empty()) throw Error("bad_flag", flag + " is empty (give one or more names, comma-separated)");
+  std::vector<std::string> items;
+  size_t from = 0;
+  for (;;) {
+    const size_t comma = text.find(',', from);
+    items.push_back(text.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (items.back().empty())
+      throw Error("bad_flag", flag + " has an empty item in '" + text + "' (a stray comma?)");
+    if (comma == std::string::npos) return items;
+    from = comma + 1;
+  }
+}
+
+// A message for people: a single word (a value someone typed, a path) longer than `keep`
+// characters is cut to its start and end with its length said, so a 100,000-character value
+// does not fill the terminal.
+inline std::string clip_long_words(const std::string& msg, size_t keep = 200) {
+  std::string out;
+  size_t i = 0;
+  while (i < msg.size()) {
+    const size_t end = msg.find_first_of(" \n\t", i);
+    const size_t stop = end == std::string::npos ? msg.size() : end;
+    if (stop - i > keep) {
+      out += msg.substr(i, keep / 2) + "..." + msg.substr(stop - keep / 4, keep / 4) + " (" +
+             std::to_string(stop - i) + " characters)";
+    } else {
+      out.append(msg, i, stop - i);
+    }
+    if (end == std::string::npos) break;
+    out += msg[end];
+    i = end + 1;
+  }
+  return out;
 }
 
 }  // namespace bb

@@ -94,7 +94,11 @@ def main(bench, work):
             if len(p["samples_ms"]) != REPS * ITERS:
                 fail(f"{cid} {p['name']}: {len(p['samples_ms'])} samples kept")
     for c in res["collectives"]:
-        if len(c["samples_ms"]) != REPS * ITERS or len(c["suite_samples_ms"]) != REPS * ITERS:
+        # host bare collectives take min(--iters, max(5, --iters / 4)) samples per way (issue 20)
+        per_way = c["iterations_per_way"]
+        if per_way != min(ITERS, max(5, ITERS // 4)):
+            fail(f"{c['id']}: iterations_per_way {per_way} for --iters={ITERS} on host")
+        if len(c["samples_ms"]) != REPS * per_way or len(c["suite_samples_ms"]) != REPS * per_way:
             fail(f"{c['id']}: repetitions' samples not all kept")
     shutil.rmtree(work)
     print(f"check_gbench_json: ok ({len(doc['benchmarks'])} benchmarks, {REPS} repetitions)")

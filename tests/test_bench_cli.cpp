@@ -24,11 +24,12 @@ Run bench(const TempDir& d, const std::string& args, const std::string& env = ""
   return bbtest::run_in(d, (env.empty() ? "" : "env " + env + " ") + std::string(BB_BENCH_CLI) + " " + args);
 }
 
-// An error line for `rule`, and nothing ran (no "[1/N]" progress line).
+// An error line for `rule`, and nothing ran (no "[config 1/N]" progress line).
 void expect_refused(const Run& r, const std::string& rule, const std::string& words = "") {
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("error: " + rule + ": " + words), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("[1/"), std::string::npos) << "a config ran before the refusal:\n" << r.err;
+  EXPECT_EQ(r.err.find("[config 1/"), std::string::npos) << "a config ran before the refusal:\n" << r.err;
+  EXPECT_EQ(r.err.find("[collective 1/"), std::string::npos) << "a collective ran before the refusal:\n" << r.err;
 }
 
 nlohmann::json results(const TempDir& d, const std::string& name = "o.json") {
@@ -215,7 +216,7 @@ TEST(Progress, CountsTheFilteredRepetitions) {
   auto r = bench(d, kSmall + " --strategies=reference,fused --collectives=off --benchmark_filter=/fused "
                              "--benchmark_repetitions=3 --json o.json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.err.find("[3/3] seed_fan_in_cp1/bsh/bf16/b2.s64.h32/fused"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[config 3/3] seed_fan_in_cp1/bsh/bf16/b2.s64.h32/fused"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("reference  (elapsed"), std::string::npos) << "the filter let reference run:\n" << r.err;
   auto j = results(d);
   ASSERT_EQ(j["configs"].size(), 1u);
@@ -323,3 +324,91 @@ TEST(BadInput, BenchFlagValuesAreRangeChecked) {
 }
 
 }  // namespace
+
+// --- issue 20 ---------------------------------------------------------------------------
+
+// Progress names round trips and bare collectives apart, each with its own count, under a
+// header that gives both.
+TEST(Progress, ConfigsAndCollectivesAreCountedApart) {
+  TempDir d;
+  auto r = bench(d, "--backend=host --layouts=seed_fan_in_cp1 --mem=bsh --shapes=2x64x32 --strategies=fused "
+                    "--iters=1 --warmup=0 --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = results(d);
+  const size_t configs = j["configs"].size(), colls = j["collectives"].size();
+  ASSERT_GE(colls, 1u);
+  EXPECT_NE(r.err.find(std::to_string(configs) + " configs (0 skipped) and " + std::to_string(colls) + " bare collectives"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[config 1/" + std::to_string(configs) + "] "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[collective " + std::to_string(colls) + "/" + std::to_string(colls) + "] "), std::string::npos) << r.err;
+  EXPECT_EQ(j["collectives"][0]["launches_per_sample"], 1) << "host collectives run synchronously: one launch a sample";
+}
+
+// B32: a delay for a rank the world does not have delayed nothing and was recorded.
+TEST(BadInput, InjectDelayRankOutsideTheWorldIsRefused) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --inject-delay=99:5 --json o.json"), "bad_flag",
+                 "--inject-delay=99:MS names world rank 99, but this run's world has 8 ranks (0..7)");
+  expect_refused(bench(d, kSmall + " --inject-delay=8:5 --json o.json"), "bad_flag");
+  EXPECT_FALSE(d.exists("o.json"));
+}
+
+// B16, B29, B30: an empty item is refused wherever it is (a trailing one was taken); B22, B28:
+// the message names the flag.
+TEST(BadInput, EmptyListItemsAreRefusedNamingTheFlag) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --shapes=2x64x32, --json o.json"), "bad_flag", "--shapes has an empty item in '2x64x32,'");
+  expect_refused(bench(d, kSmall + " --mem=bsh, --json o.json"), "bad_flag", "--mem has an empty item in 'bsh,'");
+  expect_refused(bench(d, kSmall + " --dtypes=,bf16 --json o.json"), "bad_flag", "--dtypes has an empty item");
+  expect_refused(bench(d, kSmall + " --strategies=fused,,reference --json o.json"), "bad_flag", "--strategies has an empty item");
+  expect_refused(bench(d, kSmall + " --layouts=seed_fan_in_cp1, --json o.json"), "bad_flag", "--layouts has an empty item");
+  expect_refused(bench(d, kSmall + " --nccl-path=default, --json o.json"), "bad_flag", "--nccl-path has an empty item");
+  expect_refused(bench(d, kSmall + " --strategies= --json o.json"), "bad_flag", "--strategies is empty");
+  expect_refused(bench(d, kSmall + " --mem= --json o.json"), "bad_flag", "--mem is empty");
+  expect_refused(bench(d, kSmall + " --dtypes= --json o.json"), "bad_flag", "--dtypes is empty");
+  expect_refused(bench(d, kSmall + " --shapes= --json o.json"), "bad_flag", "--shapes is empty");
+  EXPECT_FALSE(d.exists("o.json"));
+}
+
+// B49, S21: seeds and all mixed with names are taken (the repeat runs once, said).
+TEST(BadInput, SeedsAndAllMixWithNames) {
+  TempDir d;
+  auto r = bench(d, kSmall + " --layouts=seeds,seed_fan_in_cp1 --benchmark_list_tests --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("note: layouts lists 'seed_fan_in_cp1' 2 times; it runs once"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("bridge/seed_fan_out_cp2/"), std::string::npos) << r.out;
+  r = bench(d, kSmall + " --strategies=all,reference --benchmark_list_tests --json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("note: strategies lists reference 2 times; it runs once"), std::string::npos) << r.err;
+  expect_refused(bench(d, kSmall + " --strategies=all,bogus"), "bad_strategy", "--strategies: unknown strategy 'bogus'");
+}
+
+// S14: a duplicate key in a sweep file took the last value, silently.
+TEST(BadInput, SweepFileDuplicateKeyIsRefused) {
+  TempDir d;
+  d.write("s.json", R"({"layouts": ["seed_fan_in_cp1"], "shapes": [{"b": 2, "s": 64, "h": 32}], "shapes": [{"b": 4, "s": 64, "h": 32}]})");
+  expect_refused(bench(d, "--backend=host --layouts=s.json --json o.json"), "bad_sweep_file");
+  EXPECT_NE(bench(d, "--backend=host --layouts=s.json").err.find("$.shapes: duplicate_key"), std::string::npos);
+}
+
+// B50: a 100,000-character value is cut in the message, its length said.
+TEST(BadInput, HugeValueIsCutInTheMessage) {
+  TempDir d;
+  const auto r = bench(d, kSmall + " --layouts=" + std::string(100000, 'x'));
+  expect_refused(r, "bad_flag", "unknown layout 'xxxx");
+  const std::string first = r.err.substr(0, r.err.find('\n'));
+  EXPECT_LT(first.size(), 600u);
+  EXPECT_NE(first.find(" characters)"), std::string::npos) << first;
+}
+
+// I04: --timeout on host is enforced on the whole collective: a collective that runs past it is
+// aborted (here every rank 2 collective starts 1.5 s late against --timeout=1), and what was
+// measured before is still written.
+TEST(BadInput, TimeoutIsEnforcedOnHost) {
+  TempDir d;
+  const auto r = bench(d, kSmall + " --inject-delay=2:1500 --timeout=1 --json o.json");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("error: collective_timeout: "), std::string::npos) << r.err;
+  const auto j = results(d);
+  EXPECT_EQ(j["aborted"]["rule"], "collective_timeout");
+}

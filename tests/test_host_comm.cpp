@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -11,6 +12,8 @@
 
 #include "comm/host_comm.hpp"
 #include "comm/launch.hpp"
+#include "core/float_bits.hpp"
+#include "host_kernels.hpp"
 
 using namespace bb;
 
@@ -227,3 +230,69 @@ TEST(HostComm, PeerFailureAbortsOthersFast) {
 }
 
 }  // namespace
+
+// Issue 20 I04: a data collective's --timeout counts from its entry, as NCCL's watchdog does:
+// every rank arrives at each of its waits, but the collective as a whole runs past the
+// timeout (a phase of 1.16 s under --timeout=1 was taken), so the waiting rank aborts it.
+TEST(HostComm, TimeoutCountsFromTheCollectivesStart) {
+  using Clock = bb::Rendezvous::Clock;
+  auto abort = std::make_shared<bb::AbortState>();
+  bb::Rendezvous rv({0, 1}, abort, 0.3);
+  std::string rule;
+  std::thread waiter([&] {
+    const auto started = Clock::now() - std::chrono::milliseconds(250);  // the collective began 250 ms ago
+    try {
+      rv.arrive_and_wait(0, "fwd_comm", 200, started);
+    } catch (const bb::CommError& e) {
+      rule = e.rule();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // within 0.3 s of this wait, past the collective's
+  try {
+    rv.arrive_and_wait(1, "fwd_comm");
+  } catch (const bb::CommError&) {
+  }
+  waiter.join();
+  EXPECT_EQ(rule, "collective_timeout");
+  EXPECT_TRUE(abort->aborted.load());
+  // The same wait without a start (a barrier, an agreement) counts from itself: no timeout.
+  bb::Rendezvous calm({0, 1}, std::make_shared<bb::AbortState>(), 0.3);
+  std::thread other([&] { calm.arrive_and_wait(0, "barrier"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_NO_THROW(calm.arrive_and_wait(1, "barrier"));
+  other.join();
+}
+
+// Issue 20: host_sum works a block at a time with the dtype fixed; each element is still
+// 0 + src0 + src1 + ... in source order, rounded once (the element-wise definition), in every
+// dtype, across block boundaries, subnormals and infinities included.
+TEST(HostComm, BlockedSumIsTheElementwiseSum) {
+  const int64_t n = 5000;
+  for (int dt : {0, 1, 2}) {
+    std::vector<std::vector<uint32_t>> src(3, std::vector<uint32_t>(size_t(n)));
+    uint64_t x = 88172645463325252ull;
+    for (auto& v : src)
+      for (auto& e : v) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        e = dt == 2 ? uint32_t(x) : uint32_t(x & 0xffff);
+      }
+    std::vector<const void*> ptrs;
+    std::vector<std::vector<uint16_t>> narrow(3);
+    for (int k = 0; k < 3; ++k) {
+      narrow[size_t(k)].assign(src[size_t(k)].begin(), src[size_t(k)].end());
+      ptrs.push_back(dt == 2 ? static_cast<const void*>(src[size_t(k)].data()) : narrow[size_t(k)].data());
+    }
+    std::vector<uint32_t> out(static_cast<size_t>(n));
+    bb::host_sum(out.data(), ptrs, n, dt);
+    for (int64_t i = 0; i < n; ++i) {
+      float acc = 0.f;
+      for (int k = 0; k < 3; ++k) acc += bb::dtype_bits_to_float(src[size_t(k)][size_t(i)], dt);
+      const uint32_t want = bb::float_to_dtype_bits(acc, dt);
+      const uint32_t got = dt == 2 ? out[size_t(i)] : reinterpret_cast<const uint16_t*>(out.data())[i];
+      if (want != got && !(std::isnan(acc))) {
+        ADD_FAILURE() << "dtype " << dt << " element " << i << ": " << got << " != " << want;
+        break;
+      }
+    }
+  }
+}

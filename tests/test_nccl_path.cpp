@@ -182,14 +182,17 @@ TEST(GemmReference, InputsAreExactBf16) {
 #include <fstream>
 #include <unistd.h>
 
+#include "cli_util.hpp"
 #include "results/sweep.hpp"
 
 namespace {
+// In a temp dir of this process, removed when it ends (each file was left in /tmp before).
 std::string write_sweep(const std::string& body) {
+  static bbtest::TempDir dir;
   static int n = 0;
-  const std::string path = "/tmp/bb_paths_" + std::to_string(getpid()) + "_" + std::to_string(n++) + ".json";
-  std::ofstream(path) << body;
-  return path;
+  const std::string name = std::to_string(n++) + ".json";
+  dir.write(name, body);
+  return dir.file(name);
 }
 
 TEST(SweepFileNcclPaths, ReadsNamesAndAll) {

@@ -107,6 +107,27 @@ TEST(Oracle, VerifyLocatesAPlantedError) {
   EXPECT_NE(d.find("hidden 2"), std::string::npos) << d;
 }
 
+// Issue 20: the host fill/verify work a row at a time with a table of bits; every element is
+// still pattern_bits' value (both memory orders, every dtype, full tensors and CP shards, a
+// table with empty slots).
+TEST(Oracle, HostFillIsPatternBitsElementByElement) {
+  for (auto mem : {bb::MemOrder::bsh, bb::MemOrder::sbh})
+    for (auto dt : {bb::DType::bf16, bb::DType::fp16, bb::DType::fp32})
+      for (int cp_rank : {-1, 1}) {
+        bb::BridgeShape sh = shape(mem, 3);
+        sh.dtype = dt;
+        const bb::PatternGeom g = bb::pattern_geom(sh, 3, 2, cp_rank, bb::kSaltGradient);
+        const std::vector<int64_t> table = {7, -1, 7, 7, 8, 8, -1, 8, 9, 9, 9, -1};
+        std::vector<uint32_t> t(size_t(bb::pattern_elems(g)), 0xdeadbeef);
+        bb::host_fill_pattern(t.data(), g, table.data());
+        for (int64_t i = 0; i < bb::pattern_elems(g); ++i) {
+          const uint32_t got = dt == bb::DType::fp32 ? t[size_t(i)] : reinterpret_cast<const uint16_t*>(t.data())[i];
+          ASSERT_EQ(got, bb::pattern_bits(g, table.data(), i)) << bb::dtype_name(dt) << " element " << i;
+        }
+        EXPECT_EQ(bb::host_verify_pattern(t.data(), g, table.data()).mismatches, 0);
+      }
+}
+
 TEST(Oracle, PatternIsExactAndNonZeroInEveryDtype) {
   std::set<int> seen;
   for (int64_t s = 0; s < 50; ++s)

@@ -153,6 +153,26 @@ TEST(Cli, BadFlagsExit2WithUsage) {
   }
 }
 
+// Issue 20 P16: a stray word is named as such, not as "a flag that needs a value"; B50: a
+// 100,000-character value is cut in the message, its length said.
+TEST(Cli, StrayPositionalIsNamed) {
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=4,dp=2 stray");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("error: bad_flag: unexpected argument 'stray': bridge-plan takes only flags"), std::string::npos) << r.err;
+  r = run_cli("--world 8 stray --src tp=2,dp=4 --dest tp=4,dp=2");
+  EXPECT_NE(r.err.find("unexpected argument 'stray'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, HugeValueIsCutInTheMessage) {
+  auto r = run_cli("--world 8 --src tp=2,dp=4 --dest tp=4,dp=2 --format " + std::string(100000, 'x'));
+  EXPECT_EQ(r.code, 2);
+  r = run_cli("--world 8 --src tp=2,dp=" + std::string(100000, '9') + " --dest tp=4,dp=2");
+  EXPECT_EQ(r.code, 2);
+  const std::string first = r.err.substr(0, r.err.find('\n'));
+  EXPECT_LT(first.size(), 600u) << first.substr(0, 600);
+  EXPECT_NE(first.find(" characters)"), std::string::npos) << first.substr(0, 600);
+}
+
 // Issue 12: sizes are parsed in 64 bits and range-checked; the plan costs what its ranks cost.
 TEST(Cli, WorldBeyond32BitsIsTooLargeNotWrapped) {
   auto r = run_cli("--world 4294967304 --src tp=2,dp=4 --dest tp=2,cp=2,dp=2");

@@ -209,6 +209,71 @@ TEST(Sweep, OneNameForTwoLayoutsIsRefused) {
   EXPECT_EQ(rule_of([&] { bb::dedupe_axes(a, &notes); }).rfind("duplicate_layout_name: ", 0), 0u);
 }
 
+// Issue 20 S24: one layout under two names runs once, and the note names both.
+TEST(Sweep, OneLayoutUnderTwoNamesIsSaid) {
+  bb::SweepAxes a;
+  a.layouts = {bb::seed_layouts()[0], bb::seed_layouts()[0]};
+  a.layouts[1].name = "alias";
+  std::vector<std::string> notes;
+  bb::dedupe_axes(a, &notes);
+  ASSERT_EQ(a.layouts.size(), 1u);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0], "layouts 'alias' and 'seed_fan_in_cp2' are one layout; it runs once, as 'seed_fan_in_cp2' "
+                      "(its results carry that name)");
+}
+
+// Issue 20 B49, S21: "seeds" and "all" stand among names, in --layouts and in a file.
+TEST(Sweep, SeedsAndAllMixWithNames) {
+  const auto l = bb::layouts_from_arg("seeds,tp1dp8-tp8dp1", 8);
+  ASSERT_EQ(l.size(), 4u);
+  EXPECT_EQ(l[3].name, "tp1dp8-tp8dp1");
+  EXPECT_EQ(bb::layouts_from_arg("all,seed_fan_in_cp1", 8).size(), bb::all_layouts(8).size() + 1);
+  EXPECT_EQ(rule_of([] { bb::layouts_from_arg("seeds,", 8); }), "bad_flag: --layouts has an empty item in 'seeds,' (a stray comma?)");
+  auto a = bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds", "seed_fan_in_cp1"], "shapes": [{"b": 2, "s": 64, "h": 32}],
+                                            "strategies": ["all", "reference"]})"));
+  EXPECT_EQ(a.layouts.size(), 4u);
+  EXPECT_EQ(a.strategies.size(), bb::strategy_names().size() + 1);
+}
+
+// Issue 20 S14, S29: a key given twice in one object (JSON keeps the last) is reported at its
+// path, at any depth.
+TEST(SweepFile, DuplicateKeysAreReported) {
+  const std::string err = rule_of([] {
+    bb::load_sweep_file(write_tmp(R"({"layouts": [{"src": {"tp": 2, "dp": 4}, "dest": {"tp": 2, "dp": 4, "tp": 4, "dp": 2}}],
+                                     "shapes": [{"b": 2, "s": 64, "h": 32}], "shapes": [{"b": 4, "s": 64, "h": 32}]})"));
+  });
+  EXPECT_EQ(err.rfind("bad_sweep_file: 3 bad entries:", 0), 0u) << err;
+  EXPECT_NE(err.find("$.layouts[].dest.tp: duplicate_key: given twice"), std::string::npos) << err;
+  EXPECT_NE(err.find("$.layouts[].dest.dp: duplicate_key"), std::string::npos) << err;
+  EXPECT_NE(err.find("$.shapes: duplicate_key"), std::string::npos) << err;
+}
+
+// Issue 20 S17, S18: a layout name starts every config id; empty or with '/', ids are ambiguous.
+TEST(SweepFile, EmptyOrSlashLayoutNamesAreRefused) {
+  for (const char* name : {"", "a/b"}) {
+    const std::string err = rule_of([&] {
+      bb::load_sweep_file(write_tmp(std::string(R"({"layouts": [{"name": ")") + name +
+                                    R"(", "src": {"tp": 2, "dp": 4}, "dest": {"tp": 4, "dp": 2}}], "shapes": [{"b": 2, "s": 64, "h": 32}]})"));
+    });
+    EXPECT_NE(err.find("$.layouts[0].name: bad_layout_name: '" + std::string(name) + "' must be non-empty and without '/'"),
+              std::string::npos)
+        << err;
+  }
+}
+
+// Issue 20 S28: repeated entries are dropped as the file is read (one hash lookup each), and
+// said once with their count.
+TEST(SweepFile, RepeatedEntriesAreDroppedInOnePass) {
+  std::string body = R"({"layouts": [)";
+  for (int i = 0; i < 20000; ++i) body += std::string(i ? "," : "") + (i % 2 ? R"("seed_fan_in_cp1")" : R"({"src": {"tp": 2, "dp": 4}, "dest": {"tp": 4, "dp": 2}})");
+  body += R"(], "shapes": [{"b": 2, "s": 64, "h": 32}]})";
+  const auto a = bb::load_sweep_file(write_tmp(body));
+  ASSERT_EQ(a.layouts.size(), 2u);
+  ASSERT_EQ(a.notes.size(), 2u);
+  EXPECT_EQ(a.notes[0], R"(layouts lists {"dest":{"dp":2,"tp":4},"src":{"dp":4,"tp":2}} 10000 times; it runs once)");
+  EXPECT_EQ(a.notes[1], "layouts lists 'seed_fan_in_cp1' 10000 times; it runs once");
+}
+
 TEST(Sweep, ConfigCountIsTheProductOfTheAxes) {
   bb::SweepAxes a;
   a.layouts.resize(4);

@@ -3,8 +3,15 @@
 // counts, repetitions merge into one entry, and the results JSON is what was measured.
 #include <gtest/gtest.h>
 
-#include <algorithm>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <mutex>
+
+#include "comm/launch.hpp"
+#include "driver/agreement.hpp"
 #include "driver/sweep_run.hpp"
 
 namespace {
@@ -18,7 +25,9 @@ bb::BenchOptions small_sweep() {
   o.strategies = {"reference", "p2p"};
   o.iterations = 2;
   o.warmup = 0;
-  o.json_out = testing::TempDir() + "/sweep_run.json";
+  // One file per test: a run holds its --json's lock, and ctest runs tests side by side.
+  o.json_out = testing::TempDir() + "/sweep_run_" + testing::UnitTest::GetInstance()->current_test_info()->name() +
+               "_" + std::to_string(getpid()) + ".json";
   o.timeout_s = 20;  // a follower out of step would leave a collective unmatched: abort, not hang
   return o;
 }
@@ -56,5 +65,67 @@ TEST(SweepRun, RefusesBadInputBeforeAnythingRuns) {
     FAIL() << "an unwritable --json must be refused up front";
   } catch (const bb::Error& e) {
     EXPECT_EQ(e.rule(), "bad_output");
+  }
+}
+
+// Issue 20: a signal that reaches one rank (under a launcher, one process) stops every rank at
+// the same config boundary: rank 3 is "interrupted" while config 4 runs; no rank starts
+// config 5, every follower returns the signal, and all ran configs 0..4 in the same order.
+TEST(Agreement, OneInterruptedRankStopsEveryRankAtTheNextBoundary) {
+  constexpr int kWorld = 4, kConfigs = 10;
+  std::mutex mu;
+  std::vector<std::vector<int>> ran(kWorld);
+  std::vector<int> returned(kWorld, -1);
+  bb::LaunchOptions lo;
+  lo.world = kWorld;
+  lo.timeout_s = 20;
+  bb::launch(lo, [&](bb::Comm& world, bb::Device&) {
+    const int me = world.rank();
+    std::atomic<int> pending{0};
+    bb::ConfigAgreement agreement(world, [&] { return pending.load(); });
+    auto run = [&](int k) {
+      std::lock_guard<std::mutex> lk(mu);
+      ran[size_t(me)].push_back(k);
+      if (me == 3 && k == 4) pending = SIGTERM;
+    };
+    if (me != 0) {
+      const int sig = agreement.follow(run);
+      std::lock_guard<std::mutex> lk(mu);
+      returned[size_t(me)] = sig;
+      return;
+    }
+    int stopped = 0;
+    for (int k = 0; k < kConfigs && !stopped; ++k) {
+      stopped = agreement.announce(k);
+      if (!stopped) run(k);
+    }
+    if (!stopped) agreement.finish();
+    returned[0] = stopped;
+  });
+  for (int r = 0; r < kWorld; ++r) {
+    EXPECT_EQ(returned[size_t(r)], SIGTERM) << "rank " << r;
+    EXPECT_EQ(ran[size_t(r)], (std::vector<int>{0, 1, 2, 3, 4})) << "rank " << r;
+  }
+}
+
+TEST(Agreement, WithoutASignalEveryConfigRunsAndFollowersSeeTheEnd) {
+  constexpr int kWorld = 3;
+  std::vector<int> returned(kWorld, -1), count(kWorld, 0);
+  bb::LaunchOptions lo;
+  lo.world = kWorld;
+  lo.timeout_s = 20;
+  bb::launch(lo, [&](bb::Comm& world, bb::Device&) {
+    const int me = world.rank();
+    bb::ConfigAgreement agreement(world, [] { return 0; });
+    if (me != 0) {
+      returned[size_t(me)] = agreement.follow([&](int) { ++count[size_t(me)]; });
+      return;
+    }
+    for (int k = 0; k < 6; ++k) returned[0] = agreement.announce(k), ++count[0];
+    agreement.finish();
+  });
+  for (int r = 0; r < kWorld; ++r) {
+    EXPECT_EQ(returned[size_t(r)], 0) << "rank " << r;
+    EXPECT_EQ(count[size_t(r)], 6) << "rank " << r;
   }
 }

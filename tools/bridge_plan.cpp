@@ -106,8 +106,10 @@ Args parse_args(int argc, char** argv) {
       a.predict = true;
       continue;
     }
+    if (f.rfind("--", 0) != 0)
+      throw bb::Error("bad_flag", "unexpected argument '" + f + "': bridge-plan takes only flags (--flag VALUE or --flag=VALUE)");
     const auto eq = f.find('=');
-    if (f.rfind("--", 0) == 0 && eq != std::string::npos) {
+    if (eq != std::string::npos) {
       v = f.substr(eq + 1);
       f = f.substr(0, eq);
     } else {
@@ -183,7 +185,7 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return 0;
     }
-    std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
+    std::cerr << "error: " << e.rule() << ": " << bb::clip_long_words(e.what()) << "\n";
     if (e.rule() == "bad_flag") std::cerr << kUsage;
     return 2;
   }

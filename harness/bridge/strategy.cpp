@@ -148,4 +148,21 @@ std::unique_ptr<Strategy> make_strategy(const std::string& name) {
   throw Error("bad_strategy", "unknown strategy '" + name + "' (expected one of " + known + ")");
 }
 
+std::vector<std::string> expand_strategies(const std::vector<std::string>& names, const std::string& where) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    if (n == "all") {
+      out.insert(out.end(), strategy_names().begin(), strategy_names().end());
+      continue;
+    }
+    try {
+      make_strategy(n);
+    } catch (const Error& e) {
+      throw Error(e.rule(), where + ": " + e.what() + " or all");
+    }
+    out.push_back(n);
+  }
+  return out;
+}
+
 }  // namespace bb

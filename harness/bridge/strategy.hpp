@@ -162,5 +162,9 @@ std::unique_ptr<Strategy> make_p2p(P2PFaults faults = {});
 // The table of strategies, by name (harness/bridge/strategies.def: one line per strategy).
 const std::vector<std::string>& strategy_names();
 std::unique_ptr<Strategy> make_strategy(const std::string& name);  // Error("bad_strategy")
+// Strategy names as a user lists them: "all", anywhere in the list, stands for every registered
+// strategy; an unknown name is Error("bad_strategy") naming `where` (the flag or the file key).
+// Repeats are kept (the sweep drops them and says so).
+std::vector<std::string> expand_strategies(const std::vector<std::string>& names, const std::string& where);
 
 }  // namespace bb

@@ -31,6 +31,7 @@ class HostComm final : public Comm {
   }
 
   void all_gather(const void* send, void* recv, size_t bytes) override {
+    const Timed whole(*this);
     rv_->in[size_t(rank_)] = send;
     wait();
     // Every rank reads every block before anyone may reuse its buffers.
@@ -42,6 +43,7 @@ class HostComm final : public Comm {
   }
 
   void all_reduce_sum(const void* send, void* recv, size_t count, DType t) override {
+    const Timed whole(*this);
     rv_->in[size_t(rank_)] = send;
     wait();
     std::vector<char> tmp(count * dtype_size(t));
@@ -52,6 +54,7 @@ class HostComm final : public Comm {
   }
 
   void all_to_all(const void* send, void* recv, size_t bpp) override {
+    const Timed whole(*this);
     rv_->in[size_t(rank_)] = send;
     wait();
     std::vector<char> tmp(bpp * size_t(size()));
@@ -64,6 +67,7 @@ class HostComm final : public Comm {
   }
 
   void send_recv(const std::vector<P2POp>& ops) override {
+    const Timed whole(*this);
     // Post what this rank sends, per peer, then pull what it receives. Each rank may send at
     // most one buffer to each peer per call (as matching NCCL calls would pair them in order).
     auto& box = mailbox();
@@ -106,7 +110,14 @@ class HostComm final : public Comm {
   }
 
  private:
-  void wait() { rv_->arrive_and_wait(rank_, phase()); }
+  void wait() { rv_->arrive_and_wait(rank_, phase(), 200, started_); }
+  // A data collective's waits count --timeout from its entry, so a collective that runs past
+  // it is aborted even when every rank arrived in time (barriers and agreements do not).
+  struct Timed {
+    explicit Timed(HostComm& c) : c_(c) { c_.started_ = Rendezvous::Clock::now(); }
+    ~Timed() { c_.started_ = {}; }
+    HostComm& c_;
+  };
   void check_peer(int p) const {
     if (p < 0 || p >= size()) throw Error("bad_peer", "send_recv: peer " + std::to_string(p) + " out of range");
   }
@@ -116,6 +127,7 @@ class HostComm final : public Comm {
   int rank_;
   uint64_t splits_ = 0;
   std::vector<std::pair<void*, size_t>> box_;
+  Rendezvous::Clock::time_point started_{};
 };
 
 }  // namespace

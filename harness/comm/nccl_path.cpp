@@ -1,5 +1,7 @@
 #include "comm/nccl_path.hpp"
 
+#include "core/checked.hpp"
+
 #include <algorithm>
 #include <sstream>
 
@@ -17,20 +19,13 @@ const char* nccl_path_name(NcclPath p) {
   return "?";
 }
 
-static std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> v;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ',')) v.push_back(x);
-  return v;
-}
 
 std::vector<NcclPath> parse_nccl_paths(const std::string& s) {
   const std::vector<NcclPath> all{NcclPath::default_path, NcclPath::registered, NcclPath::symmetric,
                                   NcclPath::zero_cta};
   if (s == "all") return all;
   std::vector<NcclPath> out;
-  for (const auto& x : split_list(s)) {
+  for (const auto& x : split_list(s, "--nccl-path")) {
     bool found = false;
     for (NcclPath p : all)
       if (x == nccl_path_name(p)) {
@@ -72,7 +67,7 @@ const char* contention_name(Contention c) { return c == Contention::gemm ? "gemm
 
 std::vector<Contention> parse_contentions(const std::string& s) {
   std::vector<Contention> out;
-  for (const auto& x : split_list(s)) {
+  for (const auto& x : split_list(s, "--contention")) {
     Contention c;
     if (x == "none") c = Contention::none;
     else if (x == "gemm") c = Contention::gemm;

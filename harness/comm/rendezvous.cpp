@@ -25,7 +25,7 @@ Rendezvous::Rendezvous(std::vector<int> world_ranks, std::shared_ptr<AbortState>
   here_.assign(world_ranks_.size(), 0);
 }
 
-void Rendezvous::arrive_and_wait(int rank, const std::string& phase, double spin_us) {
+void Rendezvous::arrive_and_wait(int rank, const std::string& phase, double spin_us, Clock::time_point started) {
   std::unique_lock<std::mutex> lk(mu_);
   const uint64_t gen = generation_.load();
   here_[size_t(rank)] = 1;
@@ -45,8 +45,9 @@ void Rendezvous::arrive_and_wait(int rank, const std::string& phase, double spin
   while (generation_.load() == gen && std::chrono::steady_clock::now() < spin_until && !abort_->aborted.load())
     std::this_thread::yield();
   lk.lock();
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s_);
+  const bool whole = started != Clock::time_point{};
+  const auto deadline = (whole ? started : Clock::now()) +
+                        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s_));
   while (generation_.load() == gen) {
     if (abort_->aborted.load()) {
       throw CommError("aborted", "phase '" + phase + "', group " + ranks_str(world_ranks_) +
@@ -58,8 +59,9 @@ void Rendezvous::arrive_and_wait(int rank, const std::string& phase, double spin
       for (size_t k = 0; k < here_.size(); ++k)
         if (!here_[k]) missing.push_back(world_ranks_[k]);
       msg << "phase '" << phase << "', group " << ranks_str(world_ranks_) << ": world rank "
-          << world_ranks_[rank] << " waited " << timeout_s_ << " s and only " << arrived_ << " of "
-          << size() << " ranks arrived; world rank(s) " << ranks_str(missing) << " never arrived";
+          << world_ranks_[rank] << (whole ? " saw the collective run past its " : " waited ") << timeout_s_
+          << " s (--timeout) and only " << arrived_ << " of " << size() << " ranks arrived; world rank(s) "
+          << ranks_str(missing) << (whole ? " had not finished it" : " never arrived");
       abort_->abort(msg.str());
       throw CommError("collective_timeout", msg.str());
     }

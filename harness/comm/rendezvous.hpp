@@ -59,8 +59,11 @@ class Rendezvous {
   double timeout_s() const { return timeout_s_; }
 
   // Blocks until every member arrived; throws CommError on timeout or world abort. Yields for
-  // the first spin_us before sleeping on the condition variable.
-  void arrive_and_wait(int rank, const std::string& phase, double spin_us = 200);
+  // the first spin_us before sleeping on the condition variable. The timeout counts from
+  // `started` when given (a collective's entry: the whole collective must finish within it, as
+  // NCCL's watchdog holds it), else from this call.
+  using Clock = std::chrono::steady_clock;
+  void arrive_and_wait(int rank, const std::string& phase, double spin_us = 200, Clock::time_point started = {});
   // The spin of an alignment: long enough to cover a late rank's launch delay, so all members
   // leave within microseconds of each other.
   static constexpr double kAlignSpinUs = 20000;

@@ -145,6 +145,7 @@ json bare_json(const Bare& b, const BareResult& r, const Floors& floors) {
   c["bytes_per_rank"] = r.bytes_per_rank;
   c["coll_bytes"] = r.coll_bytes;
   c["launches_per_sample"] = b.spec.launches;
+  c["iterations_per_way"] = b.spec.iterations;
   nccl_tests_json(c, r);
   suite_json(c, r);
   const double median = c["median_ms"].get<double>();

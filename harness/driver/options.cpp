@@ -51,14 +51,6 @@ std::string bench_usage() {
 
 namespace {
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> v;
-  std::stringstream ss(s);
-  std::string x;
-  while (std::getline(ss, x, ',')) v.push_back(x);
-  if (v.empty()) throw Error("bad_flag", "empty list");
-  return v;
-}
 
 int to_int(const std::string& flag, const std::string& v, int lo, int64_t hi = 1000000000) {
   return int(parse_int64(v, lo, hi, flag));
@@ -130,15 +122,14 @@ const std::vector<FlagRow>& flag_table() {
       {"--shapes", [](BenchOptions& o, const std::string&, const std::string& v) { o.shapes = parse_shapes(v); }},
       {"--mem", [](BenchOptions& o, const std::string&, const std::string& v) {
          o.mems.clear();
-         for (const auto& m : split(v)) o.mems.push_back(parse_mem_order(m));
+         for (const auto& m : split_list(v, "--mem")) o.mems.push_back(parse_mem_order(m));
        }},
       {"--dtypes", [](BenchOptions& o, const std::string&, const std::string& v) {
          o.dtypes.clear();
-         for (const auto& d : split(v)) o.dtypes.push_back(parse_dtype(d));
+         for (const auto& d : split_list(v, "--dtypes")) o.dtypes.push_back(parse_dtype(d));
        }},
       {"--strategies", [](BenchOptions& o, const std::string&, const std::string& v) {
-         o.strategies = v == "all" ? strategy_names() : split(v);
-         for (const auto& s : o.strategies) make_strategy(s);  // an unknown name is refused here
+         o.strategies = expand_strategies(split_list(v, "--strategies"), "--strategies");
        }},
       {"--iters", [](BenchOptions& o, const std::string& f, const std::string& v) { o.iterations = to_int(f, v, 1, 1000000); }},
       {"--warmup", [](BenchOptions& o, const std::string& f, const std::string& v) { o.warmup = to_int(f, v, 0, 1000000); }},
@@ -200,6 +191,7 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
   for (int i = 1; i < *argc; ++i) {
     const std::string a = argv[i];
     if (a.rfind("--benchmark_", 0) == 0 || a.rfind("--", 0) != 0) {
+      if (a.rfind("--benchmark_out=", 0) == 0) o.gbench_out = a.substr(16);
       argv[out++] = argv[i];
       continue;
     }

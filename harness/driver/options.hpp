@@ -37,6 +37,7 @@ struct BenchOptions {
   int fault_rank = -1, fault_config = 0;
   CuptiMode cupti = CuptiMode::automatic;
   std::string json_out = "bridge_results.json";
+  std::string gbench_out;        // Google Benchmark's --benchmark_out (it writes that file itself)
   double timeout_s = 120;
   double link_GBps = 0;  // --link-bandwidth: the collectives' link, GB/s (0: NVLink for P2P, else unknown)
   bool collectives = true;       // also time the bare collectives of each layout

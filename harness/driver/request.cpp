@@ -4,16 +4,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 
 #include "comm/backend.hpp"
 #include "comm/launch.hpp"
 #include "core/checked.hpp"
+#include "results/output_file.hpp"
 
 namespace bb {
 
 namespace {
+
+bool is_sweep_file(const std::string& layouts) {
+  return layouts.size() > 5 && layouts.substr(layouts.size() - 5) == ".json";
+}
 
 // Who sets the world, in order of authority: the launcher, --world, the sweep file (0: it does
 // not say). Any two that disagree are world_mismatch.
@@ -73,7 +76,7 @@ void check_config_count(const SweepRequest& req, int64_t max_configs) {
 }  // namespace
 
 SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu) {
-  const bool file = opt.layouts.size() > 5 && opt.layouts.substr(opt.layouts.size() - 5) == ".json";
+  const bool file = is_sweep_file(opt.layouts);
   SweepAxes from_file;
   if (file) from_file = load_sweep_file(opt.layouts);
   SweepRequest req;
@@ -85,6 +88,7 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
       throw Error("world_mismatch", "layout '" + l.name + "' is for " + std::to_string(l.world) +
                                         " ranks but this run has " + std::to_string(req.world) +
                                         " (set --world, or launch that many processes)");
+  req.notes = from_file.notes;  // repeats the file reader dropped already
   dedupe_axes(req.axes, &req.notes);
   req.configs = checked_mul(count_configs(req.axes), int64_t(req.axes.nccl_paths.size()), "configs x NCCL paths");
   check_config_count(req, opt.max_configs);
@@ -113,6 +117,13 @@ void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::str
     throw Error("cupti_unavailable", "--cupti=on needs a GPU backend; --backend=host has no GPU activity to trace");
 }
 
+void check_flags_for_world(const BenchOptions& opt, int world) {
+  if (opt.delay_rank >= world)
+    throw Error("bad_flag", "--inject-delay=" + std::to_string(opt.delay_rank) + ":MS names world rank " +
+                                std::to_string(opt.delay_rank) + ", but this run's world has " + std::to_string(world) +
+                                " ranks (0.." + std::to_string(world - 1) + "): nothing would be delayed");
+}
+
 void check_world(const LaunchEnv& env, const std::string& backend, int world, int gpus) {
   if (backend_traits(backend).one_gpu_per_rank && !env.multi_process() && world > gpus)
     throw Error("not_enough_gpus", "--backend=nccl with world " + std::to_string(world) + " needs one GPU per rank but " +
@@ -122,25 +133,31 @@ void check_world(const LaunchEnv& env, const std::string& backend, int world, in
                                  " is one thread per rank; at most " + std::to_string(kMaxThreadRanks));
 }
 
-void probe_output_path(const std::string& path, const std::string& flag) {
-  if (path.empty()) throw Error("bad_output", flag + " is empty");
+void check_outputs(const BenchOptions& opt) {
+  check_output_path(opt.json_out, "--json");
+  if (is_sweep_file(opt.layouts) && same_file(opt.json_out, opt.layouts))
+    throw Error("bad_output", "--json=" + opt.json_out + " is the sweep file --layouts=" + opt.layouts +
+                                  ": writing the results would overwrite it; name another file");
+  if (opt.gbench_out.empty()) return;
+  if (same_file(opt.json_out, opt.gbench_out))
+    throw Error("bad_output", "--json and --benchmark_out both name " + opt.gbench_out +
+                                  ": one would overwrite the other; name two files");
+  if (is_sweep_file(opt.layouts) && same_file(opt.gbench_out, opt.layouts))
+    throw Error("bad_output", "--benchmark_out=" + opt.gbench_out + " is the sweep file --layouts=" + opt.layouts +
+                                  ": name another file");
+  // Google Benchmark opens this file itself, after every config ran, and only says "invalid
+  // file name" then: its directory is checked now.
+  const std::string target = output_target(opt.gbench_out, "--benchmark_out");
+  const size_t slash = target.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
   struct stat st {};
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Error("bad_output", flag + "=" + path + " is a directory; name a file");
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  if (stat(dir.c_str(), &st) != 0)
-    throw Error("bad_output", flag + "=" + path + ": directory '" + dir + "' does not exist (create it first)");
-  if (!S_ISDIR(st.st_mode)) throw Error("bad_output", flag + "=" + path + ": '" + dir + "' is not a directory");
-  // The results are written to a temp file beside the path and renamed: probe exactly that.
-  const std::string probe = path + ".probe." + std::to_string(getpid());
-  const int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0)
-    throw Error("bad_output", flag + "=" + path + ": cannot create a file in '" + dir + "': " + std::strerror(errno));
-  const bool wrote = write(fd, "{}", 2) == 2;
-  close(fd);
-  unlink(probe.c_str());
-  if (!wrote) throw Error("bad_output", flag + "=" + path + ": cannot write in '" + dir + "'");
+  if (stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error("bad_output", "--benchmark_out=" + opt.gbench_out + " is a directory; name a file");
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error("bad_output", "--benchmark_out=" + opt.gbench_out + ": directory '" + dir +
+                                  "' does not exist (create it first)");
+  if (access(dir.c_str(), W_OK) != 0)
+    throw Error("bad_output", "--benchmark_out=" + opt.gbench_out + ": cannot create a file in '" + dir + "'");
 }
 
 }  // namespace bb

@@ -33,12 +33,15 @@ constexpr int kMaxThreadRanks = 1024;
 // The backend (resolved) against the launcher, the hardware (`gpus` usable) and the other
 // flags: bad_launch, no_gpu, graph_unsupported, cupti_unavailable.
 void check_backend(const BenchOptions& opt, const LaunchEnv& env, const std::string& backend, int gpus);
+// Flags that name ranks, against the run's world: --inject-delay's rank (bad_flag).
+void check_flags_for_world(const BenchOptions& opt, int world);
 // The run's world against the backend: not_enough_gpus, too_large (threads).
 void check_world(const LaunchEnv& env, const std::string& backend, int world, int gpus);
 
-// Refuses an output path that cannot be written, before any config runs: its directory must
-// exist and accept a new file (probed with a temp file, removed at once), and the path must not
-// be a directory. Error("bad_output").
-void probe_output_path(const std::string& path, const std::string& flag);
+// Refuses, before any config runs, outputs that cannot be written or would destroy something
+// (results/output_file.hpp): --json not a regular file or absent, its directory missing or not
+// writable, --json equal to an input (the sweep file) or to --benchmark_out, and
+// --benchmark_out into a missing directory or onto a directory. Error("bad_output").
+void check_outputs(const BenchOptions& opt);
 
 }  // namespace bb

@@ -1,11 +1,15 @@
 #include "driver/sweep_run.hpp"
 
+#include <algorithm>
+
 #include "comm/backend.hpp"
 #include "comm/launch.hpp"
 #include "comm/rendezvous.hpp"
+#include "driver/interrupt.hpp"
 #include "driver/paths.hpp"
 #include "driver/request.hpp"
 #include "model/attach.hpp"
+#include "results/output_file.hpp"
 #include "results/repetitions.hpp"
 #include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
@@ -31,12 +35,30 @@ SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
   for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
   world_ = req.world;
   check_world(env_, backend_, world_, gpu_count());
+  check_flags_for_world(opt_, world_);
   points_ = make_points(req, skipped_);
   if (opt_.collectives) bares_ = bare_collectives(points_);
   if (!opt_.fault_kind.empty() && opt_.fault_rank >= world_)
     throw Error("bad_flag", "--inject-fault names rank " + std::to_string(opt_.fault_rank) + " but the world has " +
                                 std::to_string(world_) + " ranks");
-  if (env_.rank == 0) probe_output_path(opt_.json_out, "--json");
+  // Bare collectives on the host backend. nccl-tests times back-to-back launches so a GPU's launch latency and event resolution do
+  // not dominate a sample. A host collective runs synchronously on the rank's own thread,
+  // timed by a nanosecond clock: its launches hide nothing, and ten per sample made the bare
+  // collectives most of a host sweep's time. Recorded as launches_per_sample.
+  // The same reason, and that the four ways interleave, give host bare collectives a quarter
+  // of --iters per way (at least 5, at most --iters): their times are host copies, labelled so, and their check
+  // is unchanged. Recorded as iterations_per_way.
+  if (!backend_traits(backend_).gpu)
+    for (auto& b : bares_) {
+      b.spec.launches = 1;
+      b.spec.iterations = std::min(opt_.iterations, std::max(5, opt_.iterations / 4));
+    }
+  else
+    for (auto& b : bares_) b.spec.iterations = opt_.iterations;
+  if (env_.rank == 0) {
+    check_outputs(opt_);
+    output_lock_ = std::make_unique<OutputLock>(opt_.json_out, "--json");  // held until written
+  }
 }
 
 std::string SweepRun::name(size_t k) const {
@@ -71,8 +93,10 @@ void SweepRun::prepare() {
     }
   }
 #endif
-  std::fprintf(stderr, "bridge_bench: backend %s, world %d, %zu configs (%zu skipped), copy bandwidth %.0f GB/s\n",
-               backend_.c_str(), world_, points_.size(), skipped_.size(), floors_.copy_GBps);
+  std::fprintf(stderr,
+               "bridge_bench: backend %s, world %d, %zu configs (%zu skipped) and %zu bare collectives, copy "
+               "bandwidth %.0f GB/s\n",
+               backend_.c_str(), world_, points_.size(), skipped_.size(), bares_.size(), floors_.copy_GBps);
 }
 
 void SweepRun::launch(const std::function<void()>& drive) {
@@ -80,22 +104,26 @@ void SweepRun::launch(const std::function<void()>& drive) {
   lo.backend = backend_;
   lo.world = world_;
   lo.timeout_s = opt_.timeout_s;
-  t0_ = std::chrono::steady_clock::now();
+  progress_.begin();
   const bool links = backend_traits(backend_).over_links;
   bb::launch(lo, [&](Comm& world, Device& dev) {
     if (links) learn_links(world, true, opt_.link_GBps, links_, floors_);
     CommCache cache(world);
-    ConfigAgreement agreement(world);
+    ConfigAgreement agreement(world, interrupt_signal);
     if (world.rank() != 0) {
-      agreement.follow([&](int k) { run_any(size_t(k), world, dev, cache); });
+      const int sig = agreement.follow([&](int k) { run_any(size_t(k), world, dev, cache); });
+      // A follower process of a launcher exits as rank 0 does (128 + the signal); threads of
+      // rank 0's process leave it to rank 0.
+      if (!writes_results()) stopped_by_ = sig;
     } else {
       world0_ = &world;
       dev0_ = &dev;
       cache0_ = &cache;
       drive();
-      agreement.finish();
+      if (!stopped_by_) agreement.finish();  // after a stop every follower has returned already
       world0_ = nullptr;
     }
+    // Collective: every rank reaches it, after a stop too (the followers have returned from follow).
     if (links) learn_links(world, false, opt_.link_GBps, links_, floors_);
   });
 }
@@ -125,7 +153,6 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
 BareResult SweepRun::run_bare(size_t j, Comm& world, Device& dev, CommCache& cache) {
   BareSpec spec = bares_[j].spec;
   spec.warmup = opt_.warmup;
-  spec.iterations = opt_.iterations;
   spec.cupti = cupti_.get();
   spec.delay_rank = opt_.delay_rank;
   spec.delay_ms = opt_.delay_ms;
@@ -151,8 +178,14 @@ void SweepRun::run_any(size_t k, Comm& world, Device& dev, CommCache& cache) {
 }
 
 Outcome SweepRun::run(size_t k) {
-  progress(id_of(k));
-  ConfigAgreement(*world0_).announce(int(k));
+  const std::string id = id_of(k);
+  if (!stopped_by_) stopped_by_ = ConfigAgreement(*world0_, interrupt_signal).announce(int(k));
+  if (stopped_by_) {  // Google Benchmark goes on through the rest: each is skipped at once
+    Outcome o;
+    o.error = "not run: interrupted by " + signal_name(stopped_by_);
+    return o;
+  }
+  progress_.start(kind(k), cost(k), id);
   try {
     fault_here(k, 0);
     if (is_round_trip(k)) return record_point(k, run_point(k, *dev0_, *cache0_));
@@ -228,12 +261,20 @@ void SweepRun::keep(Kept& kept, json c, double median) {
   kept.entries.push_back(std::move(c));
 }
 
-void SweepRun::progress(const std::string& id) {
-  ++done_;
-  const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-  const double eta = done_ > 1 ? el / (done_ - 1) * (planned_ - done_ + 1) : 0;
-  std::fprintf(stderr, "[%d/%d] %s  (elapsed %.0fs, eta %.0fs)\n", done_, planned_, id.c_str(), el, eta);
+// What a run costs, for the eta: the bytes it moves per rank times the ranks, from the shapes
+// alone (a round trip: its source tensor; a bare collective: its message).
+double SweepRun::cost(size_t k) const {
+  if (is_round_trip(k)) {
+    const BridgeShape& sh = points_[k].pt.shape;
+    return double(sh.b) * double(sh.s) * double(sh.h) * double(dtype_size(sh.dtype)) * world_;
+  }
+  const BareSpec& spec = bares_[k - points_.size()].spec;
+  double ranks = 0;
+  for (const auto& g : spec.groups) ranks += double(g.size());
+  return double(spec.bytes) * ranks * spec.launches;
 }
+
+void SweepRun::plan_run(size_t k) { progress_.plan(kind(k), cost(k)); }
 
 json SweepRun::results_json(const json& aborted) const {
   json out;

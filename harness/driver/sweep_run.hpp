@@ -19,7 +19,9 @@
 #include "driver/configs.hpp"
 #include "driver/links.hpp"
 #include "driver/options.hpp"
+#include "driver/progress.hpp"
 #include "results/floors.hpp"
+#include "results/output_file.hpp"
 
 namespace bb {
 
@@ -46,7 +48,9 @@ class SweepRun {
   const BenchOptions& options() const { return opt_; }
   size_t skipped() const { return skipped_.size(); }
   bool writes_results() const { return env_.rank == 0; }  // this process holds rank 0's results
-  void set_planned_runs(int n) { planned_ = n; }          // for the progress line's eta
+  // Counting pass (Google Benchmark's filter and repetitions): config k will run once more.
+  void plan_run(size_t k);
+  int planned_runs() const { return progress_.planned(); }
 
   // Floors, GPU warm-up, the copy roofline and CUPTI, before the first config.
   void prepare();
@@ -60,6 +64,9 @@ class SweepRun {
   nlohmann::ordered_json results_json(const nlohmann::ordered_json& aborted) const;
   size_t measured() const { return configs_.entries.size() + collectives_.entries.size(); }
   size_t failed() const { return failures_.size(); }
+  // The signal (SIGINT, SIGTERM) of any rank that stopped the sweep at a config boundary, or 0
+  // (driver/interrupt.hpp, driver/agreement.hpp).
+  int interrupted_by() const { return stopped_by_; }
 
  private:
   RunResult run_point(size_t k, Device& dev, CommCache& cache);
@@ -79,7 +86,8 @@ class SweepRun {
     std::map<std::string, size_t> at;
   };
   void keep(Kept& kept, nlohmann::ordered_json c, double median);
-  void progress(const std::string& id);
+  double cost(size_t k) const;
+  SweepProgress::Kind kind(size_t k) const { return is_round_trip(k) ? SweepProgress::config : SweepProgress::collective; }
 
   BenchOptions opt_;
   LaunchEnv env_;
@@ -91,6 +99,7 @@ class SweepRun {
   RunLinks links_;  // rank 0's: the transport NCCL used, ranks sharing a GPU (driver/links.hpp)
   int64_t l2_bytes_ = 32ll << 20;
   std::shared_ptr<GpuActivity> cupti_;
+  std::unique_ptr<OutputLock> output_lock_;  // rank 0: --json's lock, from the checks until written
   // Rank 0's handles while its launch runs.
   Comm* world0_ = nullptr;
   Device* dev0_ = nullptr;
@@ -98,8 +107,8 @@ class SweepRun {
   // What was measured, in first-run order; a repetition merges into its config's entry.
   Kept configs_, collectives_;
   nlohmann::ordered_json failures_ = nlohmann::ordered_json::array(), skipped_ = nlohmann::ordered_json::array();
-  int done_ = 0, planned_ = 0;
-  std::chrono::steady_clock::time_point t0_;
+  SweepProgress progress_;
+  int stopped_by_ = 0;
 };
 
 }  // namespace bb

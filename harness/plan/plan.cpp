@@ -133,6 +133,17 @@ static void group_gathers(Plan& p, const SrcRanks& by_src, const DestRanks& by_d
   }
 }
 
+// Each rank's (group, index) in `groups`, for ranks offset..offset+size-1.
+static std::vector<std::pair<int, int>> index_groups(const std::vector<std::vector<int>>& groups, int offset, int size) {
+  std::vector<std::pair<int, int>> at(size_t(size), {-1, -1});
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (size_t i = 0; i < groups[g].size(); ++i) {
+      const int r = groups[g][i] - offset;
+      if (r >= 0 && r < size) at[size_t(r)] = {int(g), int(i)};
+    }
+  return at;
+}
+
 Plan make_plan(int world, const Grid& src, const Grid& dest) {
   validate(world, src, dest);
   Plan p;
@@ -144,6 +155,8 @@ Plan make_plan(int world, const Grid& src, const Grid& dest) {
   const DestRanks by_dest = place_dest(p);
   group_gathers(p, by_src, by_dest);
   if (p.dest_cp > 1) p.cp_groups = dest.rank_enum({"cp"});
+  p.gather_at = index_groups(p.gather_groups, p.offset(), p.size());
+  p.cp_at = index_groups(p.cp_groups, p.offset(), p.size());
   return p;
 }
 
@@ -162,7 +175,17 @@ Slice Plan::slice(int rank, int64_t B) const {
   return {int64_t(d % scale) * size, size};
 }
 
-static const std::vector<int>* find_group(const std::vector<std::vector<int>>& groups, int rank, int* index) {
+static const std::vector<int>* find_group(const std::vector<std::vector<int>>& groups,
+                                          const std::vector<std::pair<int, int>>& at, int offset, int rank,
+                                          int* index) {
+  const int64_t r = int64_t(rank) - offset;
+  if (r >= 0 && r < int64_t(at.size())) {
+    const auto [g, i] = at[size_t(r)];
+    if (g >= 0 && size_t(g) < groups.size() && size_t(i) < groups[size_t(g)].size() && groups[size_t(g)][size_t(i)] == rank) {
+      if (index) *index = i;
+      return &groups[size_t(g)];
+    }
+  }
   for (const auto& g : groups)
     for (size_t i = 0; i < g.size(); ++i)
       if (g[i] == rank) {
@@ -173,10 +196,10 @@ static const std::vector<int>* find_group(const std::vector<std::vector<int>>& g
 }
 
 const std::vector<int>* Plan::gather_group_of(int rank, int* index) const {
-  return find_group(gather_groups, rank, index);
+  return find_group(gather_groups, gather_at, offset(), rank, index);
 }
 const std::vector<int>* Plan::cp_group_of(int rank, int* index) const {
-  return find_group(cp_groups, rank, index);
+  return find_group(cp_groups, cp_at, offset(), rank, index);
 }
 
 int64_t src_batch_for(const Plan& p, int64_t B) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "plan/grid.hpp"
 
@@ -33,6 +34,10 @@ struct Plan {
   std::vector<DestCoords> dest_coords;
   std::vector<std::vector<int>> gather_groups;  // world ranks, in concatenation order
   std::vector<std::vector<int>> cp_groups;      // world ranks
+  // Where each rank sits in gather_groups / cp_groups, indexed by rank - offset(): (group,
+  // index), or (-1, -1). Made by make_plan, so finding a rank's group is O(1) at any world; a
+  // lookup checks it against the groups and falls back to a scan if they were changed since.
+  std::vector<std::pair<int, int>> gather_at, cp_at;
 
   int offset() const { return src.offset; }
   int size() const { return src.size(); }

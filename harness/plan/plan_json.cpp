@@ -2,15 +2,27 @@
 
 namespace bb {
 
+namespace {
+
+using oj = nlohmann::ordered_json;
+
+// Appends a key known to be new. ordered_json's operator[] searches its keys first (a linear
+// scan), which made a plan's rank tables quadratic in the world.
+void append_new(oj& object, const std::string& key, oj value) {
+  auto& pairs = static_cast<std::vector<std::pair<const std::string, oj>>&>(object.get_ref<oj::object_t&>());
+  pairs.emplace_back(key, std::move(value));
+}
+
+}  // namespace
+
 nlohmann::ordered_json plan_to_json(const Plan& p, std::optional<int64_t> batch) {
-  using oj = nlohmann::ordered_json;
   oj j;
   j["direction"] = direction_name(p.direction);
   j["scale"] = p.scale;
   oj src = oj::object(), dest = oj::object();
   for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
-    src[std::to_string(r)] = {p.src_of(r).dp, p.src_of(r).tp};
-    dest[std::to_string(r)] = {p.dest_of(r).dp, p.dest_of(r).tp, p.dest_of(r).cp};
+    append_new(src, std::to_string(r), {p.src_of(r).dp, p.src_of(r).tp});
+    append_new(dest, std::to_string(r), {p.dest_of(r).dp, p.dest_of(r).tp, p.dest_of(r).cp});
   }
   j["rank_to_src_pos"] = src;
   j["rank_to_dest_coords"] = dest;
@@ -20,7 +32,7 @@ nlohmann::ordered_json plan_to_json(const Plan& p, std::optional<int64_t> batch)
     oj sl = oj::object();
     for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
       Slice s = p.slice(r, *batch);
-      sl[std::to_string(r)] = {s.start, s.size};
+      append_new(sl, std::to_string(r), {s.start, s.size});
     }
     j["slices"] = sl;
   }

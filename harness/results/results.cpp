@@ -1,5 +1,7 @@
 #include "results/results.hpp"
 
+#include "results/output_file.hpp"
+
 #include "core/checked.hpp"
 
 #include <algorithm>
@@ -286,21 +288,7 @@ nlohmann::ordered_json config_json(const ConfigKey& key, const LayoutCase& layou
 }
 
 void write_json_atomic(const std::string& path, const nlohmann::ordered_json& j) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream f(tmp);
-    if (!f) throw Error("io_error", "cannot write " + tmp);
-    f << j.dump(1) << "\n";
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw Error("io_error", "write to " + tmp + " failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error("io_error", "cannot rename " + tmp + " to " + path);
-  }
+  write_file_atomic(path, j.dump(1) + "\n");
 }
 
 }  // namespace bb

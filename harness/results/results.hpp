@@ -62,7 +62,8 @@ nlohmann::ordered_json config_json(const ConfigKey& key, const LayoutCase& layou
 // environment (and what the suite set), and the commit and build flags captured by CMake.
 nlohmann::ordered_json environment_json(const std::string& backend, const std::string& command_line);
 
-// Writes to a temp file beside `path`, then renames: readers never see half a file.
+// Writes to a temp file beside the file `path` names (a symlink is followed and stays a link),
+// then renames: readers never see half a file (results/output_file.hpp).
 void write_json_atomic(const std::string& path, const nlohmann::ordered_json& j);
 
 }  // namespace bb

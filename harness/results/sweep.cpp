@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
+#include <chrono>
+#include <cstdio>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -131,17 +136,46 @@ void dedupe(std::vector<T>& v, const char* axis, Key key, Name name, std::vector
   v = std::move(kept);
 }
 
+// Layouts in one pass: the same name for two layouts is refused; the same layout again under
+// its name is a repeat, under another name a note naming both (it runs once, under the first).
+void dedupe_layouts(std::vector<LayoutCase>& layouts, std::vector<std::string>* notes) {
+  std::unordered_map<std::string, std::string> key_of_name;
+  std::unordered_map<std::string, size_t> kept_at;  // layout key -> index in kept
+  std::vector<LayoutCase> kept;
+  std::vector<int> mentions;
+  std::vector<std::vector<std::string>> aliases;
+  for (auto& l : layouts) {
+    const std::string key = layout_key(l);
+    const auto [named, fresh_name] = key_of_name.emplace(l.name, key);
+    if (!fresh_name && named->second != key)
+      throw Error("duplicate_layout_name", "two different layouts are both named '" + l.name +
+                                               "' (their results would share ids): rename one");
+    const auto [at, fresh] = kept_at.emplace(key, kept.size());
+    if (fresh) {
+      kept.push_back(std::move(l));
+      mentions.push_back(1);
+      aliases.emplace_back();
+      continue;
+    }
+    ++mentions[at->second];
+    auto& other = aliases[at->second];
+    if (l.name != kept[at->second].name && std::find(other.begin(), other.end(), l.name) == other.end())
+      other.push_back(l.name);
+  }
+  for (size_t i = 0; i < kept.size(); ++i) {
+    if (mentions[i] > 1 && aliases[i].empty())
+      notes->push_back("layouts lists '" + kept[i].name + "' " + std::to_string(mentions[i]) + " times; it runs once");
+    for (const auto& alias : aliases[i])
+      notes->push_back("layouts '" + alias + "' and '" + kept[i].name + "' are one layout; it runs once, as '" +
+                       kept[i].name + "' (its results carry that name)");
+  }
+  layouts = std::move(kept);
+}
+
 }  // namespace
 
 void dedupe_axes(SweepAxes& a, std::vector<std::string>* notes) {
-  std::map<std::string, std::string> by_name;
-  for (const auto& l : a.layouts) {
-    auto [it, fresh] = by_name.emplace(l.name, layout_key(l));
-    if (!fresh && it->second != layout_key(l))
-      throw Error("duplicate_layout_name", "two different layouts are both named '" + l.name +
-                                               "' (their results would share ids): rename one");
-  }
-  dedupe(a.layouts, "layouts", layout_key, [](const LayoutCase& l) { return "'" + l.name + "'"; }, notes);
+  dedupe_layouts(a.layouts, notes);
   auto shape_str = [](const std::array<int64_t, 3>& s) {
     return std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
   };
@@ -165,9 +199,7 @@ void check_shape_fits(const std::array<int64_t, 3>& s, const std::string& what) 
 
 std::vector<std::array<int64_t, 3>> parse_shapes(const std::string& arg) {
   std::vector<std::array<int64_t, 3>> out;
-  std::stringstream ss(arg);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
+  for (const std::string& item : split_list(arg, "--shapes")) {
     std::array<int64_t, 3> s{};
     const size_t x1 = item.find('x'), x2 = x1 == std::string::npos ? x1 : item.find('x', x1 + 1);
     if (x1 == std::string::npos || x2 == std::string::npos || item.find('x', x2 + 1) != std::string::npos)
@@ -184,34 +216,37 @@ std::vector<std::array<int64_t, 3>> parse_shapes(const std::string& arg) {
     check_shape_fits(s, "shape");
     out.push_back(s);
   }
-  if (out.empty()) throw Error("bad_flag", "no shapes given");
   return out;
 }
 
 std::vector<LayoutCase> layouts_from_arg(const std::string& arg, int world) {
   if (arg.size() > 5 && arg.substr(arg.size() - 5) == ".json") return load_sweep_file(arg).layouts;
-  if (arg == "seeds") return seed_layouts();
-  if (arg == "all") return all_layouts(world);
   if (arg.empty()) throw Error("bad_flag", "--layouts is empty (use seeds, all, names or a sweep .json file)");
   std::vector<LayoutCase> out;
-  std::stringstream ss(arg);
-  std::string name;
-  while (std::getline(ss, name, ',')) {
-    if (name.empty()) throw Error("bad_flag", "empty layout name in '" + arg + "'");
-    bool found = false;
-    for (const auto& l : seed_layouts())
-      if (l.name == name) {
-        out.push_back(l);
-        found = true;
-      }
-    for (const auto& l : all_layouts(world))
-      if (!found && l.name == name) {
-        out.push_back(l);
-        found = true;
-      }
+  const std::vector<LayoutCase> seeds = seed_layouts();
+  std::vector<LayoutCase> every;  // all_layouts(world), made once if a name needs it
+  bool made = false;
+  auto all = [&]() -> const std::vector<LayoutCase>& {
+    if (!made) every = all_layouts(world), made = true;
+    return every;
+  };
+  // "seeds" and "all" may stand among names (repeats are dropped later, and said).
+  for (const auto& name : split_list(arg, "--layouts")) {
+    if (name == "seeds" || name == "all") {
+      const auto& these = name == "seeds" ? seeds : all();
+      out.insert(out.end(), these.begin(), these.end());
+      continue;
+    }
+    const LayoutCase* found = nullptr;
+    for (const auto& l : seeds)
+      if (!found && l.name == name) found = &l;
+    if (!found)
+      for (const auto& l : all())
+        if (!found && l.name == name) found = &l;
     if (!found)
       throw Error("bad_flag", "unknown layout '" + name + "' (use seeds, all, a seed name, a label such as "
-                              "tp2dp4-tp2cp2dp2, or a sweep .json file)");
+                              "tp2dp4-tp2cp2dp2, or a sweep .json file; names may be mixed with seeds and all)");
+    out.push_back(*found);
   }
   return out;
 }
@@ -257,16 +292,65 @@ class SweepErrors {
 
 // The file's JSON object. An unreadable file, bad JSON or a top level that is not an object
 // stops at once: there are no entries to report paths for.
-json read_sweep_json(const std::string& path) {
-  std::ifstream f(path);
+// JSON parsers keep the last of two equal keys in one object: the file would run something
+// else than one of its lines says. A SAX pass (no values built) reports every repeat at its
+// path ([] for any array element). nlohmann's callback parser could do it while building the
+// document, but it rescans a parent array at every object's end: quadratic in the entries.
+class DuplicateKeys : public nlohmann::json_sax<json> {
+ public:
+  explicit DuplicateKeys(SweepErrors& bad) : bad_(bad) {}
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return open(true); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(false); }
+  bool end_array() override { return close(); }
+  bool key(string_t& k) override {
+    key_ = k;
+    if (!frames_.back().keys.insert(k).second)
+      bad_.add(frames_.back().at + "." + k, "duplicate_key: given twice in one object (a JSON reader keeps only the last): give it once");
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  struct Frame {
+    bool object;
+    std::string at;
+    std::unordered_set<std::string> keys;
+  };
+  bool open(bool object) {
+    const std::string at = frames_.empty() ? "$" : frames_.back().at + (frames_.back().object ? "." + key_ : "[]");
+    frames_.push_back({object, at, {}});
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return true;
+  }
+  SweepErrors& bad_;
+  std::vector<Frame> frames_;
+  std::string key_;
+};
+
+json read_sweep_json(const std::string& path, SweepErrors& bad) {
+  std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("bad_sweep_file", path + ": cannot open");
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   json j;
   try {
-    j = json::parse(f);
+    j = json::parse(text);
   } catch (const std::exception& e) {
     throw Error("bad_sweep_file", path + ": not JSON: " + e.what());
   }
   if (!j.is_object()) throw Error("bad_sweep_file", path + ": $: the top level must be an object");
+  DuplicateKeys dup(bad);
+  json::sax_parse(text, &dup);
   return j;
 }
 
@@ -358,6 +442,12 @@ bool read_layout_object(const json& e, const std::string& at, int world, LayoutC
   }
   if (!ok) return false;
   l.name = e.contains("name") ? e["name"].get<std::string>() : layout_label(l);
+  if (l.name.empty() || l.name.find('/') != std::string::npos) {
+    // A config id is layout/mem/dtype/shape/strategy: an empty name or one with '/' makes ids
+    // that read as another layout's, or that no tool can split back.
+    bad.add(at + ".name", "bad_layout_name: '" + l.name + "' must be non-empty and without '/' (it starts every config id)");
+    return false;
+  }
   l.plan();  // validates (semantics §3 rule ids): thrown, reported by the caller
   return true;
 }
@@ -458,17 +548,18 @@ std::vector<MemOrder> read_mems(const json& j, SweepErrors& bad) {
   return parse_each<MemOrder>(read_names(j, key, {"bsh"}, bad), key, parse_mem_order, bad);
 }
 
-// Strategies by registered name; ["all"] is every registered strategy.
+// Strategies by registered name; "all" (anywhere in the list) is every registered strategy.
 std::vector<std::string> read_strategies(const json& j, SweepErrors& bad) {
-  auto names = read_names(j, "strategies", {"reference", "fused"}, bad);
-  if (names == std::vector<std::string>{"all"}) names = strategy_names();
+  const auto names = read_names(j, "strategies", {"reference", "fused"}, bad);
   std::vector<std::string> out;
   for (size_t i = 0; i < names.size(); ++i) {
-    const auto& known = strategy_names();
-    if (std::find(known.begin(), known.end(), names[i]) == known.end())
-      bad.add("$.strategies[" + std::to_string(i) + "]", "unknown strategy '" + names[i] + "'");
-    else
-      out.push_back(names[i]);
+    const std::string at = "$.strategies[" + std::to_string(i) + "]";
+    try {
+      const auto these = expand_strategies({names[i]}, at);
+      out.insert(out.end(), these.begin(), these.end());
+    } catch (const Error&) {
+      bad.add(at, "unknown strategy '" + names[i] + "' (a registered name, or all)");
+    }
   }
   return out;
 }
@@ -488,17 +579,58 @@ std::vector<NcclPath> read_nccl_paths(const json& j, SweepErrors& bad) {
   return out;
 }
 
+// Repeated layout entries, dropped in the one pass that reads them (a file may list an entry a
+// million times: each repeat costs a hash lookup, not a plan), with progress on a long file.
+class LayoutEntries {
+ public:
+  LayoutEntries(std::string path, size_t total) : path_(std::move(path)), total_(total) {}
+  // Whether `e` is the first mention of its text; counts it either way.
+  bool first(const json& e) {
+    ++seen_;
+    if (total_ >= kProgressFrom && (seen_ % 4096) == 0) say_progress();
+    const auto [it, fresh] = count_.try_emplace(e.is_string() ? e.get<std::string>() : e.dump(), 0);
+    if (fresh) order_.push_back(&it->first);
+    return ++it->second == 1;
+  }
+  void notes(std::vector<std::string>& out) const {
+    if (total_ >= kProgressFrom)
+      std::fprintf(stderr, "note: %s: %zu layout entries read, %zu distinct\n", path_.c_str(), seen_, order_.size());
+    for (const std::string* text : order_)
+      if (const int n = count_.at(*text); n > 1)
+        out.push_back("layouts lists " + ((*text)[0] == '{' ? *text : "'" + *text + "'") + " " + std::to_string(n) +
+                      " times; it runs once");
+  }
+
+ private:
+  static constexpr size_t kProgressFrom = 100000;
+  void say_progress() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    std::fprintf(stderr, "note: %s: %zu of %zu layout entries read (%zu distinct)\n", path_.c_str(), seen_, total_,
+                 order_.size());
+  }
+  std::string path_;
+  size_t total_, seen_ = 0;
+  std::unordered_map<std::string, int> count_;
+  std::vector<const std::string*> order_;  // first mentions, in file order (keys of count_ stay put)
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 }  // namespace
 
 // Every axis is read, and every error collected, before anything throws (docs/sweep-file.md).
 SweepAxes load_sweep_file(const std::string& path) {
-  const json j = read_sweep_json(path);
   SweepErrors bad(path);
+  const json j = read_sweep_json(path, bad);
   SweepAxes a;
   check_top_keys(j, bad);
   const int world = read_world(j, a, bad);
-  for_each_entry(j, "layouts", "must be a non-empty array", bad,
-                 [&](const json& e, const std::string& at) { read_layout_entry(e, at, world, a.layouts, bad); });
+  LayoutEntries entries(path, j.contains("layouts") && j["layouts"].is_array() ? j["layouts"].size() : 0);
+  for_each_entry(j, "layouts", "must be a non-empty array", bad, [&](const json& e, const std::string& at) {
+    if (entries.first(e)) read_layout_entry(e, at, world, a.layouts, bad);
+  });
+  entries.notes(a.notes);
   for_each_entry(j, "shapes", "must be a non-empty array of {\"b\":..,\"s\":..,\"h\":..}", bad,
                  [&](const json& e, const std::string& at) { read_shape_entry(e, at, a.shapes, bad); });
   a.mems = read_mems(j, bad);

@@ -36,6 +36,7 @@ struct SweepAxes {
   std::vector<DType> dtypes{DType::bf16};
   std::vector<std::string> strategies{"reference", "fused"};
   std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // sweep file key "nccl_paths" (bridge_bench's axis)
+  std::vector<std::string> notes;  // a sweep file's repeated entries, dropped as it was read
 };
 
 struct SweepPoint {
