@@ -249,3 +249,25 @@ def parse_sizes(text):
             raise ValueError(f"expected name=size, got {part!r}")
         out[name.strip().lower()] = int(val)
     return out
+
+
+def all_layouts(world):
+    """The layouts `bridge_bench --layouts=all` runs at this world, canonical dim orders, in its
+    order (harness/results/sweep.cpp all_layouts, written again here so that the Python side
+    notices a layout the suite stopped running): [(name, src sizes, dest sizes)]. Every src TP
+    size dividing the world against every dest TP x CP whose DP sizes divide one another."""
+    out = []
+    for stp in range(1, world + 1):
+        if world % stp:
+            continue
+        sdp = world // stp
+        for dtp in range(1, world + 1):
+            for dcp in range(1, world // dtp + 1):
+                if world % (dtp * dcp):
+                    continue
+                ddp = world // (dtp * dcp)
+                if sdp % ddp and ddp % sdp:
+                    continue
+                name = f"tp{stp}dp{sdp}-tp{dtp}" + (f"cp{dcp}" if dcp > 1 else "") + f"dp{ddp}"
+                out.append((name, {"tp": stp, "dp": sdp}, {"tp": dtp, "cp": dcp, "dp": ddp}))
+    return out

@@ -21,6 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bridge_plan_ref as bp  # noqa: E402
 from bbreport.schema import load_results  # noqa: E402  (upgrades versions 1-3 in memory)
 
 
@@ -47,24 +48,14 @@ def predict(plan, cfg_layout, shape, cal, medium, gpn, cache):
 
 
 def all_layouts(world):
-    """The layouts `--layouts=all` runs at this world (harness/results/sweep.cpp all_layouts), canonical orders."""
+    """The layouts `--layouts=all` runs at this world (bridge_plan_ref.all_layouts), canonical orders."""
     out = []
-    for stp in range(1, world + 1):
-        if world % stp:
-            continue
-        sdp = world // stp
-        for dtp in range(1, world + 1):
-            for dcp in range(1, world // dtp + 1):
-                if world % (dtp * dcp):
-                    continue
-                ddp = world // (dtp * dcp)
-                if sdp % ddp and ddp % sdp:
-                    continue
-                direction = "fan_in" if sdp > ddp else "fan_out" if ddp > sdp else "equal"
-                name = f"tp{stp}dp{sdp}-tp{dtp}" + (f"cp{dcp}" if dcp > 1 else "") + f"dp{ddp}"
-                out.append((name, {"world": world, "src": {"tp": stp, "dp": sdp}, "dest": {"tp": dtp, "cp": dcp, "dp": ddp},
-                                   "src_order": ["tp", "cp", "pp", "dp"], "dest_order": ["tp", "cp", "pp", "dp"],
-                                   "scale": max(sdp, ddp) // min(sdp, ddp), "direction": direction}))
+    for name, src, dest in bp.all_layouts(world):
+        sdp, ddp = src["dp"], dest["dp"]
+        direction = "fan_in" if sdp > ddp else "fan_out" if ddp > sdp else "equal"
+        out.append((name, {"world": world, "src": src, "dest": dest,
+                           "src_order": ["tp", "cp", "pp", "dp"], "dest_order": ["tp", "cp", "pp", "dp"],
+                           "scale": max(sdp, ddp) // min(sdp, ddp), "direction": direction}))
     return out
 
 

@@ -22,6 +22,8 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import bridge_plan_ref as bp  # noqa: E402
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 BENCH = os.path.join(BUILD, "bench", "bridge_bench")
 SCRIPT = os.path.join(ROOT, "scripts", "upstream_parity.py")
@@ -45,28 +47,10 @@ ORDERS = os.path.join(ROOT, "tests", "data", "parity_orders.json")
 SEQ, HIDDEN = 16, 6  # s divisible by 2*cp for every cp here; h small and not a power of two
 
 
-def label(sizes, dims):
-    return "".join(f"{d}{sizes[d]}" for d in dims if d in ("tp", "dp") or sizes.get(d, 1) > 1)
-
-
 def all_layouts(world):
-    """--layouts=all, as harness/results/sweep.cpp all_layouts enumerates it (written again
-    here so the test notices a layout the suite stopped running)."""
-    out = []
-    for stp in range(1, world + 1):
-        if world % stp:
-            continue
-        sdp = world // stp
-        for dtp in range(1, world + 1):
-            for dcp in range(1, world // dtp + 1):
-                if world % (dtp * dcp):
-                    continue
-                ddp = world // (dtp * dcp)
-                if sdp % ddp and ddp % sdp:
-                    continue
-                out.append((label({"tp": stp, "dp": sdp}, ("tp", "dp")),
-                            label({"tp": dtp, "cp": dcp, "dp": ddp}, ("tp", "cp", "dp")), dcp))
-    return [f"{s}-{d}" for s, d, _ in out]
+    """--layouts=all (scripts/bridge_plan_ref.all_layouts, a Python enumeration apart from the
+    C++ one, so the test notices a layout the suite stopped running)."""
+    return [name for name, _, _ in bp.all_layouts(world)]
 
 
 def order_layouts():
