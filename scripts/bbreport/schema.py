@@ -162,7 +162,10 @@ def _rename(d, old, new):
 
 def _config_key(cfg, env):
     """A config's key object from its own fields (version 1-3 files)."""
-    shape = cfg.get("shape") or {}
+    # Wrong types are check_numbers' to name (bad_results, the config named): derive no key from them.
+    def obj(x):
+        return x if isinstance(x, dict) else {}
+    shape = obj(cfg.get("shape"))
     path = cfg.get("nccl_path")
     key = {"layout": cfg.get("layout"), "world": cfg.get("world", env.get("world")),
            **{a: shape.get(a) for a in ("mem", "dtype", "b", "s", "h")},
@@ -171,7 +174,7 @@ def _config_key(cfg, env):
            "cadence": cfg.get("cadence") or env.get("cadence") or KEY_DEFAULTS["cadence"],
            "nccl_path": (path.get("requested") if isinstance(path, dict) else path)
            or KEY_DEFAULTS["nccl_path"],
-           "contention": (cfg.get("contention") or {}).get("load") or KEY_DEFAULTS["contention"]}
+           "contention": obj(cfg.get("contention")).get("load") or KEY_DEFAULTS["contention"]}
     return {a: key[a] for a in CONFIG_AXES}
 
 
