@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <map>
 #include <mutex>
 
@@ -82,7 +83,10 @@ class RoundTrip {
 
   ~RoundTrip() {
     // The config's graphs first: they hold NCCL's persistent resources of its communicators.
-    for (int g : graphs_) dev_.release_graph(g);
+    // Not while an error unwinds (a collective may hang in a replay): the Device destroys them
+    // after the communicators are aborted.
+    if (std::uncaught_exceptions() == 0)
+      for (int g : graphs_) dev_.release_graph(g);
     // Registered memory is deregistered on every communicator before it is freed.
     for (void* a : arenas_) {
       if (!provider_) break;
