@@ -132,3 +132,15 @@ def test_a_residual_inside_the_rows_own_spread_is_not_off_the_model():
     assert off_model.judge(tight).limit == off_model.TOLERANCE
     assert off_model.judge({**tight, "predicted_ms": 2.0 * 0.8}) is None  # -20%, inside 25%
     assert off_model.judge({**tight, "predicted_ms": 0.0}) is None        # the model moves nothing
+
+
+def test_render_lists_what_check_finds_off_the_model(tmp_path, write_json):
+    doc = _on_model(load(FIXTURE))
+    victim = doc["configs"][4]
+    victim["predicted"]["total_ms"] = victim["total"]["median_ms"] * 4
+    db = tmp_path / "h.db"
+    assert run_script("history.py", "append", db, write_json("p.json", doc)).returncode == 0
+    assert run_script("history.py", "render", db, "--out", tmp_path / "r").returncode == 0
+    md = (tmp_path / "r" / "history.md").read_text()
+    assert "1 of the newest run's round trips and collective phases" in md
+    assert victim["id"] in md.split("Off the model")[1].split("Trends by layout")[0]
