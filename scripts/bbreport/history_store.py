@@ -191,9 +191,10 @@ def _predictions(cfg):
     """{phase: predicted ms} of a config's calibrated prediction (results version 4): TOTAL and
     its collective phases; empty for an older file, an uncalibrated, unpriced or failed one."""
     p = cfg.get("predicted")
-    if not isinstance(p, dict) or p.get("calibrated") is not True or not is_num(p.get("total_ms")):
+    if not (isinstance(p, dict) and p.get("calibrated") is True and is_num(p.get("total_ms"))):
         return {}
-    collective = {ph.get("name") for ph in cfg.get("phases", []) if ph.get("kind") == "collective"}
+    collective = {ph.get("name") for ph in cfg.get("phases", [])
+                  if ph.get("kind") == "collective"}
     out = {TOTAL: p["total_ms"]}
     for ph in p.get("phases") or []:
         if isinstance(ph, dict) and ph.get("name") in collective and is_num(ph.get("predicted_ms")):
@@ -203,11 +204,11 @@ def _predictions(cfg):
 
 def _result_rows(doc):
     """(config_id, layout, strategy, phase, median, min, max, n, floor_ratio, blob,
-    rep_medians blob, predicted ms) per config and phase of a checked results document: layout and strategy
-    from the config's key (keys.py); the repetitions' medians are the independent samples `check`
-    judges between (compare.group_medians). The row's config_id is the config's id, which names
-    every axis of its key that is not at its default (version 4; an older file's id lacks the run
-    settings its key holds)."""
+    rep_medians blob, predicted ms or None) per config and phase of a checked results document:
+    layout and strategy from the config's key (keys.py); the repetitions' medians are the
+    independent samples `check` judges between (compare.group_medians). The row's config_id is
+    the config's id, which names every axis of its key that is not at its default (version 4;
+    an older file's id lacks the run settings its key holds)."""
     from .compare import group_medians
     for cfg in doc["configs"]:
         key = keys.key_of(cfg)
