@@ -17,14 +17,16 @@ DIR/history.html (trends per layout, commit on the x axis). check compares the n
 the previous N (default 5) of the same platform with compare.py's test (between runs: the
 runs' repetition medians as independent samples where there are two or more a side) and names
 each regression (config, phase, change, p-value); a newest run that was aborted or measured
-nothing is a regression too (append stores its `aborted`). export writes github-action-benchmark's
-`customSmallerIsBetter` JSON for the newest run (or --run ID).
-exit: 0 done (check: no regression); 1 check found a regression; 2 bad input: unreadable or
-      damaged history (bad_history; file:line for a JSON-lines one; nothing is appended to
-      it), a history locked by another process past the busy timeout (history_locked, not
-      damage), unsupported results file, a non-numeric/NaN/zero/negative time or a duplicate id
-      (bad_results, duplicate_id), a flag out of range (bad_flag), an output that cannot be
-      written or is an input (bad_output).
+nothing is a regression too (append stores its `aborted`). check also names each round trip
+or collective phase of the newest run that is off the model (OFF-MODEL: beyond max(25%, 3 x its
+IQR / median) of its own run's calibrated cost-model prediction; not a regression). export
+writes github-action-benchmark's `customSmallerIsBetter` JSON for the newest run (or --run ID).
+exit: 0 done (check: no regression; OFF-MODEL, FASTER and UNSURE do not fail it); 1 check
+      found a regression; 2 bad input: unreadable or damaged history (bad_history; file:line
+      for a JSON-lines one; nothing is appended to it), a history locked by another process
+      past the busy timeout (history_locked, not damage), unsupported results file, a
+      non-numeric/NaN/zero/negative time or a duplicate id (bad_results, duplicate_id), a flag
+      out of range (bad_flag), an output that cannot be written or is an input (bad_output).
 """
 import argparse
 import json

@@ -53,6 +53,16 @@ def build(con, title="bridgebench history", recent=10, previous=5, path="history
                            f"{v.n_base}/{v.n_new}",
                            v.verdict + (f" (needs {v.needed}/side)" if v.needed else "")])
         doc.table(t)
+    if c.off_model:
+        doc.para(f"Off the model (docs/cost-model.md): {len(c.off_model)} of the newest run's "
+                 f"round trips and collective phases are beyond max(25%, 3 x IQR / median) of "
+                 f"what its own calibrated cost model predicted; not regressions.")
+        t = Table(["config", "phase", "predicted ms", "measured ms", "error", "limit"],
+                  numeric={2, 3, 4, 5})
+        for f in c.off_model:
+            t.rows.append([f.config_id, f.phase, fmt_ms(f.predicted_ms), fmt_ms(f.measured_ms),
+                           fmt_pct(100 * f.residual), f"{100 * f.limit:.0f}%"])
+        doc.table(t)
 
     doc.heading("Trends by layout")
     doc.para(TREND_CAPTION)

@@ -8,11 +8,15 @@ is the noise a change must stand out of); else the pooled raw samples against th
 run's (stats.decide), the minimum effect raised to the range of the nights' medians
 (stats.drift_pct) and to the A/A noise floor (--noise-floor-pct). As in compare.py, a config
 the previous run measured that the newest lacks or failed counts as a regression, and so does
-a newest run that was aborted or measured nothing."""
+a newest run that was aborted or measured nothing.
+
+Off the model (off_model.py): each round trip or collective phase of the newest run whose
+measured median is far from its own run's calibrated prediction, judged within that run alone
+(no earlier run needed). Reported like FASTER and UNSURE: printed, never a failing exit."""
 from dataclasses import dataclass, field
 
 from . import history_store as store
-from . import stats
+from . import off_model, stats
 from .schema import TIMING_KINDS, aborted_text, fmt_ms, fmt_pct
 
 
@@ -38,6 +42,7 @@ class Check:
     rows: list = field(default_factory=list)      # (config_id, phase, base_med, new_med, Verdict)
     missing: list = field(default_factory=list)   # config ids measured before, absent now
     failed: list = field(default_factory=list)    # config ids failing now, measured before
+    off_model: list = field(default_factory=list)  # off_model.OffModel of the newest run
 
     def with_verdict(self, verdict):
         return [r for r in self.rows if r[4].verdict == verdict]
@@ -95,11 +100,12 @@ def check(con, previous=5, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFECT_PC
     newest = all_runs[-1]
     prev = [r for r in all_runs[:-1] if store.same_platform(r, newest)][-previous:]
     out = Check(newest, prev, floor=store.noise_floor(con, newest))
+    now = store.results(con, newest["run_id"], path)
+    out.off_model = off_model.find(now)
     if not prev:
         return out
     if out.floor:
         noise_floor_pct = max(noise_floor_pct, out.floor["pct"])
-    now = store.results(con, newest["run_id"], path)
     pooled = {}
     for r in prev:
         for key, point in store.results(con, r["run_id"], path).items():
@@ -141,6 +147,12 @@ def report_lines(c):
         lines.append(f"check: A/A noise floor {c.floor['pct']:.1f}% on this platform (history.py "
                      f"calibrate, {(c.floor.get('time_utc') or '?')[:10]}): smaller changes are "
                      f"never SLOWER/FASTER")
+    lines += [f"OFF-MODEL {f.config_id} {f.phase}: measured {fmt_ms(f.measured_ms)} ms, its run's "
+              f"model predicted {fmt_ms(f.predicted_ms)} ms (error {fmt_pct(100 * f.residual)}, "
+              f"beyond {100 * f.limit:.0f}%)" for f in c.off_model]
+    if c.off_model:
+        lines.append(f"check: {len(c.off_model)} off the model (a number its bytes do not explain; "
+                     f"not a regression)")
     if not c.previous:
         return lines + [f"check: {_run_text(c.newest)} has no earlier run on the same platform; "
                         f"nothing to compare" + (" -> REGRESSION" if c.failing else "")]

@@ -30,7 +30,10 @@ def layout_trend(layout, run_labels, series, title):
         med = np.array([p[1] for p in pts])
         lo = np.array([p[2] if p[2] is not None else p[1] for p in pts])
         hi = np.array([p[3] if p[3] is not None else p[1] for p in pts])
-        ax.errorbar(xs, med, yerr=[med - lo, hi - med], marker="o", ms=3.5, lw=1.2, capsize=2,
+        # The stored samples are float32 and the median a double: where every sample is equal
+        # (a host run's microsecond copies) p10 can round above the median; bars start at it.
+        ax.errorbar(xs, med, yerr=[np.maximum(med - lo, 0), np.maximum(hi - med, 0)],
+                    marker="o", ms=3.5, lw=1.2, capsize=2,
                     color=colors[i % len(colors)], label=_short(cid, layout))
     ax.set_yscale("log")
     plain = FuncFormatter(lambda v, _pos: f"{v:g}")   # 0.2, not 2 x 10^-1

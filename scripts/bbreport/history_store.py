@@ -18,8 +18,9 @@ import time
 from . import keys
 from .schema import V1_PHASE_TABLE, is_num, merge_phase_tables, platform, total_floor_ratio
 
-STORE_VERSION = 3
-READABLE_VERSIONS = ("2", "3")   # 3 added runs.aborted and results.rep_medians (append migrates)
+STORE_VERSION = 4
+# 3 added runs.aborted and results.rep_medians; 4 added results.predicted_ms (append migrates)
+READABLE_VERSIONS = ("2", "3", "4")
 LEGACY_VERSION = 1
 TOTAL = "TOTAL"
 BUSY_TIMEOUT_S = 120
@@ -39,17 +40,20 @@ CREATE TABLE IF NOT EXISTS results (
   run_id INTEGER NOT NULL REFERENCES runs(run_id),
   config_id TEXT NOT NULL, layout_name TEXT, strategy TEXT, phase TEXT NOT NULL,
   median_ms REAL NOT NULL, min_ms REAL, max_ms REAL, n_samples INTEGER NOT NULL,
-  floor_ratio REAL, samples BLOB NOT NULL, rep_medians BLOB,
+  floor_ratio REAL, samples BLOB NOT NULL, rep_medians BLOB, predicted_ms REAL,
   PRIMARY KEY (run_id, config_id, phase));
 """
-# Version 2 -> 3: the two columns version 3 added (NULL in the rows of version 2).
-MIGRATE_2_TO_3 = ("ALTER TABLE runs ADD COLUMN aborted TEXT",
-                  "ALTER TABLE results ADD COLUMN rep_medians BLOB")
+# Each step the columns its version added (NULL in older rows): version 3 the run's aborted
+# object and the repetitions' medians, version 4 the cost model's calibrated prediction
+# (results.predicted_ms: round trips and collective phases, the rows off_model.py judges).
+MIGRATE = {"2": ("ALTER TABLE runs ADD COLUMN aborted TEXT",
+                 "ALTER TABLE results ADD COLUMN rep_medians BLOB"),
+           "3": ("ALTER TABLE results ADD COLUMN predicted_ms REAL",)}
 RUN_INSERT = ("time_utc", "git_commit", "host", "device", "gpu_count", "backend", "world",
               "schema_version", "n_configs", "failures", "skipped", "source", "appended_utc",
               "aborted")
 RESULT_INSERT = ("run_id", "config_id", "layout_name", "strategy", "phase", "median_ms", "min_ms",
-                 "max_ms", "n_samples", "floor_ratio", "samples", "rep_medians")
+                 "max_ms", "n_samples", "floor_ratio", "samples", "rep_medians", "predicted_ms")
 
 
 class HistoryError(Exception):
@@ -136,17 +140,22 @@ def _verify(con, path):
 
 
 def _migrate(con, path):
-    """A version 2 store brought to version 3 in one transaction (before a write)."""
-    if con.execute("SELECT value FROM meta WHERE key='history_version'").fetchone()[0] == "2":
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            for stmt in MIGRATE_2_TO_3:
+    """An older store brought to STORE_VERSION in one transaction (before a write)."""
+    old = con.execute("SELECT value FROM meta WHERE key='history_version'").fetchone()[0]
+    if old == str(STORE_VERSION):
+        return
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        version = old
+        while version != str(STORE_VERSION):
+            for stmt in MIGRATE[version]:
                 con.execute(stmt)
-            con.execute("UPDATE meta SET value=? WHERE key='history_version'",
-                        (str(STORE_VERSION),))
-            con.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise db_error(path, "cannot upgrade history_version 2 to 3", e) from None
+            version = str(int(version) + 1)
+        con.execute("UPDATE meta SET value=? WHERE key='history_version'", (version,))
+        con.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise db_error(path, f"cannot upgrade history_version {old} to {STORE_VERSION}",
+                       e) from None
 
 
 def _has_column(con, table, column):
@@ -154,8 +163,8 @@ def _has_column(con, table, column):
 
 
 def open_store(path, create=False):
-    """A verified connection. create=True makes a new store where there is none, and brings a
-    version 2 store to version 3 (a writer's open)."""
+    """A verified connection. create=True makes a new store where there is none, and brings an
+    older store to STORE_VERSION (a writer's open)."""
     k = kind(path)
     if k == "jsonl":
         raise HistoryError(f"{path}: a JSON-lines history (version {LEGACY_VERSION}), not a "
@@ -178,30 +187,47 @@ def open_store(path, create=False):
     return con
 
 
+def _predictions(cfg):
+    """{phase: predicted ms} of a config's calibrated prediction (results version 4): TOTAL and
+    its collective phases; empty for an older file, an uncalibrated, unpriced or failed one."""
+    p = cfg.get("predicted")
+    if not (isinstance(p, dict) and p.get("calibrated") is True and is_num(p.get("total_ms"))):
+        return {}
+    collective = {ph.get("name") for ph in cfg.get("phases", [])
+                  if ph.get("kind") == "collective"}
+    out = {TOTAL: p["total_ms"]}
+    for ph in p.get("phases") or []:
+        if isinstance(ph, dict) and ph.get("name") in collective and is_num(ph.get("predicted_ms")):
+            out[ph["name"]] = ph["predicted_ms"]
+    return out
+
+
 def _result_rows(doc):
     """(config_id, layout, strategy, phase, median, min, max, n, floor_ratio, blob,
-    rep_medians blob) per config and phase of a checked results document: layout and strategy
-    from the config's key (keys.py); the repetitions' medians are the independent samples `check`
-    judges between (compare.group_medians). The row's config_id is the config's id, which names
-    every axis of its key that is not at its default (version 4; an older file's id lacks the run
-    settings its key holds)."""
+    rep_medians blob, predicted ms or None) per config and phase of a checked results document:
+    layout and strategy from the config's key (keys.py); the repetitions' medians are the
+    independent samples `check` judges between (compare.group_medians). The row's config_id is
+    the config's id, which names every axis of its key that is not at its default (version 4;
+    an older file's id lacks the run settings its key holds)."""
     from .compare import group_medians
     for cfg in doc["configs"]:
         key = keys.key_of(cfg)
         layout, strategy = key.get("layout"), key.get("strategy")
         parts = [(TOTAL, cfg["total"], total_floor_ratio(cfg), cfg.get("repetition_medians_ms"))]
         parts += [(p["name"], p, p.get("floor_ratio"), None) for p in cfg.get("phases", [])]
+        predicted = _predictions(cfg)
         for phase, st, ratio, rep_medians in parts:
             samples = [s for s in st.get("samples_ms") or [] if is_num(s)]
             groups = group_medians(st, cfg.get("repetitions"), rep_medians)
             yield (cfg["id"], layout, strategy, phase, st["median_ms"], st.get("min_ms"),
                    st.get("max_ms"), len(samples), ratio if is_num(ratio) else None,
-                   pack(samples), pack(groups) if len(groups) >= 2 else None)
+                   pack(samples), pack(groups) if len(groups) >= 2 else None,
+                   predicted.get(phase))
 
 
 def _insert(con, run, rows):
     """run: the RUN_INSERT values but the last (aborted) may be left off; rows: RESULT_INSERT
-    values but run_id, the last (rep_medians) may be left off."""
+    values but run_id, the last ones (rep_medians, predicted_ms) may be left off."""
     run = tuple(run) + (None,) * (len(RUN_INSERT) - len(run))
     cur = con.execute(f"INSERT INTO runs ({', '.join(RUN_INSERT)}) "
                       f"VALUES ({', '.join('?' * len(RUN_INSERT))})", run)
@@ -334,7 +360,7 @@ RUN_COLUMNS = ("run_id", "time_utc", "git_commit", "host", "device", "gpu_count"
 
 
 def _select(con, table, columns):
-    """The column list for a SELECT, NULL for a column a version 2 store lacks."""
+    """The column list for a SELECT, NULL for a column an older store lacks."""
     return ", ".join(c if _has_column(con, table, c) else "NULL" for c in columns)
 
 
@@ -356,8 +382,9 @@ def results(con, run_id, path="history"):
     out = {}
     columns = _select(con, "results", ("config_id", "layout_name", "strategy", "phase",
                                        "median_ms", "min_ms", "max_ms", "n_samples",
-                                       "floor_ratio", "samples", "rep_medians"))
-    for cid, layout, strategy, phase, med, lo, hi, n, ratio, blob, reps in con.execute(
+                                       "floor_ratio", "samples", "rep_medians",
+                                       "predicted_ms"))
+    for cid, layout, strategy, phase, med, lo, hi, n, ratio, blob, reps, pred in con.execute(
             f"SELECT {columns} FROM results WHERE run_id=? ORDER BY rowid", (run_id,)):
         where = f"{path}: run {run_id}, {cid} {phase}"
         samples = unpack(blob, where)
@@ -366,7 +393,8 @@ def results(con, run_id, path="history"):
         out[(cid, phase)] = {"config_id": cid, "layout": layout, "strategy": strategy,
                              "phase": phase, "median_ms": med, "min_ms": lo, "max_ms": hi,
                              "floor_ratio": ratio, "samples": samples,
-                             "rep_medians": unpack(reps, where) if reps else []}
+                             "rep_medians": unpack(reps, where) if reps else [],
+                             "predicted_ms": pred}
     return out
 
 
