@@ -353,6 +353,28 @@ TEST(BadInput, InjectDelayRankOutsideTheWorldIsRefused) {
   EXPECT_FALSE(d.exists("o.json"));
 }
 
+// --inject-fault (test-only, the rehearsal's "real peer failing"): checked against the world and
+// its own form before anything runs; a rank that throws aborts the run, keeps the configs before
+// it and names the fault.
+TEST(BadInput, InjectFaultIsCheckedAndAbortsTheRun) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --inject-fault=throw:8:1 --json o.json"), "bad_flag",
+                 "--inject-fault names world rank 8, but this run's world has 8 ranks");
+  expect_refused(bench(d, kSmall + " --inject-fault=crash:1:1 --json o.json"), "bad_flag",
+                 "--inject-fault is throw:RANK:CONFIG or hang:RANK:CONFIG");
+  expect_refused(bench(d, kSmall + " --inject-fault=hang:0:1 --json o.json"), "bad_flag",
+                 "--inject-fault=hang needs a rank other than 0");
+  EXPECT_FALSE(d.exists("o.json"));
+  const std::string two = " --backend=host --layouts=seed_fan_in_cp1 --mem=bsh,sbh --shapes=2x64x32 "
+                          "--strategies=fused --collectives=off --iters=1 --warmup=0";
+  const auto r = bench(d, two + " --inject-fault=throw:3:2 --json o.json");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("error: injected_fault: --inject-fault: world rank 3 fails at config 2"), std::string::npos) << r.err;
+  const auto j = results(d);
+  EXPECT_EQ(j["aborted"]["rule"], "injected_fault");
+  EXPECT_EQ(j["configs"].size(), 1u) << "the config before the fault is kept";
+}
+
 // B16, B29, B30: an empty item is refused wherever it is (a trailing one was taken); B22, B28:
 // the message names the flag.
 TEST(BadInput, EmptyListItemsAreRefusedNamingTheFlag) {

@@ -122,6 +122,9 @@ void check_flags_for_world(const BenchOptions& opt, int world) {
     throw Error("bad_flag", "--inject-delay=" + std::to_string(opt.delay_rank) + ":MS names world rank " +
                                 std::to_string(opt.delay_rank) + ", but this run's world has " + std::to_string(world) +
                                 " ranks (0.." + std::to_string(world - 1) + "): nothing would be delayed");
+  if (!opt.fault_kind.empty() && opt.fault_rank >= world)
+    throw Error("bad_flag", "--inject-fault names world rank " + std::to_string(opt.fault_rank) + ", but this run's world has " +
+                                std::to_string(world) + " ranks: no rank would fail");
 }
 
 void check_world(const LaunchEnv& env, const std::string& backend, int world, int gpus) {
