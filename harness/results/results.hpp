@@ -14,7 +14,7 @@
 
 namespace bb {
 
-constexpr int kSchemaVersion = 4;  // docs/results-schema.md, "Changes in version 4"
+constexpr int kSchemaVersion = 5;  // docs/results-schema.md, "Changes in version 5"
 
 struct Stats {
   double median = 0, min = 0, max = 0, mean = 0;
