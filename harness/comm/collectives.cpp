@@ -35,14 +35,74 @@ std::vector<int64_t> key(int from_world, int to_world = -1) {
   return {k, k};
 }
 
+void fill_block(const BareSite& s, char* at, int64_t elems, int to_world = -1) {
+  s.dev.fill(at, flat(elems, s.dt), key(s.me(), to_world));
+}
+
+// Ring latency steps (the cost model's alpha term): n-1 for a ring all-gather or all-to-all,
+// 2(n-1) for a ring all-reduce (reduce-scatter then all-gather), one hop for a send/recv.
+int ring_hops(int n) { return n > 1 ? n - 1 : 0; }
+int two_ring_hops(int n) { return 2 * ring_hops(n); }
+int one_hop(int n) { return n > 1 ? 1 : 0; }
+
+CollBuffers equal_buffers(int, int64_t msg) { return {size_t(msg), size_t(msg)}; }
+int64_t input_is_output(int, int64_t) { return 0; }
+
+// all_gather: each rank's block lands at its rank's place; in place, the input is that block.
+CollBuffers all_gather_buffers(int n, int64_t msg) { return {size_t(msg), size_t(msg) * size_t(n)}; }
+int64_t own_block(int rank, int64_t elems) { return int64_t(rank) * elems; }
+void all_gather_fill(const BareSite& s, char* in, bool) { fill_block(s, in, s.elems); }
+void all_gather_run(const BareSite& s, void* in) { s.group.all_gather(in, s.recv, size_t(s.msg)); }
+void all_gather_verify(const BareSite& s, const BlockCheck& check) {
+  for (int k = 0; k < s.n; ++k) check(k * s.elems, s.elems, s.world[size_t(k)], -1);
+}
+
+// all_reduce: zero but this rank's block, like a CP rank's padded gradient, so the sum is every
+// rank's block in its place.
+void all_reduce_fill(const BareSite& s, char* in, bool in_place) {
+  const int64_t block = s.elems / s.n, bytes = s.elems * int64_t(dtype_size(s.dt));
+  s.dev.copy({CopySegment{s.send, nullptr, 1, bytes, 0, 0}});
+  fill_block(s, s.at(s.send, s.r * block), block);
+  if (in_place) s.dev.copy({CopySegment{in, s.send, 1, bytes, 0, 0}});
+}
+void all_reduce_run(const BareSite& s, void* in) { s.group.all_reduce_sum(in, s.recv, size_t(s.elems), s.dt); }
+void all_reduce_verify(const BareSite& s, const BlockCheck& check) {
+  const int64_t block = s.elems / s.n;
+  for (int k = 0; k < s.n; ++k) check(k * block, block, s.world[size_t(k)], -1);
+}
+
+// all_to_all: block k is personalised for rank k.
+CollBuffers all_to_all_buffers(int n, int64_t msg) { return {size_t(msg) * size_t(n), size_t(msg) * size_t(n)}; }
+void all_to_all_fill(const BareSite& s, char* in, bool) {
+  for (int k = 0; k < s.n; ++k) fill_block(s, s.at(in, k * s.elems), s.elems, s.world[size_t(k)]);
+}
+void all_to_all_run(const BareSite& s, void* in) { s.group.all_to_all(in, s.recv, size_t(s.msg)); }
+void all_to_all_verify(const BareSite& s, const BlockCheck& check) {
+  for (int k = 0; k < s.n; ++k) check(k * s.elems, s.elems, s.world[size_t(k)], s.me());
+}
+
+// send_recv: a ring, as nccl-tests' sendrecv: to the next rank, from the previous.
+int ring_next(const BareSite& s) { return (s.r + 1) % s.n; }
+int ring_prev(const BareSite& s) { return (s.r + s.n - 1) % s.n; }
+void send_recv_fill(const BareSite& s, char* in, bool) { fill_block(s, in, s.elems, s.world[size_t(ring_next(s))]); }
+void send_recv_run(const BareSite& s, void* in) {
+  s.group.send_recv({{P2POp::send, ring_next(s), in, size_t(s.msg)}, {P2POp::recv, ring_prev(s), s.recv, size_t(s.msg)}});
+}
+void send_recv_verify(const BareSite& s, const BlockCheck& check) { check(0, s.elems, s.world[size_t(ring_prev(s))], s.me()); }
+
 }  // namespace
 
 const std::vector<CollRow>& collective_table() {
+  //  op, name, bytes, bridge_in_place, nccl_tests_program, latency_hops, buffers, in_place_input, fill, run, verify
   static const std::vector<CollRow> t{
-      {CollOp::all_gather, "all_gather", all_gather_bytes, false},
-      {CollOp::all_reduce, "all_reduce", all_reduce_bytes, true},  // the CP backward reduces in place
-      {CollOp::all_to_all, "all_to_all", all_to_all_bytes, false},
-      {CollOp::send_recv, "send_recv", send_recv_bytes, false},
+      {CollOp::all_gather, "all_gather", all_gather_bytes, false, "all_gather", ring_hops, all_gather_buffers, own_block,
+       all_gather_fill, all_gather_run, all_gather_verify},
+      {CollOp::all_reduce, "all_reduce", all_reduce_bytes, /*the CP backward reduces in place*/ true, "all_reduce", two_ring_hops,
+       equal_buffers, input_is_output, all_reduce_fill, all_reduce_run, all_reduce_verify},
+      {CollOp::all_to_all, "all_to_all", all_to_all_bytes, false, "alltoall", ring_hops, all_to_all_buffers, input_is_output,
+       all_to_all_fill, all_to_all_run, all_to_all_verify},
+      {CollOp::send_recv, "send_recv", send_recv_bytes, false, "sendrecv", one_hop, equal_buffers, input_is_output,
+       send_recv_fill, send_recv_run, send_recv_verify},
   };
   return t;
 }
@@ -58,25 +118,19 @@ const CollRow& collective(const std::string& name) {
 }
 
 BareCall::BareCall(CollOp op, Comm& group, Device& dev, int64_t msg_bytes, DType dtype, BufferProvider* provider)
-    : op_(op), group_(group), dev_(dev), msg_(msg_bytes), dt_(dtype),
+    : row_(collective(op)), group_(group), dev_(dev), msg_(msg_bytes), dt_(dtype),
       elems_(msg_bytes / int64_t(dtype_size(dtype))) {
-  const size_t m = size_t(elems_) * dtype_size(dtype), n = size_t(group.size());
-  size_t sb = m, rb = m;
-  switch (op) {
-    case CollOp::all_gather: rb = m * n; break;
-    case CollOp::all_to_all: sb = rb = m * n; break;
-    default: break;
-  }
-  recv_bytes_ = rb;
+  const CollBuffers b = row_.buffers(group.size(), elems_ * int64_t(dtype_size(dtype)));
+  recv_bytes_ = b.recv;
   if (provider) {  // equal sizes on every rank: the output sits at the same window offset
-    const size_t off = size_t(window_round(int64_t(sb)));
+    const size_t off = size_t(window_round(int64_t(b.send)));
     provider_ = provider;
-    arena_ = static_cast<char*>(provider->acquire(off + rb, {&group}));
+    arena_ = static_cast<char*>(provider->acquire(off + b.recv, {&group}));
     send_p_ = arena_;
     recv_p_ = arena_ + off;
   } else {
-    send_ = DeviceBuffer(dev, sb);
-    recv_ = DeviceBuffer(dev, rb);
+    send_ = DeviceBuffer(dev, b.send);
+    recv_ = DeviceBuffer(dev, b.recv);
     send_p_ = send_.get();
     recv_p_ = recv_.get();
   }
@@ -91,84 +145,33 @@ BareCall::~BareCall() {
   }
 }
 
-void BareCall::fill(bool in_place) {
-  const int n = group_.size(), r = group_.rank();
-  const auto& wr = group_.world_ranks();
-  const int me = wr[size_t(r)];
-  const size_t es = dtype_size(dt_);
-  char* s = static_cast<char*>(send_p_);
-  dev_.poison(recv_p_, recv_bytes_);
-  char* in = static_cast<char*>(input(in_place));  // where the pattern goes
-  switch (op_) {
-    case CollOp::all_gather: dev_.fill(in, flat(elems_, dt_), key(me)); break;
-    case CollOp::all_reduce: {  // zero but this rank's block, like a CP rank's padded gradient
-      const int64_t block = elems_ / n;
-      dev_.copy({CopySegment{s, nullptr, 1, elems_ * int64_t(es), 0, 0}});
-      dev_.fill(s + size_t(r * block) * es, flat(block, dt_), key(me));
-      if (in_place) dev_.copy({CopySegment{recv_p_, s, 1, elems_ * int64_t(es), 0, 0}});
-      break;
-    }
-    case CollOp::all_to_all:  // block k is personalised for rank k
-      for (int k = 0; k < n; ++k) dev_.fill(in + size_t(k * elems_) * es, flat(elems_, dt_), key(me, wr[size_t(k)]));
-      break;
-    case CollOp::send_recv: dev_.fill(in, flat(elems_, dt_), key(me, wr[size_t((r + 1) % n)])); break;
-  }
+BareSite BareCall::site() const {
+  return BareSite{group_, dev_, group_.size(), group_.rank(), group_.world_ranks(), msg_, elems_, dt_,
+                  static_cast<char*>(send_p_), static_cast<char*>(recv_p_)};
 }
 
 void* BareCall::input(bool in_place) {
   if (!in_place) return send_p_;
-  // all_gather: this rank's own block of the output; the others: the output itself.
-  if (op_ == CollOp::all_gather)
-    return static_cast<char*>(recv_p_) + size_t(group_.rank()) * size_t(elems_) * dtype_size(dt_);
-  return recv_p_;
+  return site().at(static_cast<char*>(recv_p_), row_.in_place_input(group_.rank(), elems_));
 }
 
-void BareCall::run(bool in_place) {
-  const int n = group_.size(), r = group_.rank();
-  void* in = input(in_place);
-  switch (op_) {
-    case CollOp::all_gather: group_.all_gather(in, recv_p_, size_t(msg_)); break;
-    case CollOp::all_reduce: group_.all_reduce_sum(in, recv_p_, size_t(elems_), dt_); break;
-    case CollOp::all_to_all: group_.all_to_all(in, recv_p_, size_t(msg_)); break;
-    case CollOp::send_recv:  // a ring, as nccl-tests' sendrecv: to the next rank, from the previous
-      group_.send_recv({{P2POp::send, (r + 1) % n, in, size_t(msg_)},
-                        {P2POp::recv, (r + n - 1) % n, recv_p_, size_t(msg_)}});
-      break;
-  }
+void BareCall::fill(bool in_place) {
+  dev_.poison(recv_p_, recv_bytes_);
+  row_.fill(site(), static_cast<char*>(input(in_place)), in_place);
 }
+
+void BareCall::run(bool in_place) { row_.run(site(), input(in_place)); }
 
 int64_t BareCall::verify(std::string* first) {
-  const int n = group_.size(), r = group_.rank();
-  const auto& wr = group_.world_ranks();
-  const int me = wr[size_t(r)];
-  const size_t es = dtype_size(dt_);
-  char* d = static_cast<char*>(recv_p_);
+  const BareSite s = site();
   int64_t wrong = 0;
-  auto check = [&](int64_t at, int64_t len, const std::vector<int64_t>& k, int from) {
-    VerifyResult v = dev_.verify(d + size_t(at) * es, flat(len, dt_), k);
+  row_.verify(s, [&](int64_t at, int64_t len, int from, int to) {
+    VerifyResult v = dev_.verify(s.at(s.recv, at), flat(len, dt_), key(from, to));
     if (v.mismatches && first && first->empty())
-      *first = std::string("bare ") + collective(op_).name + ": block from world rank " + std::to_string(from) +
-               " on world rank " + std::to_string(me) + ": " + std::to_string(v.mismatches) + " wrong elements";
+      *first = std::string("bare ") + row_.name + ": block from world rank " + std::to_string(from) + " on world rank " +
+               std::to_string(s.me()) + ": " + std::to_string(v.mismatches) + " wrong elements";
     wrong += v.mismatches;
-  };
-  switch (op_) {
-    case CollOp::all_gather:
-      for (int k = 0; k < n; ++k) check(k * elems_, elems_, key(wr[size_t(k)]), wr[size_t(k)]);
-      break;
-    case CollOp::all_reduce: {
-      const int64_t block = elems_ / n;
-      for (int k = 0; k < n; ++k) check(k * block, block, key(wr[size_t(k)]), wr[size_t(k)]);
-      break;
-    }
-    case CollOp::all_to_all:
-      for (int k = 0; k < n; ++k) check(k * elems_, elems_, key(wr[size_t(k)], me), wr[size_t(k)]);
-      break;
-    case CollOp::send_recv: {
-      const int from = wr[size_t((r + n - 1) % n)];
-      check(0, elems_, key(from, me), from);
-      break;
-    }
-  }
+  });
   return wrong;
 }
 

@@ -5,6 +5,7 @@
 // and a Device. RankBridge's accounting, the bare-collective timer and the results writer all
 // read the same row, so a bus factor or a byte count is written once.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 namespace bb {
 
 enum class CollOp { all_gather, all_reduce, all_to_all, send_recv };
+constexpr int kCollOpCount = int(CollOp::send_recv) + 1;  // every op has a row (tests/test_tables.cpp)
 
 // What one call moves, on one rank of a group of `group_size`.
 struct CollBytes {
@@ -22,14 +24,48 @@ struct CollBytes {
   double bus_factor = 1;       // busbw = algbw * bus_factor
 };
 
+// Bytes of one rank's two buffers for a bare call (the output may hold the input: in place).
+struct CollBuffers {
+  size_t send = 0, recv = 0;
+};
+
+// One rank's bare call as a row's functions see it: the group, the buffers, the message. The
+// oracle pattern of a block is keyed by the world rank that sent it (and, for a personalised
+// block, the world rank it is for), so a block from the wrong rank is caught.
+struct BareSite {
+  Comm& group;
+  Device& dev;
+  int n, r;                           // group size, this rank's rank in it
+  const std::vector<int>& world;      // world rank of each group rank
+  int64_t msg, elems;                 // the row's msg_bytes, and its elements of `dt`
+  DType dt;
+  char* send;
+  char* recv;
+  char* at(char* base, int64_t elem) const { return base + size_t(elem) * dtype_size(dt); }
+  int me() const { return world[size_t(r)]; }
+};
+// A row's verify calls this once per block it expects in the output: `len` elements at element
+// `at` of the output, the pattern of the block world rank `from` sent to world rank `to` (-1: a
+// block for everyone).
+using BlockCheck = std::function<void(int64_t at, int64_t len, int from, int to)>;
+
 // `msg_bytes` is the per-rank message each row is sized by:
 //   all_gather: bytes each rank contributes;   all_reduce: the buffer's bytes;
 //   all_to_all: bytes of one block (to each peer); send_recv: bytes this rank receives from peers.
+// Every field is set in every row (tests/test_collectives.cpp checks it): adding a collective is
+// one row here and its few functions in collectives.cpp, nothing elsewhere.
 struct CollRow {
   CollOp op;
   const char* name;  // "all_gather", ... (the JSON's and the bare collective's op name)
   CollBytes (*bytes)(int group_size, int64_t msg_bytes);
   bool bridge_in_place;  // the placement the bridge's strategies call it in (all_reduce: in place)
+  const char* nccl_tests_program;       // nccl-tests' binary stem: all_gather_perf, alltoall_perf, ...
+  int (*latency_hops)(int group_size);  // sequential link steps of the ring algorithm (the cost model's alpha)
+  CollBuffers (*buffers)(int group_size, int64_t msg_bytes);
+  int64_t (*in_place_input)(int rank, int64_t elems);  // in place: the input's element offset in the output
+  void (*fill)(const BareSite& s, char* input, bool in_place);  // the pattern into `input` (outputs are poisoned)
+  void (*run)(const BareSite& s, void* input);
+  void (*verify)(const BareSite& s, const BlockCheck& check);
 };
 
 const std::vector<CollRow>& collective_table();
@@ -41,8 +77,8 @@ inline CollBytes collective_bytes(CollOp op, int group_size, int64_t msg_bytes) 
 
 // A bare call of one row on one rank: buffers, an oracle fill, the call, and its check, in
 // either placement (nccl-tests' in place: the input is the output's own block, or the output
-// itself). Every member of `group` builds one with the same (op, msg_bytes, dtype). The pattern
-// of each block is keyed by the world rank that sent it, so a block from the wrong rank is caught.
+// itself), each done by the row's functions. Every member of `group` builds one with the same
+// (op, msg_bytes, dtype).
 class BareCall {
  public:
   // With a provider (a non-default NCCL path) both buffers lie in one arena of it, the output at
@@ -52,21 +88,22 @@ class BareCall {
   BareCall(const BareCall&) = delete;
   BareCall& operator=(const BareCall&) = delete;
   // Inputs from the pattern, outputs poisoned (the default placement: the bridge's own).
-  void fill() { fill(collective(op_).bridge_in_place); }
-  void run() { run(collective(op_).bridge_in_place); }
+  void fill() { fill(row_.bridge_in_place); }
+  void run() { run(row_.bridge_in_place); }
   void fill(bool in_place);
   void run(bool in_place);
   // Elements wrong on this rank (0: correct); the first is described in *first.
   int64_t verify(std::string* first = nullptr);
-  CollBytes bytes() const { return collective_bytes(op_, group_.size(), msg_); }
+  CollBytes bytes() const { return row_.bytes(group_.size(), msg_); }
   void* send() { return send_p_; }
   void* recv() { return recv_p_; }
 
  private:
-  CollOp op_;
+  BareSite site() const;
+  void* input(bool in_place);  // what the call reads
+  const CollRow& row_;
   Comm& group_;
   Device& dev_;
-  void* input(bool in_place);  // what the call reads
   int64_t msg_;
   DType dt_;
   int64_t elems_;  // elements of msg_bytes

@@ -56,11 +56,14 @@ class Comm {
     if (cta_policy != 0) throw Error("bad_flag", "the " + backend() + " backend has no CTA policies");
     return split(groups);
   }
-  // The allocator of a path's buffers; nullptr for the default path (the Device allocates).
-  // Throws Error("bad_flag") naming the backend when it cannot have the path.
-  virtual std::unique_ptr<BufferProvider> buffer_provider(NcclPath p) {
-    check_nccl_path(p, backend());
-    return nullptr;
+  // The allocator of a path's buffers; nullptr for a path that registers nothing (the Device
+  // allocates). Refuses a path this backend cannot have, or that the NCCL it runs is too old
+  // for: check_nccl_path reads both rows (comm/nccl_path.hpp, comm/backend.hpp).
+  std::unique_ptr<BufferProvider> buffer_provider(NcclPath p) {
+    const BackendTraits& b = traits();
+    check_nccl_path(p, backend(), b.nccl_version ? b.nccl_version() : -1);
+    const NcclPathRow& row = nccl_path_row(p);
+    return row.registration == NcclRegistration::none ? nullptr : make_buffer_provider(row);
   }
 
   // recv holds size() blocks of `bytes`, rank-major. send may alias recv's own block.
@@ -104,6 +107,11 @@ class Comm {
   const std::vector<int>& world_ranks() const { return world_ranks_; }
 
  protected:
+  // The provider of a path that registers its buffers (a backend with NCCL communicators
+  // overrides it; check_nccl_path has refused the path on every other backend already).
+  virtual std::unique_ptr<BufferProvider> make_buffer_provider(const NcclPathRow& path) {
+    throw Error("bad_flag", "the " + backend() + " backend cannot register buffers for --nccl-path=" + path.name);
+  }
   std::string phase_ = "setup";
   std::vector<int> world_ranks_;
 };

@@ -108,7 +108,7 @@ std::string nccl_msg(const char* what, ncclResult_t r) {
 
 }  // namespace
 
-void launch_emulate(const LaunchOptions& opts, const RankFn& fn) {
+void launch_emulate(const LaunchOptions& opts, const LaunchEnv&, const RankFn& fn) {
   if (gpu_count_impl() < 1) throw Error("no_gpu", "emulate backend: no usable CUDA GPU");
   record_thread_places(opts.world, [](int) { return 0; });
   EmulateWorld world(opts.world, opts.timeout_s);
@@ -275,5 +275,13 @@ void launch_nccl_mpi(const LaunchOptions& opts, const RankFn& fn) {
   }
 }
 #endif
+
+void launch_nccl(const LaunchOptions& opts, const LaunchEnv& env, const RankFn& fn) {
+  if (!env.multi_process()) return launch_nccl_threads(opts, fn);
+#ifdef BB_HAVE_MPI
+  if (env.mpi_runtime) return launch_nccl_mpi(opts, fn);
+#endif
+  launch_nccl_comm_id(opts, env, fn);
+}
 
 }  // namespace bb

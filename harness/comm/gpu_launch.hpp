@@ -5,7 +5,11 @@
 namespace bb {
 
 int gpu_count_impl();
-void launch_emulate(const LaunchOptions& opts, const RankFn& fn);
+// The emulate and nccl rows' launchers (comm/backend.cpp).
+void launch_emulate(const LaunchOptions& opts, const LaunchEnv& env, const RankFn& fn);
+// One process with a thread per GPU, or one process per rank: under MPI (an ncclUniqueId
+// broadcast), else through NCCL_COMM_ID.
+void launch_nccl(const LaunchOptions& opts, const LaunchEnv& env, const RankFn& fn);
 void launch_nccl_threads(const LaunchOptions& opts, const RankFn& fn);
 // One process per rank without MPI (torchrun, srun without PMI): every rank derives the same
 // ncclUniqueId from NCCL_COMM_ID (NCCL's bootstrap.cc: the id is that address and a fixed

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 #include "comm/first_failure.hpp"
 #include "comm/host_comm.hpp"
+#include "comm/nccl_path.hpp"
 #ifdef BB_HAVE_CUDA
 #include "comm/gpu_launch.hpp"
 #endif
@@ -39,7 +41,7 @@ bool under_mpi() { return detect_launch().multi_process(); }
 
 void check_backend_for_launch(const std::string& backend, const LaunchEnv& env) {
   // One process (mpirun -np 1) runs one world: nothing to clash with.
-  if (!env.multi_process() || env.size <= 1 || backend == "nccl" || backend == "auto") return;
+  if (!env.multi_process() || env.size <= 1 || backend == "auto" || backend_traits(backend).processes) return;
   throw Error("bad_launch", "--backend=" + backend + " runs all ranks as threads of one process, but " + env.mode +
                                 " started " + std::to_string(env.size) + " processes (" + env.source +
                                 "): each would run its own world and write the same file. Run it without the "
@@ -48,12 +50,17 @@ void check_backend_for_launch(const std::string& backend, const LaunchEnv& env) 
 
 std::string resolve_backend(const std::string& b) {
   if (b != "auto") return b;
-  int n = gpu_count();
-  if (n >= 2 || (n >= 1 && under_mpi())) return "nccl";
-  return n == 1 ? "emulate" : "host";
+  const int n = gpu_count();
+  const bool per_process = under_mpi();
+  const BackendTraits* best = nullptr;
+  for (const BackendTraits& row : backends()) {
+    const int need = per_process && row.one_gpu_per_rank ? std::min(row.auto_gpus, 1) : row.auto_gpus;
+    if (n >= need && (!best || row.auto_gpus > best->auto_gpus)) best = &row;
+  }
+  return best->name;  // the row with auto_gpus 0 always qualifies
 }
 
-static void launch_host(const LaunchOptions& opts, const RankFn& fn) {
+void launch_host(const LaunchOptions& opts, const LaunchEnv&, const RankFn& fn) {
   LaunchRecord& rec = launch_record();
   rec.ranks.clear();
   for (int r = 0; r < opts.world; ++r) rec.ranks.push_back({r, r, this_host(), -1, ""});
@@ -77,29 +84,24 @@ static void launch_host(const LaunchOptions& opts, const RankFn& fn) {
 }
 
 void launch(const LaunchOptions& opts, const RankFn& fn) {
-  const std::string b = resolve_backend(opts.backend);
+  LaunchOptions o = opts;
+  o.backend = resolve_backend(opts.backend);
+  const BackendTraits* row = find_backend(o.backend);
+  if (!row) {
+    std::string names;
+    for (const auto& b : backends()) names += std::string(b.name) + ", ";
+    throw Error("bad_backend", "unknown backend '" + o.backend + "' (expected " + names.substr(0, names.size() - 2) +
+                                   " or auto)");
+  }
   const LaunchEnv env = detect_launch();
-  if (opts.world < 1 && !env.multi_process()) throw Error("bad_world", "world size must be >= 1");
-  check_backend_for_launch(b, env);
+  if (o.world < 1 && !env.multi_process()) throw Error("bad_world", "world size must be >= 1");
+  check_backend_for_launch(o.backend, env);
+  check_nccl_version("--backend=" + o.backend, row->min_nccl_version, row->nccl_version ? row->nccl_version() : -1);
   LaunchRecord& rec = launch_record();
   rec.mode = env.mode;
   rec.source = env.source;
   rec.bootstrap = "threads";
-  if (b == "host") return launch_host(opts, fn);
-#ifdef BB_HAVE_CUDA
-  if (b == "emulate") return launch_emulate(opts, fn);
-  if (b == "nccl") {
-    if (!env.multi_process()) return launch_nccl_threads(opts, fn);
-#ifdef BB_HAVE_MPI
-    if (env.mpi_runtime) return launch_nccl_mpi(opts, fn);
-#endif
-    return launch_nccl_comm_id(opts, env, fn);
-  }
-#else
-  if (b == "emulate" || b == "nccl")
-    throw Error("no_cuda", "backend '" + b + "' needs a build with CUDA");
-#endif
-  throw Error("bad_backend", "unknown backend '" + b + "' (expected host, emulate, nccl or auto)");
+  row->launch(o, env, fn);
 }
 
 }  // namespace bb

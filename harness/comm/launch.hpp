@@ -25,11 +25,14 @@ struct LaunchOptions {
   double timeout_s = 120.0;      // a collective not done by then aborts the run
 };
 
-using RankFn = std::function<void(Comm& world, Device& dev)>;
-
+// Resolves "auto", refuses what the launch cannot run (Error bad_backend, bad_launch, no_cuda),
+// then runs the backend's row's launcher (comm/backend.hpp).
 void launch(const LaunchOptions& opts, const RankFn& fn);
+// The host backend's launcher: every rank a thread over host memory.
+void launch_host(const LaunchOptions& opts, const LaunchEnv& env, const RankFn& fn);
 
-// "auto" resolved: nccl with >= 2 GPUs, emulate with one, host without.
+// "auto" resolved from the backend rows' auto_gpus: nccl with >= 2 GPUs (one per process under a
+// launcher), emulate with one, host without.
 std::string resolve_backend(const std::string& backend);
 int gpu_count();          // 0 when built without CUDA or no GPU is usable
 int cpu_affinity_count(); // CPUs this process may run on (mpirun may bind a rank to one)

@@ -247,7 +247,7 @@ class NcclComm final : public Comm {
     }
   }
 
-  std::unique_ptr<BufferProvider> buffer_provider(NcclPath p) override;
+  std::unique_ptr<BufferProvider> make_buffer_provider(const NcclPathRow& path) override;
   ncclComm_t native() const { return comm_; }
   NcclRank& rank_state() { return *st_; }
   std::string where_public(const std::string& op) const { return where(op); }
@@ -449,7 +449,7 @@ class NcclComm final : public Comm {
   int cta_next_ = 0;  // CTA policy of the next split (split_cta)
 };
 
-static_assert(NCCL_CTA_POLICY_ZERO == 2, "nccl_cta_policy() in comm/nccl_path.hpp assumes NCCL_CTA_POLICY_ZERO == 2");
+static_assert(NCCL_CTA_POLICY_ZERO == kCtaPolicyZero, "comm/nccl_path.hpp: kCtaPolicyZero is NCCL_CTA_POLICY_ZERO");
 static_assert(NCCL_WIN_REQUIRED_ALIGNMENT == kWindowAlign, "window offsets are rounded to kWindowAlign");
 
 std::atomic<int64_t> g_registers{0}, g_deregisters{0}, g_windows{0}, g_window_deregisters{0}, g_mem_allocs{0},
@@ -460,7 +460,7 @@ std::atomic<int64_t> g_registers{0}, g_deregisters{0}, g_windows{0}, g_window_de
 // cudaMalloc buffer fails (register.cc), so every path but default allocates here.
 class NcclBufferProvider final : public BufferProvider {
  public:
-  NcclBufferProvider(NcclPath p, NcclComm& owner) : path_(p), owner_(owner) {}
+  NcclBufferProvider(const NcclPathRow& p, NcclComm& owner) : path_(p), owner_(owner) {}
   ~NcclBufferProvider() override {
     // Normally empty here (each arena's owner released it); never throw from a destructor.
     while (!regs_.empty()) {
@@ -471,7 +471,7 @@ class NcclBufferProvider final : public BufferProvider {
       }
     }
   }
-  NcclPath path() const override { return path_; }
+  NcclPath path() const override { return path_.path; }
   bool registers() const override { return true; }
 
   void* acquire(size_t bytes, const std::vector<Comm*>& comms) override {
@@ -487,7 +487,7 @@ class NcclBufferProvider final : public BufferProvider {
       auto* nc = dynamic_cast<NcclComm*>(c);
       if (!nc || std::find(done.begin(), done.end(), nc->native()) != done.end()) continue;
       done.push_back(nc->native());
-      Reg g{nc->native(), nullptr, path_ != NcclPath::registered};
+      Reg g{nc->native(), nullptr, path_.registration == NcclRegistration::symmetric_window};
       const std::string w = nc->where_public(g.window ? "ncclCommWindowRegister" : "ncclCommRegister");
       if (g.window) {
         ncclWindow_t win = nullptr;
@@ -535,15 +535,13 @@ class NcclBufferProvider final : public BufferProvider {
     void* handle;
     bool window;
   };
-  NcclPath path_;
+  const NcclPathRow& path_;
   NcclComm& owner_;
   std::map<void*, std::vector<Reg>> regs_;
 };
 
-std::unique_ptr<BufferProvider> NcclComm::buffer_provider(NcclPath p) {
-  check_nccl_path(p, backend(), nccl_runtime_version());
-  if (p == NcclPath::default_path) return nullptr;
-  return std::make_unique<NcclBufferProvider>(p, *this);
+std::unique_ptr<BufferProvider> NcclComm::make_buffer_provider(const NcclPathRow& path) {
+  return std::make_unique<NcclBufferProvider>(path, *this);
 }
 
 }  // namespace

@@ -5,62 +5,48 @@
 #include <algorithm>
 #include <sstream>
 
+#include "comm/backend.hpp"
 #include "core/error.hpp"
 
 namespace bb {
 
-const char* nccl_path_name(NcclPath p) {
-  switch (p) {
-    case NcclPath::default_path: return "default";
-    case NcclPath::registered: return "registered";
-    case NcclPath::symmetric: return "symmetric";
-    case NcclPath::zero_cta: return "zero-cta";
-  }
-  return "?";
-}
-
-
 std::vector<NcclPath> parse_nccl_paths(const std::string& s) {
-  const std::vector<NcclPath> all{NcclPath::default_path, NcclPath::registered, NcclPath::symmetric,
-                                  NcclPath::zero_cta};
-  if (s == "all") return all;
   std::vector<NcclPath> out;
-  for (const auto& x : split_list(s, "--nccl-path")) {
-    bool found = false;
-    for (NcclPath p : all)
-      if (x == nccl_path_name(p)) {
-        if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
-        found = true;
-      }
-    if (!found) throw Error("bad_flag", "--nccl-path is all or a list of default, registered, symmetric, zero-cta (got '" + x + "')");
+  std::string names;
+  for (const NcclPathRow& r : kNcclPaths) names += (names.empty() ? "" : ", ") + std::string(r.name);
+  for (const auto& x : s == "all" ? std::vector<std::string>{} : split_list(s, "--nccl-path")) {
+    const NcclPathRow* row = nullptr;
+    for (const NcclPathRow& r : kNcclPaths)
+      if (x == r.name) row = &r;
+    if (!row) throw Error("bad_flag", "--nccl-path is all or a list of " + names + " (got '" + x + "')");
+    if (std::find(out.begin(), out.end(), row->path) == out.end()) out.push_back(row->path);
   }
+  if (s == "all")
+    for (const NcclPathRow& r : kNcclPaths) out.push_back(r.path);
   if (out.empty()) throw Error("bad_flag", "--nccl-path needs at least one path");
   return out;
-}
-
-int nccl_path_min_version(NcclPath p) {
-  switch (p) {
-    case NcclPath::default_path: return 0;
-    case NcclPath::registered: return 21901;  // ncclCommRegister and ncclMemAlloc (2.19.1)
-    case NcclPath::symmetric: return 22700;   // ncclCommWindowRegister, NCCL_WIN_COLL_SYMMETRIC
-    case NcclPath::zero_cta: return 22800;    // src/ce_coll.cc first ships in 2.28
-  }
-  return 0;
 }
 
 static std::string version_str(int v) {
   return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
 }
 
+void check_nccl_version(const std::string& what, int min, int version) {
+  if (version >= 0 && version < min)
+    throw Error("nccl_too_old", what + " needs NCCL >= " + version_str(min) + ", this process runs NCCL " +
+                                    version_str(version));
+}
+
 void check_nccl_path(NcclPath p, const std::string& backend, int nccl_version) {
-  if (p == NcclPath::default_path) return;
-  if (backend != "nccl")
-    throw Error("bad_flag", std::string("--nccl-path=") + nccl_path_name(p) + " needs the nccl backend; the " + backend +
+  check_nccl_path(nccl_path_row(p), backend, nccl_version);
+}
+
+void check_nccl_path(const NcclPathRow& row, const std::string& backend, int nccl_version) {
+  const std::string flag = std::string("--nccl-path=") + row.name;
+  if (row.needs_nccl_communicators() && !backend_traits(backend).nccl_communicators)
+    throw Error("bad_flag", flag + " needs the nccl backend; the " + backend +
                                 " backend has no NCCL communicators to register buffers on");
-  if (nccl_version >= 0 && nccl_version < nccl_path_min_version(p))
-    throw Error("nccl_too_old", std::string("--nccl-path=") + nccl_path_name(p) + " needs NCCL >= " +
-                                    version_str(nccl_path_min_version(p)) + ", this process runs NCCL " +
-                                    version_str(nccl_version));
+  check_nccl_version(flag, row.min_nccl_version, nccl_version);
 }
 
 const char* contention_name(Contention c) { return c == Contention::gemm ? "gemm" : "none"; }
@@ -147,13 +133,13 @@ PathUsed detect_path_used(NcclPath requested, const PhaseActivity& a, int group_
   } else if (kernels == 0 && a.peer_copies + a.device_copies > 0) {
     // ce_coll.cc moves the data with cudaMemcpy(Batch)Async between peers' windows and syncs
     // through cuStreamBatchMemOp flags: copies and no kernel at all.
-    u.used = "zero-cta";
+    u.used = nccl_path_name(NcclPath::zero_cta);
   } else if (a.symmetric_kernels > 0) {
-    u.used = "symmetric";
+    u.used = nccl_path_name(NcclPath::symmetric);
   } else if (a.nccl_kernels > 0 && registered) {
-    u.used = "registered";
+    u.used = nccl_path_name(NcclPath::registered);
   } else if (a.nccl_kernels > 0) {
-    u.used = "default";
+    u.used = nccl_path_name(NcclPath::default_path);
   } else {
     u.used = "unknown";  // only the suite's own kernels, or local copies: not an NCCL path
   }

@@ -9,6 +9,7 @@
 //               communicator (ncclCommWindowRegister), equal offsets on every rank
 //   zero-cta    symmetric, on communicators created with CTAPolicy = NCCL_CTA_POLICY_ZERO: NCCL
 //               2.28 then moves all-gather / all-to-all data with the copy engines, no SMs
+// (the rows below say so in fields; this list says why).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,22 +17,64 @@
 namespace bb {
 
 enum class NcclPath { default_path, registered, symmetric, zero_cta };
-constexpr int kNcclPathCount = 4;
 
-const char* nccl_path_name(NcclPath p);  // "default", "registered", "symmetric", "zero-cta"
+// How a path's buffers are made known to NCCL.
+enum class NcclRegistration {
+  none,        // cudaMalloc'd by the Device, never registered (the default path)
+  buffers,     // ncclMemAlloc, ncclCommRegister on every communicator that touches them
+  symmetric_window,  // ncclMemAlloc, one NCCL_WIN_COLL_SYMMETRIC window per buffer set and communicator
+};
+
+// One row per path, in enum order: everything the suite knows of a path is here, so adding a
+// path is one row (and its enum value). Every field is set in every row (static_asserts below,
+// tests/test_nccl_path.cpp).
+struct NcclPathRow {
+  NcclPath path;
+  const char* name;          // what --nccl-path and the JSON say
+  int min_nccl_version;      // NCCL_VERSION code it needs (0: any NCCL, or none)
+  NcclRegistration registration;
+  int cta_policy;            // ncclConfig_t.CTAPolicy of its communicators (0: NCCL's default)
+  // Needs NCCL communicators (a backend whose traits have nccl_communicators) to register its
+  // buffers on or to create with a CTA policy.
+  constexpr bool needs_nccl_communicators() const { return registration != NcclRegistration::none || cta_policy != 0; }
+};
+
+// NCCL_CTA_POLICY_ZERO (checked against nccl.h in nccl_comm.cpp): NCCL 2.28 then moves
+// all-gather / all-to-all data with the copy engines, no SMs.
+constexpr int kCtaPolicyZero = 2;
+
+inline constexpr NcclPathRow kNcclPaths[] = {
+    {NcclPath::default_path, "default", 0, NcclRegistration::none, 0},
+    {NcclPath::registered, "registered", 21901, NcclRegistration::buffers, 0},  // ncclCommRegister, ncclMemAlloc (2.19.1)
+    {NcclPath::symmetric, "symmetric", 22700, NcclRegistration::symmetric_window, 0},  // ncclCommWindowRegister (2.27)
+    {NcclPath::zero_cta, "zero-cta", 22800, NcclRegistration::symmetric_window, kCtaPolicyZero},  // ce_coll.cc (2.28)
+};
+constexpr int kNcclPathCount = int(sizeof kNcclPaths / sizeof kNcclPaths[0]);
+
+constexpr bool nccl_path_rows_in_enum_order() {
+  for (int i = 0; i < kNcclPathCount; ++i)
+    if (int(kNcclPaths[i].path) != i || !kNcclPaths[i].name || !kNcclPaths[i].name[0]) return false;
+  return true;
+}
+static_assert(nccl_path_rows_in_enum_order(), "kNcclPaths: one named row per NcclPath, in enum order");
+static_assert(int(NcclPath::zero_cta) + 1 == kNcclPathCount, "a NcclPath without a row");
+
+constexpr const NcclPathRow& nccl_path_row(NcclPath p) { return kNcclPaths[int(p)]; }
+inline const char* nccl_path_name(NcclPath p) { return nccl_path_row(p).name; }
+inline int nccl_path_min_version(NcclPath p) { return nccl_path_row(p).min_nccl_version; }
+inline int nccl_cta_policy(NcclPath p) { return nccl_path_row(p).cta_policy; }
+
 // "all", or a comma list of names; Error("bad_flag") names the choices.
 std::vector<NcclPath> parse_nccl_paths(const std::string& s);
-// The NCCL version (NCCL_VERSION code, e.g. 22803) a path needs: registration 2.19.1,
-// windows and CTAPolicy 2.27.0, the copy-engine collectives 2.28.0. 0 for default.
-int nccl_path_min_version(NcclPath p);
-// Throws Error("bad_flag") naming the backend when it cannot have the path (host, emulate: no
-// NCCL communicators at all), or Error("nccl_too_old") when `nccl_version` (ncclGetVersion;
-// ignored when < 0) is older than the path needs.
+// The one check of a path's requirements, read from its row: Error("bad_flag") naming the
+// backend when it cannot have the path (its traits have no NCCL communicators: host, emulate),
+// or Error("nccl_too_old") when `nccl_version` (ncclGetVersion; ignored when < 0) is older than
+// the path needs.
 void check_nccl_path(NcclPath p, const std::string& backend, int nccl_version = -1);
-
-// The ncclConfig_t.CTAPolicy a path's communicators are created with: NCCL_CTA_POLICY_ZERO (2)
-// for zero-cta, NCCL's default (0) otherwise (checked against nccl.h in nccl_comm.cpp).
-inline int nccl_cta_policy(NcclPath p) { return p == NcclPath::zero_cta ? 2 : 0; }
+void check_nccl_path(const NcclPathRow& row, const std::string& backend, int nccl_version = -1);
+// Error("nccl_too_old"): "<what> needs NCCL >= <min>, this process runs NCCL <version>" unless
+// `version` < 0 (unknown) or >= `min`. The paths' and the backends' minimum versions both.
+void check_nccl_version(const std::string& what, int min, int version);
 
 // Bytes of one slot placed in a symmetric window: every slot starts at a multiple of 4096 (the
 // window alignment NCCL requires, NCCL_WIN_REQUIRED_ALIGNMENT) so equal sizes give equal offsets.

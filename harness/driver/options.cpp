@@ -16,7 +16,7 @@ namespace {
 
 const char* kFlagsUsage =
     "usage: bridge_bench [options] [--benchmark_* flags]\n"
-    "  --backend=auto|host|emulate|nccl   default auto: nccl with >= 2 GPUs, emulate with 1, host with none\n"
+    "  --backend=auto|@BACKENDS@   default auto: nccl with >= 2 GPUs, emulate with 1, host with none\n"
     "  --world=N                          world size (default 8, or the sweep file's \"world\")\n"
     "  --layouts=seeds|all|NAME,..|FILE.json\n"
     "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
@@ -30,16 +30,28 @@ const char* kFlagsUsage =
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
     "  --collectives=on|off               also time each layout's bare collectives (default on)\n"
     "  --max-configs=10000                refuse a larger sweep (counted before anything runs)\n"
-    "  --nccl-path=default|registered|symmetric|zero-cta[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
+    "  --nccl-path=@NCCL_PATHS@[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
     "  --contention=none|gemm[,..]        gemm: time every config again beside a cuBLAS bf16 GEMM per GPU\n"
     "  --dump-tensors=DIR                 test-only, host backend: each rank's checked tensors of every config\n"
     "                                     as raw files under DIR/<config id>/ (bridge/tensor_dump.hpp)\n"
     "Bad input exits 2 with 'error: <rule>: <message>' before any config runs (docs/bad-input.md).\n";
 
+// "a|b|c" of a table's names, for the usage text (which names no row by hand).
+template <class Rows>
+std::string bar_list(const Rows& rows) {
+  std::string s;
+  for (const auto& r : rows) s += (s.empty() ? "" : "|") + std::string(r.name);
+  return s;
+}
+
+std::string replaced(std::string s, const std::string& token, const std::string& by) {
+  return s.replace(s.find(token), token.size(), by);
+}
+
 }  // namespace
 
 std::string bench_usage() {
-  std::string u = kFlagsUsage;
+  std::string u = replaced(replaced(kFlagsUsage, "@BACKENDS@", bar_list(backends())), "@NCCL_PATHS@", bar_list(kNcclPaths));
   u += "strategies:\n";
   for (const auto& n : strategy_names()) {
     char line[64];
@@ -109,7 +121,10 @@ const std::vector<FlagRow>& flag_table() {
          if (v != "auto") try {
              backend_traits(v);
            } catch (const Error&) {
-             throw Error("bad_flag", "--backend is auto, host, emulate or nccl");
+             std::string names = "auto";  // "auto, host, emulate or nccl": the backend table's rows
+             for (size_t i = 0; i < backends().size(); ++i)
+               names += (i + 1 == backends().size() ? " or " : ", ") + std::string(backends()[i].name);
+             throw Error("bad_flag", "--backend is " + names);
            }
          o.backend = v;
        }},
@@ -173,7 +188,7 @@ void check_combinations(BenchOptions& o) {
       if (c == Contention::gemm) throw Error("bad_flag", "--contention=gemm needs the nccl backend, not " + o.backend);
   }
   // The dump reads each rank's buffers as host memory: only the host simulation has them there.
-  if (!o.dump_dir.empty() && o.backend != "host")
+  if (!o.dump_dir.empty() && (o.backend == "auto" || backend_traits(o.backend).gpu))
     throw Error("bad_flag", "--dump-tensors needs --backend=host (it writes the host simulation's tensors)");
   if (o.mode == RunMode::profile) {
     o.iterations = 1;

@@ -19,17 +19,13 @@ namespace bb {
 using oj = nlohmann::ordered_json;
 
 void check_bench_paths(const BenchOptions& o, const std::string& backend) {
-  for (NcclPath p : o.nccl_paths) check_nccl_path(p, backend);
+  const BackendTraits& b = backend_traits(backend);
+  const int nccl_version = b.nccl_version ? b.nccl_version() : -1;
+  for (NcclPath p : o.nccl_paths) check_nccl_path(p, backend, nccl_version);
   for (Contention c : o.contentions)
-    if (c == Contention::gemm && !backend_traits(backend).one_gpu_per_rank)
+    if (c == Contention::gemm && !b.one_gpu_per_rank)
       throw Error("bad_flag", "--contention=gemm needs the nccl backend (one GPU per rank); the " + backend +
-                                  " backend " + (backend_traits(backend).gpu ? "runs every rank on one GPU" : "has no GPU"));
-#ifdef BB_HAVE_CUDA
-  if (backend_traits(backend).over_links) {
-    const int v = nccl_runtime_version();
-    for (NcclPath p : o.nccl_paths) check_nccl_path(p, backend, v);
-  }
-#endif
+                                  " backend " + (b.gpu ? "runs every rank on one GPU" : "has no GPU"));
 }
 
 namespace {

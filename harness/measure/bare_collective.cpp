@@ -14,15 +14,6 @@ namespace {
 // The four ways of the interleaved loop, in iteration order (iteration `it` runs way it % kWays).
 enum Way { out_of_place = 0, in_place = 1, suite = 2, single = 3, kWays = 4 };
 
-// Bytes one rank's buffers take for a call of `op` (the memory budget is checked before them).
-double buffer_bytes(CollOp op, int n, int64_t msg) {
-  switch (op) {
-    case CollOp::all_gather: return double(msg) * (1 + n);
-    case CollOp::all_to_all: return 2.0 * double(msg) * n;
-    default: return 2.0 * double(msg);
-  }
-}
-
 // What the row moves at the layout's group shape (semantics §10) and the bridge's placement.
 void describe_row(const CollRow& row, const BareSpec& spec, BareResult& r) {
   r.group_size = spec.groups.empty() ? 1 : int(spec.groups[0].size());
@@ -39,7 +30,8 @@ void check_budget(Comm& world, Comm* group, Device& dev, const BareSpec& spec, c
   const int n = group ? group->size() : 1;
   int members = 0;
   for (const auto& g : spec.groups) members += int(g.size());
-  const double need = buffer_bytes(row.op, n, spec.bytes) * (world.traits().shares_memory ? members : 1);
+  const CollBuffers b = row.buffers(n, spec.bytes);
+  const double need = (double(b.send) + double(b.recv)) * (world.traits().shares_memory ? members : 1);
   const int64_t budget = group ? dev.memory_budget_bytes() : -1;
   const bool too_big = budget >= 0 && need > 0.9 * double(budget);
   if (world.max_over_ranks(too_big ? 1.0 : 0.0) > 0)

@@ -7,16 +7,7 @@
 
 namespace bb {
 
-int latency_hops(CollOp op, int n) {
-  if (n <= 1) return 0;
-  switch (op) {
-    case CollOp::all_gather: return n - 1;
-    case CollOp::all_reduce: return 2 * (n - 1);
-    case CollOp::all_to_all: return n - 1;
-    case CollOp::send_recv: return 1;
-  }
-  return 1;
-}
+int latency_hops(CollOp op, int n) { return collective(op).latency_hops(n); }
 
 namespace {
 

@@ -17,17 +17,14 @@ namespace fs = std::filesystem;
 // per-rank message: all_gather and alltoall report the whole receive buffer, all_reduce the
 // buffer, sendrecv what one rank sends.
 int64_t msg_of_nccl_tests_size(CollOp op, int n, int64_t size) {
-  return (op == CollOp::all_gather || op == CollOp::all_to_all) ? size / n : size;
+  const int64_t per_msg_byte = collective(op).bytes(n, 1).coll_bytes;
+  return per_msg_byte > 0 ? size / per_msg_byte : size;
 }
 
 bool op_of_program(const std::string& name, CollOp* op) {
-  static const std::vector<std::pair<std::string, CollOp>> t{{"all_gather", CollOp::all_gather},
-                                                            {"all_reduce", CollOp::all_reduce},
-                                                            {"alltoall", CollOp::all_to_all},
-                                                            {"sendrecv", CollOp::send_recv}};
-  for (const auto& [k, o] : t)
-    if (name.find(k) != std::string::npos) {
-      *op = o;
+  for (const CollRow& row : collective_table())
+    if (name.find(row.nccl_tests_program) != std::string::npos) {
+      *op = row.op;
       return true;
     }
   return false;
