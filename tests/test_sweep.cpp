@@ -11,6 +11,7 @@
 
 #include "bridge/strategy.hpp"
 #include "results/sweep.hpp"
+#include "rule_of.hpp"
 
 namespace {
 
@@ -33,14 +34,7 @@ std::string write_tmp(const std::string& body) {
   return path;
 }
 
-std::string rule_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const bb::Error& e) {
-    return e.rule() + ": " + e.what();
-  }
-  return "";
-}
+using bbtest::rule_of;
 
 TEST(Sweep, SeedsAreTheSpecConfigs) {
   auto s = bb::seed_layouts();

@@ -13,17 +13,11 @@
 #include "comm/launch.hpp"
 #include "comm/nccl_path.hpp"
 #include "core/error.hpp"
+#include "rule_of.hpp"
 
 namespace {
 
-std::string rule_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const bb::Error& e) {
-    return e.rule() + ": " + e.what();
-  }
-  return "";
-}
+using bbtest::rule_of;
 
 TEST(Tables, EveryCollectiveOpHasOneFullRow) {
   ASSERT_EQ(bb::collective_table().size(), size_t(bb::kCollOpCount));

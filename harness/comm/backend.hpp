@@ -30,6 +30,7 @@ struct BackendTraits {
   int min_nccl_version;  // NCCL_VERSION code the backend's own calls need (0: it uses no NCCL)
   int (*nccl_version)(); // the NCCL this process runs; nullptr where the backend (or the build) has none
   void (*launch)(const LaunchOptions& opts, const LaunchEnv& env, const RankFn& fn);  // runs every rank
+  int running_nccl_version() const { return nccl_version ? nccl_version() : -1; }  // -1: none, or unknown
 };
 
 // Every backend, in the order `--backend` lists them.

@@ -52,15 +52,15 @@ using BlockCheck = std::function<void(int64_t at, int64_t len, int from, int to)
 // `msg_bytes` is the per-rank message each row is sized by:
 //   all_gather: bytes each rank contributes;   all_reduce: the buffer's bytes;
 //   all_to_all: bytes of one block (to each peer); send_recv: bytes this rank receives from peers.
-// Every field is set in every row (tests/test_collectives.cpp checks it): adding a collective is
-// one row here and its few functions in collectives.cpp, nothing elsewhere.
+// Every field is set in every row (tests/test_tables.cpp checks it): adding a collective is
+// one row here and its few functions in collectives.cpp (and its CollOp), nothing elsewhere.
 struct CollRow {
   CollOp op;
   const char* name;  // "all_gather", ... (the JSON's and the bare collective's op name)
   CollBytes (*bytes)(int group_size, int64_t msg_bytes);
   bool bridge_in_place;  // the placement the bridge's strategies call it in (all_reduce: in place)
   const char* nccl_tests_program;       // nccl-tests' binary stem: all_gather_perf, alltoall_perf, ...
-  int (*latency_hops)(int group_size);  // sequential link steps of the ring algorithm (the cost model's alpha)
+  int (*latency_hops)(int group_size);  // sequential link steps of the ring algorithm (the cost model's alpha term)
   CollBuffers (*buffers)(int group_size, int64_t msg_bytes);
   int64_t (*in_place_input)(int rank, int64_t elems);  // in place: the input's element offset in the output
   void (*fill)(const BareSite& s, char* input, bool in_place);  // the pattern into `input` (outputs are poisoned)

@@ -60,8 +60,7 @@ class Comm {
   // allocates). Refuses a path this backend cannot have, or that the NCCL it runs is too old
   // for: check_nccl_path reads both rows (comm/nccl_path.hpp, comm/backend.hpp).
   std::unique_ptr<BufferProvider> buffer_provider(NcclPath p) {
-    const BackendTraits& b = traits();
-    check_nccl_path(p, backend(), b.nccl_version ? b.nccl_version() : -1);
+    check_nccl_path(p, backend(), traits().running_nccl_version());
     const NcclPathRow& row = nccl_path_row(p);
     return row.registration == NcclRegistration::none ? nullptr : make_buffer_provider(row);
   }

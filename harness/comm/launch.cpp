@@ -96,7 +96,7 @@ void launch(const LaunchOptions& opts, const RankFn& fn) {
   const LaunchEnv env = detect_launch();
   if (o.world < 1 && !env.multi_process()) throw Error("bad_world", "world size must be >= 1");
   check_backend_for_launch(o.backend, env);
-  check_nccl_version("--backend=" + o.backend, row->min_nccl_version, row->nccl_version ? row->nccl_version() : -1);
+  check_nccl_version("--backend=" + o.backend, row->min_nccl_version, row->running_nccl_version());
   LaunchRecord& rec = launch_record();
   rec.mode = env.mode;
   rec.source = env.source;

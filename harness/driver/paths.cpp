@@ -20,7 +20,7 @@ using oj = nlohmann::ordered_json;
 
 void check_bench_paths(const BenchOptions& o, const std::string& backend) {
   const BackendTraits& b = backend_traits(backend);
-  const int nccl_version = b.nccl_version ? b.nccl_version() : -1;
+  const int nccl_version = b.running_nccl_version();
   for (NcclPath p : o.nccl_paths) check_nccl_path(p, backend, nccl_version);
   for (Contention c : o.contentions)
     if (c == Contention::gemm && !b.one_gpu_per_rank)

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "comm/backend.hpp"
 #include "core/error.hpp"
 
 namespace bb {
@@ -54,8 +55,8 @@ std::string read_file(const std::string& path) {
 
 LinkClass results_link(const nlohmann::json& r) {
   const auto& env = r.value("environment", nlohmann::json::object());
-  const std::string backend = env.value("backend", "");
-  if (backend != "nccl") return LinkClass::shared;
+  const BackendTraits* backend = find_backend(env.value("backend", ""));
+  if (!backend || !backend->over_links) return LinkClass::shared;  // copies on one memory (or unknown)
   std::set<std::string> hosts, gpus;
   if (env.contains("launch") && env["launch"].contains("ranks"))
     for (const auto& rk : env["launch"]["ranks"]) {
