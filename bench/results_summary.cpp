@@ -53,8 +53,7 @@ bb::RunSummary read_summary(const std::string& path) {
   try {
     for (const auto& c : doc["configs"]) s.configs.push_back(bb::config_record_from_json(c));
     for (const auto& f : doc["failures"])
-      s.failures.push_back({f.at("id").get<std::string>(), f.value("key", json::object()), f.at("rule").get<std::string>(),
-                            f.value("error", std::string())});
+      s.failures.push_back(bb::refusal_from_json(f));
     const json& env = doc["environment"];
     s.backend = env.at("backend").get<std::string>();
     s.cadence = bb::parse_cadence(env.at("cadence").get<std::string>());

@@ -91,7 +91,7 @@ ConfigFigures derive(const ConfigRecord& c) {
   f.GBps = ratio(double(f.bytes_per_rank), f.total.median * 1e6);
   f.floor = round_trip_floor(c);
   f.floor_ratio = floor_ratio(f.floor, f.total.median);
-  f.contended = stats_of(c.contended_total_ms);
+  f.contended = stats_of(c.contention.total_ms);
   f.contended_ratio = ratio(f.contended.median, f.total.median);
   repetitions(c.total_ms, c.repetition_sizes, f.repetition_medians_ms, f.repetition_spread);
   return f;

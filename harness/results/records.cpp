@@ -89,7 +89,6 @@ ConfigRecord config_record(const ConfigKey& key, const LayoutCase& layout, const
   c.direction = plan.direction;
   c.scale = plan.scale;
   c.dest_cp = plan.dest_cp;
-  c.members = plan.size();
   c.tensor_bytes = check_config_bytes(plan, key.shape);
   c.backend = backend;
   c.emulated = backend_traits(backend).emulated;
@@ -115,16 +114,9 @@ ConfigRecord config_record(const ConfigKey& key, const LayoutCase& layout, const
   if (floors.shared_copy_GBps > 0) c.shared_floor_ms = moved * plan.size() / (floors.shared_copy_GBps * 1e6);
   c.peak_device_bytes = r.peak_bytes;
   c.byte_model = byte_model_from(models, plan, key.shape);
-  c.path = r.nccl_path;
-  c.path_registered = r.path_registered;
-  c.path_setup_ms = r.path_setup_ms;
-  c.activity_measured = r.activity_measured;
-  c.contended = r.contended;
-  c.contended_total_ms = r.contended_total_ms;
-  c.load_alone_tflops = r.load_alone_tflops;
-  c.load_under_tflops = r.load_under_tflops;
-  c.load_window_ms = r.load_window_ms;
-  c.load_lost_ms_per_iter = r.load_lost_ms_per_iter;
+  c.path = {r.nccl_path, r.path_registered, r.path_setup_ms, r.activity_measured};
+  c.contention = {r.contended,         r.contended_total_ms, r.load_alone_tflops,
+                  r.load_under_tflops, r.load_window_ms,     r.load_lost_ms_per_iter};
   return c;
 }
 

@@ -54,6 +54,21 @@ struct PhaseRecord {
   bool collective() const { return kind == "collective"; }
 };
 
+// The NCCL path a config asked for and what its buffers got (comm/nccl_path.hpp).
+struct PathRecord {
+  NcclPath requested = NcclPath::default_path;
+  bool registered = false;
+  double setup_ms = -1;  // < 0: not measured
+  bool activity_measured = false;
+};
+
+// The round trip again beside the GEMM load (--contention=gemm), and what the load lost.
+struct ContentionRecord {
+  bool contended = false;
+  std::vector<double> total_ms;
+  double alone_tflops = 0, under_tflops = 0, window_ms = 0, lost_ms_per_iter = 0;
+};
+
 // One config: its key, layout and plan facts, check, byte model, raw samples, path and contention.
 struct ConfigRecord {
   ConfigKey key;
@@ -61,7 +76,6 @@ struct ConfigRecord {
   LayoutCase layout;
   Direction direction = Direction::equal;
   int scale = 1, dest_cp = 1;
-  int members = 0;  // the bridge's ranks
   ConfigBytes tensor_bytes;
   std::string backend;
   bool emulated = false;
@@ -78,13 +92,8 @@ struct ConfigRecord {
   int64_t peak_device_bytes = 0;
   ByteModelRecord byte_model;
   std::optional<bool> shared_gpu;  // set once the run learned its links (driver/links.hpp)
-  NcclPath path = NcclPath::default_path;
-  bool path_registered = false;
-  double path_setup_ms = -1;  // < 0: not measured
-  bool activity_measured = false;
-  bool contended = false;
-  std::vector<double> contended_total_ms;
-  double load_alone_tflops = 0, load_under_tflops = 0, load_window_ms = 0, load_lost_ms_per_iter = 0;
+  PathRecord path;
+  ContentionRecord contention;
 };
 
 // The record of one run of a config (the engine's RunResult), with its floors: the writer's input.

@@ -76,27 +76,28 @@ oj phase_json(const ConfigRecord& c, const PhaseRecord& p, const PhaseFigures& f
   ph["launch_ms"] = f.launch_median_ms;
   ph["gpu_busy_ms"] = p.gpu_busy_ms >= 0 ? oj(p.gpu_busy_ms) : oj(nullptr);
   if (p.collective()) {
-    ph["path_requested"] = nccl_path_name(c.path);
+    ph["path_requested"] = nccl_path_name(c.path.requested);
     ph["path_used"] = p.path_used.used;
     ph["sm_free"] = p.path_used.sm_free;
     ph["path_evidence"] = p.path_used.evidence;
   }
-  if (c.activity_measured) ph["activity"] = activity_json(p.activity);
-  if (c.contended) ph["under_gemm"] = {{"median_ms", f.contended.median}, {"ratio_to_idle", f.contended_ratio}};
+  if (c.path.activity_measured) ph["activity"] = activity_json(p.activity);
+  if (c.contention.contended) ph["under_gemm"] = {{"median_ms", f.contended.median}, {"ratio_to_idle", f.contended_ratio}};
   return ph;
 }
 
 oj contention_json(const ConfigRecord& c, const ConfigFigures& f) {
-  if (!c.contended) return {{"load", "none"}};
+  const ContentionRecord& l = c.contention;
+  if (!l.contended) return {{"load", "none"}};
   return {{"load", "gemm"},
           {"median_ms", f.contended.median},
           {"min_ms", f.contended.min},
-          {"samples_ms", c.contended_total_ms},
+          {"samples_ms", l.total_ms},
           {"ratio_to_idle", f.contended_ratio},
-          {"gemm_alone_tflops", c.load_alone_tflops},
-          {"gemm_under_bridge_tflops", c.load_under_tflops},
-          {"gemm_window_ms", c.load_window_ms},
-          {"gemm_lost_ms_per_round_trip", c.load_lost_ms_per_iter}};
+          {"gemm_alone_tflops", l.alone_tflops},
+          {"gemm_under_bridge_tflops", l.under_tflops},
+          {"gemm_window_ms", l.window_ms},
+          {"gemm_lost_ms_per_round_trip", l.lost_ms_per_iter}};
 }
 
 void repetitions_json(oj& j, const std::vector<double>& medians, double spread) {
@@ -164,10 +165,10 @@ oj config_json(const ConfigRecord& c, const ConfigFigures& f) {
   j["peak_device_bytes"] = c.peak_device_bytes;
   j["byte_model"] = byte_model_json(c.byte_model);
   if (c.shared_gpu) j["shared_gpu"] = *c.shared_gpu;
-  j["nccl_path"] = {{"requested", nccl_path_name(c.path)},
-                    {"registered", c.path_registered},
-                    {"setup_ms", c.path_setup_ms >= 0 ? oj(c.path_setup_ms) : oj(nullptr)},
-                    {"activity_measured", c.activity_measured}};
+  j["nccl_path"] = {{"requested", nccl_path_name(c.path.requested)},
+                    {"registered", c.path.registered},
+                    {"setup_ms", c.path.setup_ms >= 0 ? oj(c.path.setup_ms) : oj(nullptr)},
+                    {"activity_measured", c.path.activity_measured}};
   j["contention"] = contention_json(c, f);
   repetitions_json(j, f.repetition_medians_ms, f.repetition_spread);
   return j;

@@ -113,4 +113,11 @@ ConfigRecord config_record_from_json(const json& c) {
   return r;
 }
 
+Refusal refusal_from_json(const json& r) {
+  const std::string id = field<std::string>(r, "id", "a failure or skip");
+  const std::string at = "failure or skip '" + id + "'";
+  return {id, r.value("key", json::object()), field<std::string>(r, "rule", at),
+          r.value("error", r.value("reason", std::string()))};
+}
+
 }  // namespace bb

@@ -12,7 +12,7 @@ void append_repetition(ConfigRecord& kept, const ConfigRecord& next) {
   append(kept.total_ms, next.total_ms);
   append(kept.launch_skew_ms, next.launch_skew_ms);
   append(kept.launch_ms, next.launch_ms);
-  append(kept.contended_total_ms, next.contended_total_ms);
+  append(kept.contention.total_ms, next.contention.total_ms);
   kept.repetition_sizes.push_back(next.total_ms.size());
   for (auto& p : kept.phases)
     for (const auto& q : next.phases)
