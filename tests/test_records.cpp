@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "results/derive.hpp"
 #include "results/records_json.hpp"
 #include "results/records_read.hpp"
 #include "results/repetitions.hpp"
+#include "driver/summary.hpp"
 
 namespace {
 
@@ -221,4 +224,33 @@ TEST(RecordsJson, TheReaderRefusesAConfigWithoutItsKey) {
     EXPECT_EQ(e.rule(), "bad_results");
     EXPECT_NE(std::string(e.what()).find("scripts/summary.py"), std::string::npos) << e.what();
   }
+}
+
+// A per-phase figure known by name (NamedFigure) reaches the JSON and the stdout summary with no
+// further code: what a new metric added in derive_phase gets.
+TEST(RecordsJson, NamedPhaseFiguresReachTheJsonAndTheSummary) {
+  bb::RunSummary run;
+  run.backend = "host";
+  run.configs = {config("reference", {2.0}), config("fused", {1.0})};
+  std::vector<bb::ConfigFigures> f = bb::derive(run.configs);
+  f[1].phases[1].named.push_back({"p90_ms", 2.75});
+  const auto j = bb::config_json(run.configs[1], f[1]);
+  EXPECT_DOUBLE_EQ(j["phases"][1]["p90_ms"].get<double>(), 2.75);
+  EXPECT_FALSE(j["phases"][0].contains("p90_ms"));
+  char* buf = nullptr;
+  size_t n = 0;
+  std::FILE* mem = open_memstream(&buf, &n);
+  bb::print_summary(mem, run, f, "x.json");
+  std::fclose(mem);
+  const std::string s(buf, n);
+  std::free(buf);
+  const std::string line = std::string("  ") + run.configs[1].id;
+  const size_t at = s.find(line);
+  ASSERT_NE(at, std::string::npos) << s;
+  const std::string rest = s.substr(at, s.find('\n', at) - at);
+  EXPECT_NE(rest.find("bwd_local"), std::string::npos) << rest;
+  EXPECT_NE(rest.find("p90_ms=2.75"), std::string::npos) << rest;
+  size_t times = 0;  // once: the one phase that has it
+  for (size_t i = s.find("p90_ms="); i != std::string::npos; i = s.find("p90_ms=", i + 1)) ++times;
+  EXPECT_EQ(times, 1u) << s;
 }

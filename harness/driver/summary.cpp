@@ -18,6 +18,16 @@ void print_config(std::FILE* out, const ConfigRecord& c, const ConfigFigures& f)
                (long long)c.byte_model.min, floor, speed, (long long)c.check.mismatches);
 }
 
+// The phases' named figures (results/derive.hpp NamedFigure), one line per phase that has any.
+void print_named(std::FILE* out, const ConfigRecord& c, const ConfigFigures& f) {
+  for (size_t i = 0; i < c.phases.size(); ++i) {
+    if (f.phases[i].named.empty()) continue;
+    std::fprintf(out, "  %-62s %-10s", c.id.c_str(), phase_name(c.phases[i].phase));
+    for (const auto& n : f.phases[i].named) std::fprintf(out, " %s=%.4g", n.key.c_str(), n.value);
+    std::fprintf(out, "\n");
+  }
+}
+
 const char* cadence_note(const RunSummary& run) {
   if (!backend_traits(run.backend).gpu)
     return "host simulation: the ranks meet before every iteration; times are host work";
@@ -40,13 +50,18 @@ void print_transport(std::FILE* out, const SummaryTransport& t) {
 }  // namespace
 
 void print_summary(std::FILE* out, const RunSummary& run, const char* results_path) {
-  const std::vector<ConfigFigures> figures = derive(run.configs);
+  print_summary(out, run, derive(run.configs), results_path);
+}
+
+void print_summary(std::FILE* out, const RunSummary& run, const std::vector<ConfigFigures>& figures,
+                   const char* results_path) {
   std::fprintf(out, "\n%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med",
                "skew_max", "link B/rank", "min B/rank", "floor%", "vs ref", "#wrong");
   for (size_t i = 0; i < run.configs.size(); ++i) print_config(out, run.configs[i], figures[i]);
   for (const auto& f : run.failures)
     std::fprintf(out, "%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s  %s\n", f.id.c_str(), "-", "-", "-", "-", "-", "-",
                  "-", "-", "FAIL", f.rule.c_str());
+  for (size_t i = 0; i < run.configs.size(); ++i) print_named(out, run.configs[i], figures[i]);
   std::fprintf(out, "cadence: %s (%s)\n", cadence_name(run.cadence), cadence_note(run));
   if (run.transport) print_transport(out, *run.transport);
   std::fprintf(out, "\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", results_path, run.configs.size(),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "measure/timing_loop.hpp"
+#include "results/derive.hpp"
 #include "results/records.hpp"
 
 namespace bb {
@@ -34,6 +35,10 @@ struct RunSummary {
 // model) against the per-rank minimum, ratio to its floor, speedup over the `reference` whose
 // key differs only in the strategy (derive), and #wrong; then the failures and what the cadence
 // excludes; then one line naming the results file.
+// Each phase's named figures (results/derive.hpp NamedFigure) follow, one line per phase.
 void print_summary(std::FILE* out, const RunSummary& run, const char* results_path);
+// The same with the configs' figures given (derive(run.configs), one per config).
+void print_summary(std::FILE* out, const RunSummary& run, const std::vector<ConfigFigures>& figures,
+                   const char* results_path);
 
 }  // namespace bb

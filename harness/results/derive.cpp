@@ -53,6 +53,7 @@ PhaseFigures derive_phase(const PhaseRecord& p) {
   f.floor_ratio = floor_ratio(p.floor, f.time.median);
   f.contended = stats_of(p.contended_samples_ms);
   f.contended_ratio = ratio(f.contended.median, f.time.median);
+  // Named figures go here: f.named.push_back({"key", value}) reaches the JSON and the summary.
   return f;
 }
 

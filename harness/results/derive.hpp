@@ -4,6 +4,7 @@
 // and each config's speedup over its `reference`. The JSON writer, the stdout summary and the
 // Google Benchmark counters all read these figures; none computes its own.
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "results/records.hpp"
@@ -15,6 +16,14 @@ struct Stats {
 };
 Stats stats_of(std::vector<double> v);
 
+// A per-phase figure known by its name alone (as nvbench's summaries): derive_phase (derive.cpp)
+// adds it, the writer writes it under `key` after the phase's fixed keys, and the stdout summary
+// lists it under the config. A new per-phase metric is one line there.
+struct NamedFigure {
+  std::string key;  // the JSON key, e.g. "p90_ms"
+  double value = 0;
+};
+
 struct PhaseFigures {
   Stats time;
   double launch_median_ms = 0;
@@ -22,6 +31,7 @@ struct PhaseFigures {
   std::optional<double> floor_ratio;  // none: the phase has no floor (floor.known false)
   Stats contended;                    // beside the GEMM load (record.contended)
   double contended_ratio = 0;         // to the idle median
+  std::vector<NamedFigure> named;     // none yet: see NamedFigure
 };
 
 struct ConfigFigures {

@@ -83,6 +83,7 @@ oj phase_json(const ConfigRecord& c, const PhaseRecord& p, const PhaseFigures& f
   }
   if (c.path.activity_measured) ph["activity"] = activity_json(p.activity);
   if (c.contention.contended) ph["under_gemm"] = {{"median_ms", f.contended.median}, {"ratio_to_idle", f.contended_ratio}};
+  for (const auto& n : f.named) ph[n.key] = n.value;
   return ph;
 }
 
