@@ -3,7 +3,8 @@
 # across real processes over NCCL's socket transport, the launchers, real peers failing, the
 # transport recorded, and nccl-tests beside the suite's bare collectives over the same transport.
 #   scripts/device_rehearsal.sh OUTDIR     env: BB_STEPS (subset of "build gputests np2 np2graph np4
-#                                          np8 torchrun torchrun4 faults nccltests"), ANCHORS (default .anchors)
+#                                          np4graph np8 np8mps torchrun torchrun4 faults nccltests"),
+#                                          ANCHORS (default .anchors), BB_MPS=1 (every step under --mps)
 set -u
 out=${1:?give an output folder}; mkdir -p "$out"; summary="$out/0_summary.md"; : > "$summary"
 source "$(dirname "$0")/device_lib.sh"
@@ -15,6 +16,7 @@ checkpoint() { (cd "$out" && tar -czf /tmp/0_rehearsal.tgz --exclude=0_rehearsal
 has() { [[ $steps == *" $1 "* ]]; }
 anchors=${ANCHORS:-.anchors}
 R=scripts/rehearse.sh
+mps=(); [ "${BB_MPS:-0}" = 1 ] && mps=(--mps)
 note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1); commit $(git rev-parse --short HEAD 2>/dev/null)"
 if has build; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
@@ -34,12 +36,23 @@ if has np2; then
   run np2_timed 150 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --json "$out/np2_timed.json"
 fi
 checkpoint
+if has np8mps; then  # the same seed sweep as np8, under MPS: kernels of the 8 processes at once
+  t0=$(date +%s)
+  run np8_seeds_mps 100 $R -n 8 --mps -- --layouts=seeds --shapes=2x512x1024 --iters=3 --collectives=off --json "$out/np8_seeds_mps.json"
+  # Faster under MPS (the plain sweep took 86 s): the later steps use it too.
+  [ -f "$out/np8_seeds_mps.json" ] && [ $(( $(date +%s) - t0 )) -lt 70 ] && mps=(--mps) && note "later steps run under --mps"
+fi
+checkpoint
 if has np2graph; then  # graph mode across processes: all 96 passed once, then the run did not exit
-  run np2_graph 240 $R -n 2 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --mode=graph --collectives=off --json "$out/np2_graph.json"
+  run np2_graph 200 $R -n 2 "${mps[@]}" -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --mode=graph --collectives=off --json "$out/np2_graph.json"
 fi
 checkpoint
 if has np4; then
-  run np4_timed 300 $R -n 4 -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16 $small --collectives=off --json "$out/np4_timed.json"
+  run np4_timed ${BB_NP4_LIMIT:-300} $R -n 4 "${mps[@]}" -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --collectives=off --json "$out/np4_timed.json"
+fi
+checkpoint
+if has np4graph; then
+  run np4_graph ${BB_NP4_LIMIT:-300} $R -n 4 "${mps[@]}" -- --layouts=all --strategies=all --mem=bsh,sbh --dtypes=bf16,fp32 $small --mode=graph --collectives=off --json "$out/np4_graph.json"
 fi
 checkpoint
 if has np8; then
