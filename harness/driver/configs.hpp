@@ -14,7 +14,7 @@
 #include "measure/bare_collective.hpp"
 #include "plan/audit.hpp"
 #include "results/floors.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace bb {
 
