@@ -12,7 +12,7 @@
 #include "plan/audit.hpp"
 #include "plan/exchange.hpp"
 #include "results/results.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 
