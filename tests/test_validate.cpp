@@ -12,13 +12,7 @@ namespace {
 
 const bbtest::Layout kFanOutCp2{8, {{"tp", 4}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 4}}};
 
-bb::BridgeShape shape(int64_t b, int64_t s, int64_t h) {
-  bb::BridgeShape sh;
-  sh.b = b;
-  sh.s = s;
-  sh.h = h;
-  return sh;
-}
+bb::BridgeShape shape(int64_t b, int64_t s, int64_t h) { return {bb::MemOrder::bsh, bb::DType::bf16, b, s, h}; }
 
 std::string rule_of(const bb::Plan& plan, const bb::BridgeShape& sh) {
   try {
