@@ -13,7 +13,7 @@
 #include "plan/exchange.hpp"
 #include "results/records_json.hpp"
 #include "results/results.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <map>
 
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/collectives.hpp"
 #include "results/results.hpp"
 
@@ -28,8 +28,7 @@ std::vector<Point> make_points(const SweepRequest& req, std::vector<Refusal>& sk
   for (auto& pt : expand(req.axes)) {
     try {
       Plan plan = pt.layout.plan();
-      check_shape(plan, pt.shape);
-      check_config_bytes(plan, pt.shape);
+      check_shape(plan, pt.shape);  // config/validate.hpp: every pre-run check of the point
       Audit audit = audit_plan(plan, pt.shape.b);
       for (NcclPath np : req.axes.nccl_paths)
         points.push_back({pt, plan, audit, make_strategy(pt.strategy), key_at(pt, req, np)});

@@ -12,8 +12,8 @@
 #include "measure/bare_collective.hpp"
 #include "plan/audit.hpp"
 #include "results/floors.hpp"
+#include "config/sweep.hpp"
 #include "results/records.hpp"
-#include "results/sweep.hpp"
 
 namespace bb {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "driver/options.hpp"
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "device/device.hpp"
 
 namespace bb {

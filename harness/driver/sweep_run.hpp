@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/launch_env.hpp"
 #include "driver/agreement.hpp"
 #include "driver/configs.hpp"

@@ -13,12 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "plan/audit.hpp"
 #include "results/config_key.hpp"
 #include "results/floors.hpp"
 #include "results/results.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace bb {
 

@@ -40,19 +40,6 @@ void require_complete_check(const CheckOutcome& c) {
                                         " elements the bridge's tensors hold over its member ranks");
 }
 
-ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& sh) {
-  const int64_t es = int64_t(dtype_size(sh.dtype));
-  const std::string id = "shape " + std::to_string(sh.b) + "x" + std::to_string(sh.s) + "x" + std::to_string(sh.h);
-  ConfigBytes c;
-  const int64_t row = checked_mul(checked_mul(sh.s, sh.h, id + ": s x h"), es, id + ": s x h x dtype size");
-  c.src = checked_mul(sh.b, row, id + ": src bytes per rank");
-  c.dest = checked_mul(dest_batch_for(plan, sh.b), row, id + ": dest bytes per rank");
-  // A rank holds a handful of src/dest-sized buffers per set (inputs, outputs, gradients,
-  // workspaces): their sum must fit too, or the memory budget's own arithmetic would wrap.
-  checked_mul(std::max(c.src, c.dest), 16, id + ": one rank's buffers (16 x the largest tensor)");
-  return c;
-}
-
 Floor phase_floor(const Floors& f, bool collective, int64_t bytes) {
   Floor fl;
   if (collective && f.collectives_over_links) {

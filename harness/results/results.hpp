@@ -7,9 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/round_trip.hpp"
+#include "config/sweep.hpp"
+#include "config/validate.hpp"
+#include "run/round_trip.hpp"
+#include "plan/audit.hpp"
+#include "results/config_key.hpp"
 #include "results/floors.hpp"
-#include "results/sweep.hpp"
 
 namespace bb {
 
@@ -22,13 +25,6 @@ nlohmann::ordered_json phase_table_json();
 // The oracle passes only honestly: a config whose check saw no element, or fewer than its
 // tensors hold (elements_expected, when reported), is Error("incomplete_check"), never a pass.
 void require_complete_check(const CheckOutcome& c);
-
-// Per-rank bytes of a config's src and dest tensors; Error("too_large") when they, or 16 times
-// the larger (a bound on one rank's buffers), overflow 64 bits (dest batch = src batch x scale).
-struct ConfigBytes {
-  int64_t src = 0, dest = 0;
-};
-ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& shape);
 
 // semantics §10's floor of one phase, the one formula configs and bare collectives share: a collective
 // over the links is its received bytes over the link bandwidth; a local copy (traffic = read +
