@@ -268,8 +268,10 @@ TEST(ModelCli, PredictAnswersA16384GpuLayoutInUnderASecond) {
   EXPECT_EQ(j["layout"]["world"], 16384);
   EXPECT_FALSE(j["recommended"]["strategy"].get<std::string>().empty());
   EXPECT_GE(j["strategies"].size(), 2u);
-  for (const auto& np : j["not_priced"]) EXPECT_FALSE(np["reason"].get<std::string>().empty());
-  EXPECT_EQ(j["strategies"].size() + j["not_priced"].size(), strategy_names().size());
+  // Every strategy priced, the cell exchanges (p2p, alltoall) included: their exchange is
+  // near-linear in ranks (test_exchange_scale holds it to the quadratic code's answers).
+  EXPECT_TRUE(j["not_priced"].empty()) << j["not_priced"].dump();
+  EXPECT_EQ(j["strategies"].size(), strategy_names().size());
   // Offset 1 on 8-GPU nodes: every group straddles a node; the answer includes the reorder search.
   const auto t1 = std::chrono::steady_clock::now();
   const auto o = plan_cli("--predict --world 16385 --offset 1 --src tp=2,dp=8192 --dest tp=2,cp=2,dp=4096 --gpus-per-node 8");
