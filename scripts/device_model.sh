@@ -71,12 +71,13 @@ if has emulate; then
     --json "$out/emulate_cal_w8.json"
   for spec in "8 1 45" "12 4 50" "16 4 55"; do
     set -- $spec
-    w=$1 every=$2 limit=$3 k=0
-    while read -r names; do
-      k=$((k + 1))
+    w=$1 every=$2 limit=$3
+    mapfile -t parts < <(halves "$w" "$every" "$seed_names")
+    for k in 1 2; do
+      names=${parts[$((k - 1))]:-}
       [ -n "$names" ] && limited "emulate_held_w${w}_$k" "$limit" $bench --backend=$backend --world=$w --layouts="$names" \
         --shapes=$held_shape $fast --collectives=off --json "$out/emulate_held_w${w}_$k.json"
-    done < <(halves "$w" "$every" "$seed_names")
+    done
   done
 fi
 # 5b: 4 processes on this GPU over NCCL sockets; calibrated on 3 layouts, held out on the rest.
