@@ -7,16 +7,18 @@
 #   1. emulation, world 8, the seeds at two shapes with their bare collectives: the calibration
 #      (the only thing the model is fitted on; the round trips are never fitted);
 #   2. emulation held out: world 8, every layout of --layouts=all that is not a seed; worlds 12 and
-#      16, every 4th layout of --layouts=all (a spread over src tp, dest tp and cp); one shape;
+#      16, every 2nd layout of --layouts=all (a spread over src tp, dest tp and cp); one shape;
 #      each world in two halves (a half that runs out of time loses only itself);
 #   3. (5b, step `rehearsal`) the same on the multi-process socket rehearsal, scripts/rehearse.sh
 #      -n 4 (4 processes on this GPU over NCCL sockets): calibrated on 3 layouts' bare collectives
 #      at two shapes, held out on the other 15 layouts of world 4;
 #   4. the error tables: scripts/model_check.py (reads only the JSON; runs anywhere, see below).
-# What it trades for the time: bsh only, bf16 only, CUPTI off, --iters=8 --warmup=2 (the suite's
-# defaults are 20 and 5: medians of 8 samples), one held-out shape (2x4096x4096; the rehearsal
-# 1x4096x4096), a quarter of the layouts at worlds 12 and 16; every strategy kept (the
-# best-strategy figure needs all four).
+# What it trades for the time: bsh only, bf16 only, CUPTI off, --iters=10 --warmup=3 (the suite's
+# defaults are 20 and 5: medians of 10 samples), one held-out shape (2x4096x4096; the rehearsal
+# 1x4096x4096), half the layouts at worlds 12 and 16; every strategy kept (the best-strategy
+# figure needs all four). Sizing: an H100 ran 24 seed configs with 30 bare collectives in about
+# 6 s and 36 world-16 configs in 11 s at the default iterations
+# (reports/model-emulate-h100-heldout/model_data.log).
 #   scripts/device_model.sh OUTDIR
 #   env: BB_STEPS (subset of "build emulate rehearsal tables"; default "build emulate tables"),
 #        BB_BUDGET_S (320), BB_MODEL_BACKEND (emulate; `host` runs the same steps on a CPU with
@@ -42,7 +44,7 @@ limited() {  # NAME LIMIT CMD...
 command -v nvidia-smi >/dev/null && note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
 bench=${BUILD_DIR:-./build}/bench/bridge_bench
 plan=${BUILD_DIR:-./build}/tools/bridge-plan
-fast="--mem=bsh --dtypes=bf16 --strategies=all --iters=8 --warmup=2 --cupti=off"
+fast="--mem=bsh --dtypes=bf16 --strategies=all --iters=10 --warmup=3 --cupti=off"
 cal_shapes=${BB_MODEL_SHAPES:-2x4096x4096,4x8192x4096}
 held_shape=${BB_MODEL_HELD_SHAPE:-2x4096x4096}
 # The seeds under both names: their own, and the label --layouts=all gives the same layouts.
@@ -69,7 +71,7 @@ fi
 if has emulate; then
   limited emulate_cal_w8 60 $bench --backend=$backend --world=8 --layouts=seeds --shapes=$cal_shapes $fast \
     --json "$out/emulate_cal_w8.json"
-  for spec in "8 1 45" "12 4 50" "16 4 55"; do
+  for spec in "8 1 45" "12 2 50" "16 2 55"; do
     set -- $spec
     w=$1 every=$2 limit=$3
     mapfile -t parts < <(halves "$w" "$every" "$seed_names")
