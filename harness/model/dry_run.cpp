@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "run/buffer_layout.hpp"
 #include "segments.hpp"
 
 namespace bb {
