@@ -20,7 +20,7 @@
 #include "model/dry_run.hpp"
 #include "model/predict.hpp"
 #include "plan/exchange.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 
