@@ -85,9 +85,9 @@ fi
 # 5b: 4 processes on this GPU over NCCL sockets; calibrated on 3 layouts, held out on the rest.
 reh_cal=tp2dp2-tp1cp2dp2,tp1dp4-tp2dp2,tp4dp1-tp2cp2dp1
 if has rehearsal; then
-  limited rehearsal_cal_w4 70 scripts/rehearse.sh -n 4 -- --layouts=$reh_cal --shapes=1x2048x4096,2x4096x4096 $fast \
+  limited rehearsal_cal_w4 70 scripts/rehearse.sh -n 4 --mps -- --layouts=$reh_cal --shapes=1x2048x4096,2x4096x4096 $fast \
     --json "$out/rehearsal_cal_w4.json"
-  limited rehearsal_held_w4 80 scripts/rehearse.sh -n 4 -- --layouts="$(halves 4 1 "$reh_cal" | paste -sd,)" \
+  limited rehearsal_held_w4 80 scripts/rehearse.sh -n 4 --mps -- --layouts="$(halves 4 1 "$reh_cal" | paste -sd,)" \
     --shapes=1x4096x4096 $fast --collectives=off --json "$out/rehearsal_held_w4.json"
 fi
 if has tables; then
