@@ -29,7 +29,7 @@ TEST(Tables, EveryCollectiveOpHasOneFullRow) {
     EXPECT_TRUE(names.insert(r.name).second) << r.name;
     EXPECT_EQ(&bb::collective(r.name), &r);
     EXPECT_TRUE(r.nccl_tests_program && *r.nccl_tests_program) << r.name;
-    EXPECT_TRUE(r.bytes && r.latency_hops && r.buffers && r.in_place_input && r.fill && r.run && r.verify) << r.name;
+    EXPECT_TRUE(r.bytes && r.latency_hops && r.shared_medium_factor && r.buffers && r.in_place_input && r.fill && r.run && r.verify) << r.name;
     for (int n = 1; n <= 8; ++n) {
       const int64_t m = 4096;
       const bb::CollBytes b = r.bytes(n, m);

@@ -45,6 +45,13 @@ int ring_hops(int n) { return n > 1 ? n - 1 : 0; }
 int two_ring_hops(int n) { return 2 * ring_hops(n); }
 int one_hop(int n) { return n > 1 ? 1 : 0; }
 
+// Through one shared memory (the emulation: every rank's copies on one GPU), per byte of link
+// traffic: all-gather and all-to-all also copy the rank's own block (n/(n-1)); all-reduce sums
+// n inputs per rank ((n+1)n / 2(n-1)); a send/recv moves just what it receives.
+double own_block_too(int n) { return double(n) / double(n - 1); }
+double every_input_summed(int n) { return double(n + 1) * double(n) / (2.0 * double(n - 1)); }
+double received_only(int) { return 1.0; }
+
 CollBuffers equal_buffers(int, int64_t msg) { return {size_t(msg), size_t(msg)}; }
 int64_t input_is_output(int, int64_t) { return 0; }
 
@@ -93,15 +100,15 @@ void send_recv_verify(const BareSite& s, const BlockCheck& check) { check(0, s.e
 }  // namespace
 
 const std::vector<CollRow>& collective_table() {
-  //  op, name, bytes, bridge_in_place, nccl_tests_program, latency_hops, buffers, in_place_input, fill, run, verify
+  //  op, name, bytes, bridge_in_place, nccl_tests_program, latency_hops, shared_medium_factor, buffers, in_place_input, fill, run, verify
   static const std::vector<CollRow> t{
-      {CollOp::all_gather, "all_gather", all_gather_bytes, false, "all_gather", ring_hops, all_gather_buffers, own_block,
+      {CollOp::all_gather, "all_gather", all_gather_bytes, false, "all_gather", ring_hops, own_block_too, all_gather_buffers, own_block,
        all_gather_fill, all_gather_run, all_gather_verify},
       {CollOp::all_reduce, "all_reduce", all_reduce_bytes, /*the CP backward reduces in place*/ true, "all_reduce", two_ring_hops,
-       equal_buffers, input_is_output, all_reduce_fill, all_reduce_run, all_reduce_verify},
-      {CollOp::all_to_all, "all_to_all", all_to_all_bytes, false, "alltoall", ring_hops, all_to_all_buffers, input_is_output,
+       every_input_summed, equal_buffers, input_is_output, all_reduce_fill, all_reduce_run, all_reduce_verify},
+      {CollOp::all_to_all, "all_to_all", all_to_all_bytes, false, "alltoall", ring_hops, own_block_too, all_to_all_buffers, input_is_output,
        all_to_all_fill, all_to_all_run, all_to_all_verify},
-      {CollOp::send_recv, "send_recv", send_recv_bytes, false, "sendrecv", one_hop, equal_buffers, input_is_output,
+      {CollOp::send_recv, "send_recv", send_recv_bytes, false, "sendrecv", one_hop, received_only, equal_buffers, input_is_output,
        send_recv_fill, send_recv_run, send_recv_verify},
   };
   return t;

@@ -61,6 +61,9 @@ struct CollRow {
   bool bridge_in_place;  // the placement the bridge's strategies call it in (all_reduce: in place)
   const char* nccl_tests_program;       // nccl-tests' binary stem: all_gather_perf, alltoall_perf, ...
   int (*latency_hops)(int group_size);  // sequential link steps of the ring algorithm (the cost model's alpha term)
+  // Bytes one call moves through a single shared memory (every rank on one GPU: the emulation)
+  // per byte of link traffic, at group_size >= 2 (the cost model's medium_bytes_factor).
+  double (*shared_medium_factor)(int group_size);
   CollBuffers (*buffers)(int group_size, int64_t msg_bytes);
   int64_t (*in_place_input)(int rank, int64_t elems);  // in place: the input's element offset in the output
   void (*fill)(const BareSite& s, char* input, bool in_place);  // the pattern into `input` (outputs are poisoned)

@@ -10,14 +10,7 @@ namespace bb {
 int latency_hops(CollOp op, int n) { return collective(op).latency_hops(n); }
 
 double medium_bytes_factor(Medium m, CollOp op, int n) {
-  if (m != Medium::shared || n < 2) return 1.0;
-  switch (op) {
-    case CollOp::all_gather:
-    case CollOp::all_to_all: return double(n) / double(n - 1);
-    case CollOp::all_reduce: return double(n + 1) * double(n) / (2.0 * double(n - 1));
-    case CollOp::send_recv: return 1.0;
-  }
-  return 1.0;
+  return m != Medium::shared || n < 2 ? 1.0 : collective(op).shared_medium_factor(n);
 }
 
 namespace {
