@@ -376,12 +376,16 @@ class RoundTrip {
     // CUPTI attributes work to the phase pushed when it is launched; a graph launches all
     // phases at once, so graph mode reports no per-phase busy time.
     PhaseRecorder rec(dev_, true, opts_.nvtx, opts_.graph ? nullptr : opts_.cupti);
+    rec.plan_delay(opts_.phase_delay);
     if (member_) rb_->set_recorder(&rec);
     if (opts_.graph) capture(rec);
     std::map<int, Kept> kept;
-    const LoopBody body = timed_body(rec, kept);
+    LoopBody body = timed_body(rec, kept);
+    if (opts_.phase_delay.on())
+      body.before_measured = [&rec, this, then = body.before_measured] { rec.arm_delay(world_); if (then) then(); };
     const LoopOptions lo = loop_options();
     record_samples(run_timing_loop(world_, dev_, lo, body));
+    res_.phase_delay_us = rec.delay_us();
     read_gpu_activity();
     detect_paths();
     // After the CUPTI read above, so the contended loop's records never count as idle ones.

@@ -135,6 +135,7 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
   ro.cadence = opt_.cadence;
   ro.delay_rank = opt_.delay_rank;
   ro.delay_ms = opt_.delay_ms;
+  ro.phase_delay = opt_.phase_delay;
   ro.cupti = cupti_.get();
   ro.l2_bytes = l2_bytes_;
   ro.nccl_path = p.key.path;
@@ -224,6 +225,7 @@ Outcome SweepRun::record_point(size_t k, const RunResult& r) {
   json c = config_json(p.key, p.pt.layout, p.plan, p.audit, r, backend_, r.warmup_used, floors_);
   if (links_.learned) c["shared_gpu"] = links_.shared_gpu;
   add_path_json(c, r);
+  if (opt_.phase_delay.on()) c["injected_phase_delay_us"] = json::array({r.phase_delay_us});  // one per repetition
   Outcome o;
   o.measured = true;
   o.median_ms = c["total"]["median_ms"].get<double>();
@@ -250,6 +252,8 @@ void SweepRun::keep(Kept& kept, json c, double median) {
   const auto it = kept.at.find(id);
   if (it != kept.at.end()) {
     merge_repetition(kept.entries[it->second], c, median);
+    for (const auto& us : c.value("injected_phase_delay_us", json::array()))
+      kept.entries[it->second]["injected_phase_delay_us"].push_back(us);
     return;
   }
   c["repetition_medians_ms"] = json::array({median});
@@ -288,6 +292,8 @@ json SweepRun::results_json(const json& aborted) const {
   env["nccl_path_env"] = path_env_json();
   env["transport"] = links_.to_json();
   if (opt_.delay_rank >= 0) env["injected_delay"] = {{"rank", opt_.delay_rank}, {"ms", opt_.delay_ms}};
+  if (opt_.phase_delay.on())
+    env["injected_phase_delay"] = {{"phase", phase_name(opt_.phase_delay.phase)}, {"pct", opt_.phase_delay.pct}};
   out["environment"] = env;
   out["phase_table"] = phase_table_json();
   out["configs"] = configs_.entries;
