@@ -74,6 +74,11 @@ void print_summary(std::FILE* out, const json& results, const char* results_path
   const json& env = results["environment"];
   std::fprintf(out, "cadence: %s (%s)\n", env["cadence"].get<std::string>().c_str(), cadence_note(env));
   print_transport(out, env);
+  if (env.contains("injected_delay"))  // test-only injections: a run that must never pass for a real one
+    std::fprintf(out, "FAULT INJECTED: %s (--inject-delay)\n", env["injected_delay"].dump().c_str());
+  if (env.contains("injected_phase_delay"))
+    std::fprintf(out, "SLOWDOWN PLANTED: %s (--test-phase-delay): every config's phase is slower on purpose\n",
+                 env["injected_phase_delay"].dump().c_str());
   std::fprintf(out, "\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", results_path, configs.size(),
                results["failures"].size(), results["skipped"].size(), results["aborted"].is_null() ? "" : ", run aborted");
 }
