@@ -262,17 +262,26 @@ void SweepRun::keep(Kept& kept, json c, double median) {
   kept.entries.push_back(std::move(c));
 }
 
-// What a run costs, for the eta: the bytes it moves per rank times the ranks, from the shapes
-// alone (a round trip: its source tensor; a bare collective: its message).
+// What a run costs, for the eta (driver/progress.hpp EtaModel), from the flags, shapes and plans
+// alone: the bytes one pass moves (a round trip: its source and destination tensors, per rank
+// times the ranks, forward and backward: a fan-in's destination is `scale` times the source, a
+// fan-out's 1/scale, which made a fan-out seed sweep 2-3x faster per source byte; a bare
+// collective: its message times the ranks of its groups) times its passes
+// (a round trip: the checked run, the warm-up, the iterations; a bare collective: the in-place
+// and out-of-place checks, the warm-up and per iteration the three back-to-back ways plus the
+// single launch).
 double SweepRun::cost(size_t k) const {
   if (is_round_trip(k)) {
     const BridgeShape& sh = points_[k].pt.shape;
-    return double(sh.b) * double(sh.s) * double(sh.h) * double(dtype_size(sh.dtype)) * world_;
+    const Plan& p = points_[k].plan;
+    const double src = double(sh.b) * double(sh.s) * double(sh.h) * double(dtype_size(sh.dtype)) * world_;
+    const double dest = p.direction == Direction::fan_in ? p.scale : p.direction == Direction::fan_out ? 1.0 / p.scale : 1.0;
+    return 2 * src * (1 + dest) * (1 + opt_.warmup + opt_.iterations);
   }
   const BareSpec& spec = bares_[k - points_.size()].spec;
   double ranks = 0;
   for (const auto& g : spec.groups) ranks += double(g.size());
-  return double(spec.bytes) * ranks * spec.launches;
+  return double(spec.bytes) * ranks * (2 + opt_.warmup + spec.iterations * (3.0 * spec.launches + 1));
 }
 
 void SweepRun::plan_run(size_t k) { progress_.plan(kind(k), cost(k)); }
