@@ -17,15 +17,8 @@ namespace {
 
 using bbtest::med;
 
-bb::BridgeShape shape() {
-  bb::BridgeShape sh;
-  sh.mem = bb::MemOrder::bsh;
-  sh.dtype = bb::DType::fp32;
-  sh.b = 2;
-  sh.s = 2048;
-  sh.h = 256;  // 4 MiB per rank: fwd_comm of 2-4 ms, many time slices of a loaded host
-  return sh;
-}
+// 4 MiB per rank: fwd_comm of 2-4 ms, many time slices of a loaded host.
+bb::BridgeShape shape() { return bbtest::host_shape(2048); }
 
 // `rounds` x (undelayed, delayed with fwd_comm:pct), `iters` measured iterations each, in one
 // world. Per phase, the median over the rounds of each round's delayed/undelayed median ratio:
