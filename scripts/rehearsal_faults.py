@@ -73,6 +73,14 @@ def bridge_pids():
     return [int(p) for p in out.split()]
 
 
+def _state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1].split()[0]  # R, S, D, Z...
+    except OSError:
+        return "gone"
+
+
 def results_state(path):
     """(configs kept, aborted record, temp files left) of a results file."""
     temps = glob.glob(path + ".tmp*") + glob.glob(os.path.join(os.path.dirname(path), ".*.tmp*"))
@@ -95,8 +103,16 @@ def fault_run(name, out, args, flags, fault, expect_in_error):
     with open(os.path.join(out, f"{name}.log"), "w") as f:
         f.write(log + "\n")
     kept, aborted, temps = results_state(path)
-    time.sleep(1.0)  # the launcher has returned; give the kernel a moment to reap
-    left = [p for p in bridge_pids() if p not in before]
+    # The launcher has returned; a rank killed while it held a CUDA context lingers until the
+    # driver has torn that context down, so "left behind" means still there after 10 s.
+    t_left, left = time.monotonic(), None
+    while time.monotonic() - t_left < 10:
+        left = [p for p in bridge_pids() if p not in before]
+        if not left:
+            break
+        time.sleep(0.2)
+    gone_after = time.monotonic() - t_left
+    states = {p: _state(p) for p in left}
     # The first survivor's error is the detection; the launcher's end adds its own teardown (and,
     # for a hang, the skipping rank's own timeout in its next collective).
     t_err = next((t for t, l in run.lines if l.startswith("error:") and t_fault and t >= t_fault), None)
@@ -109,15 +125,19 @@ def fault_run(name, out, args, flags, fault, expect_in_error):
         "results kept, valid JSON": kept is not None and kept > 0,
         "abort recorded": isinstance(aborted, dict),
         "no temp file left": not temps,
-        "no process left": not left,
+        "no process left (10 s)": not left,
     }
-    return {"fault": name, "rc": run.p.returncode, "seconds_to_error": took,
+    return {"fault": name, "rc": run.p.returncode, "seconds_to_error": took, "left_behind": states,
+            "seconds_until_no_process": round(gone_after, 2),
             "seconds_to_end": (t_end - t_fault) if (t_end and t_fault) else None, "configs_kept": kept,
             "aborted": aborted, "checks": checks}
 
 
+MID_SWEEP = "[config 3/"  # driver/progress.cpp's line: a few configs in, inside the sweep
+
+
 def kill_rank(run):
-    run.wait_for("[3/", 120)  # a few configs in: mid-sweep, inside a round trip's collectives
+    run.wait_for(MID_SWEEP, 120)  # a few configs in: mid-sweep, inside a round trip's collectives
     time.sleep(0.3)
     pids = bridge_pids()
     victim = max(pids) if pids else None
@@ -133,7 +153,7 @@ def from_line(text):
 
 
 def sigterm_launcher(run):
-    run.wait_for("[3/", 120)
+    run.wait_for(MID_SWEEP, 120)
     time.sleep(0.3)
     os.killpg(run.p.pid, signal.SIGTERM)
     return time.monotonic()

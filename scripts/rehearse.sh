@@ -6,13 +6,16 @@
 # can be checked on a one-GPU box before cluster time is spent. It does not measure link speed:
 # the results are labelled shared_gpu and carry no floor ratios.
 #
-#   scripts/rehearse.sh [-n N] [--launcher mpirun|torchrun] [--bin PATH] [--] [bridge_bench flags]
+#   scripts/rehearse.sh [-n N] [--launcher mpirun|torchrun] [--mps] [--bin PATH] [--] [bridge_bench flags]
 #   e.g. scripts/rehearse.sh -n 4 -- --layouts=all --shapes=2x512x1024 --iters=3 --json out/r4.json
 # N: 2..64 (default 2). mpirun: Open MPI, --oversubscribe, no core binding. torchrun: its
 # MASTER_ADDR/MASTER_PORT, the ranks meet through NCCL's bootstrap at MASTER_PORT+1.
+# --mps: run the ranks under a private CUDA MPS server (started here, stopped at the end), so their
+# kernels share the GPU at once instead of taking time slices: NCCL kernels that spin waiting for a
+# peer then no longer wait for that peer's slice. Code paths are the same; it is faster at N >= 4.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-n=2 launcher=mpirun bin="${BUILD_DIR:-$root/build}/bench/bridge_bench"
+n=2 launcher=mpirun mps=0 bin="${BUILD_DIR:-$root/build}/bench/bridge_bench"
 die() { echo "error: $1: $2" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -20,6 +23,7 @@ while [ $# -gt 0 ]; do
     -n*) n=${1#-n}; shift ;;
     --launcher) [ $# -ge 2 ] || die bad_flag "--launcher needs mpirun or torchrun"; launcher=$2; shift 2 ;;
     --launcher=*) launcher=${1#*=}; shift ;;
+    --mps) mps=1; shift ;;
     --bin) [ $# -ge 2 ] || die bad_flag "--bin needs a path"; bin=$2; shift 2 ;;
     --bin=*) bin=${1#*=}; shift ;;
     --) shift; break ;;
@@ -37,10 +41,28 @@ case "$launcher" in
   mpirun)
     command -v mpirun >/dev/null || die missing_launcher "mpirun is not installed (Open MPI: apt-get install openmpi-bin)"
     extra=(); [ "$(id -u)" -eq 0 ] && extra=(--allow-run-as-root)
-    # exec: a signal to this script is a signal to mpirun, which forwards it to every rank.
-    exec mpirun -np "$n" --oversubscribe --bind-to none "${extra[@]}" "$rank_sh" "$bin" --backend=nccl "$@" ;;
+    cmd=(mpirun -np "$n" --oversubscribe --bind-to none "${extra[@]}" "$rank_sh" "$bin" --backend=nccl "$@") ;;
   torchrun)
     command -v torchrun >/dev/null || die missing_launcher "torchrun is not on PATH (activate the environment that has PyTorch)"
-    exec torchrun --standalone --nproc-per-node "$n" --no-python "$rank_sh" "$bin" --backend=nccl "$@" ;;
+    cmd=(torchrun --standalone --nproc-per-node "$n" --no-python "$rank_sh" "$bin" --backend=nccl "$@") ;;
   *) die bad_flag "--launcher: mpirun or torchrun (got '$launcher')" ;;
 esac
+# exec: a signal to this script is a signal to the launcher, which forwards it to every rank.
+[ "$mps" = 1 ] || exec "${cmd[@]}"
+command -v nvidia-cuda-mps-control >/dev/null || die missing_launcher "--mps: nvidia-cuda-mps-control is not installed"
+mps_dir=$(mktemp -d "${TMPDIR:-/tmp}/bb-mps.XXXXXX")
+export CUDA_MPS_PIPE_DIRECTORY="$mps_dir/pipe" CUDA_MPS_LOG_DIRECTORY="$mps_dir/log"
+mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+nvidia-cuda-mps-control -d || die mps_failed "could not start the MPS control daemon (log: $CUDA_MPS_LOG_DIRECTORY)"
+stop_mps() { echo quit | nvidia-cuda-mps-control > /dev/null 2>&1; rm -rf "$mps_dir"; }
+trap stop_mps EXIT
+# Here the launcher is a child: forward the signals a scheduler or Ctrl-C sends, then wait for it,
+# so the ranks still write what they measured (bridge_bench's interrupted exit) before MPS stops.
+"${cmd[@]}" &
+child=$!
+trap 'kill -TERM $child 2>/dev/null' TERM
+trap 'kill -INT $child 2>/dev/null' INT
+rc=0
+wait $child || rc=$?
+while kill -0 $child 2>/dev/null; do wait $child || rc=$?; done
+exit $rc
