@@ -2,8 +2,8 @@
 // (layout x shape x memory order x dtype x strategy, or a bare collective): checked by the
 // oracle first, then timed (manual time = median round trip, max over ranks). The sweep itself
 // is harness/driver (SweepRun); this file is the glue: registration, Google Benchmark's own
-// filter and repetitions, counters, and where the results and the summary go. The results JSON
-// (docs/results-schema.md) is the source of truth; the console table is a view of it.
+// filter and repetitions, counters, and where the results and the summary go. The counters, the
+// results JSON (docs/results-schema.md) and the console table all read the sweep's records.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include "driver/summary.hpp"
 #include "driver/sweep_run.hpp"
 #include "gbench_output.hpp"
+#include "results/derive.hpp"
 #include "results/results.hpp"
 
 namespace {
@@ -29,26 +30,29 @@ class SilentReporter : public benchmark::BenchmarkReporter {
   void ReportRuns(const std::vector<Run>&) override {}
 };
 
-// Counters for tools/compare.py and dashboards, from the config's results-JSON entry; the sweep
-// says which kind it is (a round trip or a bare collective), not the keys the entry has.
-void set_counters(benchmark::State& st, const json& c, bool round_trip) {
-  st.counters["wrong"] = round_trip ? double(c["check"]["mismatches"].get<int64_t>()) : double(c["wrong"].get<int64_t>());
-  if (!round_trip) {
-    st.counters["busbw_GBps"] = c["busbw_GBps"].get<double>();
-    st.counters["suite_overhead_pct"] = c["suite_overhead_pct"].get<double>();
+// Counters for tools/compare.py and dashboards, from this run's record and its derived figures
+// (results/derive.hpp): a round trip's or a bare collective's, as the sweep says it measured.
+void set_counters(benchmark::State& st, const bb::Outcome& o) {
+  if (o.collective) {
+    const bb::CollectiveFigures f = bb::derive(*o.collective);
+    st.counters["wrong"] = double(o.collective->wrong);
+    st.counters["busbw_GBps"] = f.busbw_GBps;
+    st.counters["suite_overhead_pct"] = f.suite_overhead_pct;
     return;
   }
-  const double med = c["total"]["median_ms"].get<double>(), bytes = double(c["bytes_per_rank"].get<int64_t>());
-  st.counters["bytes_per_rank"] = bytes;
-  st.counters["GBps"] = med > 0 ? bytes / (med * 1e6) : 0;
-  if (c["floor_ratio"].is_number()) st.counters["floor_ratio"] = c["floor_ratio"].get<double>();  // null: no floor
-  for (const auto& ph : c["phases"])
-    if (ph["kind"] == "collective") {
-      const std::string n = ph["name"].get<std::string>();
-      st.counters[n + "_algbw"] = ph["algbw_GBps"].get<double>();
-      st.counters[n + "_busbw"] = ph["busbw_GBps"].get<double>();
+  const bb::ConfigRecord& c = *o.config;
+  const bb::ConfigFigures f = bb::derive(c);
+  st.counters["wrong"] = double(c.check.mismatches);
+  st.counters["bytes_per_rank"] = double(f.bytes_per_rank);
+  st.counters["GBps"] = f.GBps;
+  if (f.floor_ratio) st.counters["floor_ratio"] = *f.floor_ratio;  // none: no floor
+  for (size_t i = 0; i < c.phases.size(); ++i)
+    if (c.phases[i].collective()) {
+      const std::string n = bb::phase_name(c.phases[i].phase);
+      st.counters[n + "_algbw"] = f.phases[i].algbw_GBps;
+      st.counters[n + "_busbw"] = f.phases[i].busbw_GBps;
     }
-  st.counters["skew_ms"] = c["launch_skew"]["median_ms"].get<double>();
+  st.counters["skew_ms"] = f.launch_skew.median;
 }
 
 // Registers one benchmark per config. While `counting`, a call only counts itself (Google
@@ -70,7 +74,7 @@ void register_configs(bb::SweepRun& run, const bool& counting) {
                                        break;
                                      }
                                      st.SetIterationTime(o.median_ms / 1e3);
-                                     set_counters(st, o.entry, run.is_round_trip(k));
+                                     set_counters(st, o);
                                    }
                                  })
         ->UseManualTime()
@@ -147,7 +151,7 @@ int run_and_write(bb::SweepRun& run, std::FILE* summary) {
     std::cerr << "error: " << e.rule() << ": " << e.what() << "\n";
     return 1;
   }
-  bb::print_summary(summary, results, run.options().json_out.c_str());
+  bb::print_summary(summary, run.summary(!aborted.is_null()), run.options().json_out.c_str());
   if (!aborted.is_null()) return exit_code;
   if (run.measured() == 0) {
     // Every config was refused at run time (e.g. the memory budget): recorded, but not a pass.

@@ -1,5 +1,6 @@
 // results_summary: the stdout summary (driver/summary.hpp, the table bridge_bench prints after a
-// run) of a results file written earlier. Files of schema version 4 are read as they are; an
+// run) of a results file written earlier, read back into records (results/records_read.hpp).
+// Files of schema version 4 or later are read as they are; an
 // older one has no "key" objects yet: scripts/summary.py upgrades it in memory
 // (scripts/bbreport/schema.py, the one upgrade step) and feeds it here on stdin.
 //
@@ -16,12 +17,13 @@
 
 #include "core/error.hpp"
 #include "driver/summary.hpp"
+#include "results/records_read.hpp"
 
 namespace {
 
 using json = nlohmann::ordered_json;
 
-json read_results(const std::string& path) {
+json read_doc(const std::string& path) {
   json doc;
   try {
     if (path == "-") {
@@ -40,12 +42,35 @@ json read_results(const std::string& path) {
     if (!doc.contains(k) || !doc[k].is_array()) throw bb::Error("bad_results", path + ": no '" + k + "' list");
   if (!doc.contains("environment") || !doc["environment"].is_object())
     throw bb::Error("bad_results", path + ": no 'environment' object");
-  for (const auto& c : doc["configs"])
-    if (!c.is_object() || !c.contains("key") || !c["key"].is_object())
-      throw bb::Error("bad_results", path + ": config '" + (c.is_object() ? c.value("id", std::string("?")) : "?") +
-                                         "' has no \"key\" object (written before schema version 4): "
-                                         "scripts/summary.py upgrades such a file first");
   return doc;
+}
+
+// The file's configs as records (results/records_read.hpp, the one reader), and what else the
+// summary shows: the failures, the counts, the backend, cadence and transport.
+bb::RunSummary read_summary(const std::string& path) {
+  const json doc = read_doc(path);
+  bb::RunSummary s;
+  try {
+    for (const auto& c : doc["configs"]) s.configs.push_back(bb::config_record_from_json(c));
+    for (const auto& f : doc["failures"])
+      s.failures.push_back(bb::refusal_from_json(f));
+    const json& env = doc["environment"];
+    s.backend = env.at("backend").get<std::string>();
+    s.cadence = bb::parse_cadence(env.at("cadence").get<std::string>());
+    if (env.contains("injected_phase_delay") && env["injected_phase_delay"].is_object())
+      s.planted = bb::planted_line(env["injected_phase_delay"].value("phase", std::string("?")),
+                                   env["injected_phase_delay"].value("pct", 0.0));
+    if (env.contains("transport") && env["transport"].is_object()) {
+      const json& t = env["transport"];
+      s.transport = bb::SummaryTransport{t.at("transports").get<std::vector<std::string>>(),
+                                         t.at("warnings").get<std::vector<std::string>>(), t.at("shared_gpu").get<bool>()};
+    }
+  } catch (const bb::Error& e) {
+    throw bb::Error("bad_results", path + ": " + e.what());
+  }
+  s.skipped = doc["skipped"].size();
+  s.aborted = !doc.value("aborted", json()).is_null();
+  return s;
 }
 
 }  // namespace
@@ -57,14 +82,14 @@ int main(int argc, char** argv) {
   }
   const char* name = argc == 3 ? argv[2] : argv[1];
   try {
-    const json doc = read_results(argv[1]);
+    const bb::RunSummary run = read_summary(argv[1]);
     // Printed to memory first: a config missing a field fails before a line reaches stdout.
     char* buf = nullptr;
     size_t n = 0;
     std::FILE* mem = open_memstream(&buf, &n);
     if (!mem) throw bb::Error("io_error", "open_memstream failed");
     try {
-      bb::print_summary(mem, doc, name);
+      bb::print_summary(mem, run, name);
     } catch (...) {
       std::fclose(mem);
       std::free(buf);

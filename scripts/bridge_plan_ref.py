@@ -253,7 +253,7 @@ def parse_sizes(text):
 
 def all_layouts(world):
     """The layouts `bridge_bench --layouts=all` runs at this world, canonical dim orders, in its
-    order (harness/results/sweep.cpp all_layouts, written again here so that the Python side
+    order (harness/config/sweep.cpp all_layouts, written again here so that the Python side
     notices a layout the suite stopped running): [(name, src sizes, dest sizes)]. Every src TP
     size dividing the world against every dest TP x CP whose DP sizes divide one another."""
     out = []

@@ -4,7 +4,7 @@
 The suite's host simulation (bridge_bench --backend=host --dump-tensors=DIR) writes, per config
 and rank, the encoder input it filled (its own oracle pattern, semantics §7), the LLM's gradient
 it fed back, and what its strategies produced: the forward output (and CP shard) and the encoder
-gradient (harness/bridge/tensor_dump.hpp). This script feeds the same inputs to
+gradient (harness/run/tensor_dump.hpp). This script feeds the same inputs to
   upstream: Megatron-LM's ColocatedBridgeCommunicator (megatron-core as installed, never a copy),
             whose communicate() runs forward and, under autograd, backward; it accepts dest CP 1
             only (a dest CP > 1 layout must be refused with ValueError, and is recorded so);

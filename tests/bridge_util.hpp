@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "plan/grid.hpp"
 #include "plan/plan.hpp"

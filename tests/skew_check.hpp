@@ -14,7 +14,7 @@
 #include <cstdio>
 
 #include "bridge_util.hpp"
-#include "results/results.hpp"
+#include "results/derive.hpp"
 
 namespace bbtest {
 

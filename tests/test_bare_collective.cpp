@@ -1,7 +1,7 @@
 // Bare collectives (timed alone, nccl-tests style) are checked before they are timed.
 #include <gtest/gtest.h>
 
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "measure/bare_collective.hpp"
 

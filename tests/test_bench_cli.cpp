@@ -373,7 +373,8 @@ TEST(BadInput, TestPhaseDelayIsCheckedAndRecorded) {
                     "--collectives=off --iters=3 --warmup=2 --benchmark_repetitions=2 --test-phase-delay=fwd_comm:20 "
                     "--json o.json");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("SLOWDOWN PLANTED: {\"phase\":\"fwd_comm\",\"pct\":20.0} (--test-phase-delay)"), std::string::npos)
+  EXPECT_NE(r.out.find("SLOWDOWN PLANTED: +20% of fwd_comm in every config, on purpose (--test-phase-delay)"),
+            std::string::npos)
       << r.out;
   const auto j = results(d);
   EXPECT_EQ(j["environment"]["injected_phase_delay"], nlohmann::json({{"phase", "fwd_comm"}, {"pct", 20.0}}));

@@ -11,8 +11,9 @@
 #include "counting_comm.hpp"
 #include "plan/audit.hpp"
 #include "plan/exchange.hpp"
+#include "results/records_json.hpp"
 #include "results/results.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 
@@ -245,7 +246,7 @@ TEST(ByteModelJson, SeedNumbers) {
   const auto seeds = bb::seed_layouts();
   for (const auto& [name, w] : want)
     for (size_t i = 0; i < seeds.size(); ++i) {
-      const auto j = bb::byte_model_json(seeds[i].plan(), sh, *bb::make_strategy(name));
+      const auto j = bb::byte_model_json(bb::byte_model_of(seeds[i].plan(), sh, *bb::make_strategy(name)));
       EXPECT_DOUBLE_EQ(j["comm_bytes_per_rank"].get<double>() / S, w[i]) << name << " " << seeds[i].name;
       EXPECT_DOUBLE_EQ(j["min_bytes_per_rank"].get<double>() / S, minimum[i]) << seeds[i].name;
       EXPECT_EQ(j["padding_bytes_per_rank"].get<int64_t>(), 0);

@@ -117,25 +117,21 @@ TEST(ConfigKey, RunModeNamesRoundTrip) {
 
 namespace {
 
-// The fields print_summary shows, for a config of `key` with round-trip median `ms`.
-json summary_config(const bb::ConfigKey& key, double ms) {
-  json c;
-  c["id"] = key.id();
-  c["key"] = key.json();
-  c["strategy"] = key.strategy;
-  c["total"] = {{"median_ms", ms}, {"min_ms", ms}};
-  c["launch_skew"] = {{"median_ms", 0.0}, {"max_ms", 0.0}};
-  c["byte_model"] = {{"comm_bytes_per_rank", 1}, {"min_bytes_per_rank", 1}};
-  c["floor_ratio"] = 0.5;
-  c["check"] = {{"mismatches", 0}};
+// A config record of `key` whose round trip took `ms` in every sample.
+bb::ConfigRecord summary_config(const bb::ConfigKey& key, double ms) {
+  bb::ConfigRecord c;
+  c.key = key;
+  c.id = key.id();
+  c.total_ms = {ms, ms, ms};
+  c.repetition_sizes = {3};
   return c;
 }
 
-std::string summary_of(const json& doc) {
+std::string summary_of(const bb::RunSummary& run) {
   char* buf = nullptr;
   size_t n = 0;
   std::FILE* mem = open_memstream(&buf, &n);
-  bb::print_summary(mem, doc, "x.json");
+  bb::print_summary(mem, run, "x.json");
   std::fclose(mem);
   std::string s(buf, n);
   std::free(buf);
@@ -160,8 +156,8 @@ std::string vs_ref(const std::string& summary, const std::string& id) {
 }  // namespace
 
 TEST(Summary, EachConfigIsAgainstTheReferenceOfItsOwnPathAndContention) {
-  json doc;
-  doc["configs"] = json::array();
+  bb::RunSummary doc;
+  doc.backend = "host";
   // reference at two paths (2.0 and 4.0 ms) and at the default path under contention (8.0 ms),
   // then fused at each: every speedup must be 2.00x against its own reference.
   struct Row {
@@ -176,25 +172,21 @@ TEST(Summary, EachConfigIsAgainstTheReferenceOfItsOwnPathAndContention) {
     bb::ConfigKey k = seed_key("reference");
     k.path = r.path;
     k.contention = r.load;
-    doc["configs"].push_back(summary_config(k, r.ref_ms));
+    doc.configs.push_back(summary_config(k, r.ref_ms));
   }
   for (const auto& r : rows) {
     bb::ConfigKey k = seed_key("fused");
     k.path = r.path;
     k.contention = r.load;
-    doc["configs"].push_back(summary_config(k, r.ref_ms / 2));
+    doc.configs.push_back(summary_config(k, r.ref_ms / 2));
   }
   bb::ConfigKey lone = seed_key("fused");
   lone.path = bb::NcclPath::symmetric;  // no reference on this path: no speedup
-  doc["configs"].push_back(summary_config(lone, 1.0));
-  doc["failures"] = json::array();
-  doc["skipped"] = json::array();
-  doc["aborted"] = nullptr;
-  doc["environment"] = {{"backend", "host"}, {"cadence", "isolated"}};
+  doc.configs.push_back(summary_config(lone, 1.0));
   const std::string s = summary_of(doc);
-  for (const auto& c : doc["configs"]) {
-    const std::string id = c["id"].get<std::string>();
-    const std::string want = c["key"]["strategy"] == "reference" ? "1.00x" : id == lone.id() ? "-" : "2.00x";
+  for (const auto& c : doc.configs) {
+    const std::string id = c.id;
+    const std::string want = c.key.strategy == "reference" ? "1.00x" : id == lone.id() ? "-" : "2.00x";
     EXPECT_EQ(vs_ref(s, id), want) << id << "\n" << s;
   }
 }

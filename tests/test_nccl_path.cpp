@@ -183,7 +183,7 @@ TEST(GemmReference, InputsAreExactBf16) {
 #include <unistd.h>
 
 #include "cli_util.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 // In a temp dir of this process, removed when it ends (each file was left in /tmp before).
@@ -221,7 +221,7 @@ TEST(SweepFileNcclPaths, BadPathIsReportedWithItsPlace) {
 }  // namespace
 
 // CommCache keys communicators by groups and CTA policy; a backend without NCCL refuses a policy.
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/launch.hpp"
 
 namespace {

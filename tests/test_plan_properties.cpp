@@ -6,7 +6,7 @@
 
 #include "bridge_util.hpp"
 #include "plan/audit.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 

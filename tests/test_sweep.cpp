@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bridge/strategy.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 

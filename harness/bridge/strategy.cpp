@@ -100,18 +100,6 @@ ByteModel Strategy::byte_model(const Plan& p, const BridgeShape& sh, int rank) c
   return m;
 }
 
-RankBridge::Buffers make_buffer_set(const Strategy& s, const RankBridge& rb, const std::function<void*(int64_t)>& alloc) {
-  RankBridge::Buffers b;
-  b.src = alloc(rb.src_ref(nullptr).bytes());
-  b.grad_shard = alloc(rb.shard_ref(nullptr).bytes());
-  b.src_grad = alloc(rb.src_ref(nullptr).bytes());
-  if (rb.plan().dest_cp > 1) b.shard = alloc(rb.shard_ref(nullptr).bytes());
-  if (s.makes_dest(rb)) b.dest = alloc(rb.dest_ref(nullptr).bytes());
-  if (s.makes_dest_grad(rb)) b.dest_grad = alloc(rb.dest_ref(nullptr).bytes());
-  for (const auto& w : s.workspaces(rb)) b.ws[w.name] = alloc(w.bytes);
-  return b;
-}
-
 namespace {
 
 struct Entry {

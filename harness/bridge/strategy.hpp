@@ -141,10 +141,6 @@ class Strategy {
   virtual void backward(RankBridge& rb) const = 0;
 };
 
-// One buffer set of a rank for this strategy (inputs, outputs it makes, its workspaces), each from
-// `alloc(bytes)`: the round trip's sets and the cost model's dry run are made alike.
-RankBridge::Buffers make_buffer_set(const Strategy& s, const RankBridge& rb, const std::function<void*(int64_t)>& alloc);
-
 // The reference, optionally broken on purpose: the oracle's own tests prove it catches these.
 struct ReferenceFaults {
   bool skip_cp_reduce = false;   // forget the intra-CP all_reduce

@@ -6,15 +6,14 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "bridge/strategy.hpp"
 #include "driver/paths.hpp"
 #include "driver/request.hpp"
 #include "measure/bare_collective.hpp"
 #include "plan/audit.hpp"
 #include "results/floors.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
+#include "results/records.hpp"
 
 namespace bb {
 
@@ -36,17 +35,15 @@ struct Bare {
 };
 
 // Every point of the request, checked (plan, shape, byte budget, audit) before any runs: a point
-// refused here is a recorded skip ({"id", "key", "rule", "reason"} appended to `skipped`, once
-// per NCCL path, and said on stderr), not a failure of the sweep.
-std::vector<Point> make_points(const SweepRequest& req, nlohmann::ordered_json& skipped);
+// refused here is a recorded skip (appended to `skipped`, once per NCCL path, and said on
+// stderr), not a failure of the sweep.
+std::vector<Point> make_points(const SweepRequest& req, std::vector<Refusal>& skipped);
 
 // The distinct collectives the points' strategies declare (Strategy::collectives), each with the
 // phase it serves and the strategies that call it.
 std::vector<Bare> bare_collectives(const std::vector<Point>& pts);
 
-// One bare collective's results-JSON entry (docs/results-schema.md, Collective): the nccl-tests
-// figures, and the same collective through the suite's recorder against the nccl-tests time of
-// the placement the bridge uses.
-nlohmann::ordered_json bare_json(const Bare& b, const BareResult& r, const Floors& floors);
+// One run of a bare collective as a record (results/records.hpp), with its floor.
+CollectiveRecord collective_record(const Bare& b, const BareResult& r, const Floors& floors);
 
 }  // namespace bb

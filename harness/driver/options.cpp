@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "bridge/strategy.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 #include "comm/backend.hpp"
 #include "core/checked.hpp"
 
@@ -35,7 +35,7 @@ const char* kFlagsUsage =
     "  --nccl-path=default|registered|symmetric|zero-cta[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
     "  --contention=none|gemm[,..]        gemm: time every config again beside a cuBLAS bf16 GEMM per GPU\n"
     "  --dump-tensors=DIR                 test-only, host backend: each rank's checked tensors of every config\n"
-    "                                     as raw files under DIR/<config id>/ (bridge/tensor_dump.hpp)\n"
+    "                                     as raw files under DIR/<config id>/ (run/tensor_dump.hpp)\n"
     "Bad input exits 2 with 'error: <rule>: <message>' before any config runs (docs/bad-input.md).\n";
 
 }  // namespace

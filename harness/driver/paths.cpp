@@ -6,8 +6,6 @@
 #include <mutex>
 
 #include "comm/backend.hpp"
-#include "measure/phases.hpp"
-#include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
 #include "comm/nccl_comm.hpp"
 #include "measure/gemm_load.hpp"
@@ -88,54 +86,6 @@ oj path_env_json() {
 oj gemm_load_json() {
   std::lock_guard<std::mutex> lk(g_mu);
   return g_checks;
-}
-
-void add_path_json(oj& c, const RunResult& r) {
-  c["nccl_path"] = {{"requested", nccl_path_name(r.nccl_path)},
-                    {"registered", r.path_registered},
-                    {"setup_ms", r.path_setup_ms >= 0 ? oj(r.path_setup_ms) : oj(nullptr)},
-                    {"activity_measured", r.activity_measured}};
-  // Per phase, beside the phase's own record (same order, same names).
-  for (auto& ph : c["phases"]) {
-    int p = -1;
-    for (int k = 0; k < kPhaseCount; ++k)
-      if (ph["name"] == phase_name(Phase(k))) p = k;
-    if (p < 0) continue;
-    const PathUsed& u = r.path_used[size_t(p)];
-    const PhaseActivity& a = r.activity[size_t(p)];
-    if (ph["kind"] == "collective") {
-      ph["path_requested"] = nccl_path_name(r.nccl_path);
-      ph["path_used"] = u.used;
-      ph["sm_free"] = u.sm_free;
-      ph["path_evidence"] = u.evidence;
-    }
-    if (r.activity_measured)
-      ph["activity"] = {{"nccl_kernels", a.nccl_kernels},   {"symmetric_kernels", a.symmetric_kernels},
-                        {"other_kernels", a.other_kernels}, {"peer_copies", a.peer_copies},
-                        {"device_copies", a.device_copies}, {"host_copies", a.host_copies},
-                        {"memsets", a.memsets},             {"copy_bytes", a.copy_bytes},
-                        {"nccl_kernel_names", a.kernel_names}};
-    if (r.contended) {
-      const Stats s = stats_of(r.contended_phase_ms[size_t(p)]);
-      const double idle = ph.contains("median_ms") && ph["median_ms"].is_number() ? ph["median_ms"].get<double>() : 0;
-      ph["under_gemm"] = {{"median_ms", s.median}, {"ratio_to_idle", idle > 0 ? s.median / idle : 0.0}};
-    }
-  }
-  if (r.contended) {
-    const Stats s = stats_of(r.contended_total_ms);
-    const double idle = c["total"]["median_ms"].get<double>();
-    c["contention"] = {{"load", "gemm"},
-                       {"median_ms", s.median},
-                       {"min_ms", s.min},
-                       {"samples_ms", r.contended_total_ms},
-                       {"ratio_to_idle", idle > 0 ? s.median / idle : 0.0},
-                       {"gemm_alone_tflops", r.load_alone_tflops},
-                       {"gemm_under_bridge_tflops", r.load_under_tflops},
-                       {"gemm_window_ms", r.load_window_ms},
-                       {"gemm_lost_ms_per_round_trip", r.load_lost_ms_per_iter}};
-  } else {
-    c["contention"] = {{"load", "none"}};
-  }
 }
 
 }  // namespace bb

@@ -1,10 +1,11 @@
 #pragma once
 // The sweep's NCCL path axis and GEMM contention (docs/nccl-paths.md): the up-front refusals,
-// the per-rank GEMM load, and the JSON they add.
+// the per-rank GEMM load, and the environment JSON they add (a config's path and contention
+// fields are its record's: results/records.hpp).
 #include <nlohmann/json.hpp>
 
 #include "driver/options.hpp"
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "device/device.hpp"
 
 namespace bb {
@@ -20,7 +21,5 @@ nlohmann::ordered_json gemm_load_json();
 // The environment variables that change which path NCCL takes (NCCL_CTA_POLICY overrides the
 // communicator config, init.cc), as set for this run (null when unset).
 nlohmann::ordered_json path_env_json();
-// Adds the path and contention fields of one config (docs/results-schema.md, version 2 changes).
-void add_path_json(nlohmann::ordered_json& c, const RunResult& r);
 
 }  // namespace bb

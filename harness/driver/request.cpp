@@ -39,23 +39,21 @@ int resolve_world(const BenchOptions& opt, const LaunchEnv& env, int file_world)
   return file_world ? file_world : opt.world;
 }
 
-// The axes from the flags; with a sweep file, the file's unless a flag says otherwise.
+// The axes from the flags; with a sweep file, the file's unless a flag says otherwise. Every
+// axis starts from the file's (or SweepAxes' defaults), so an axis only a sweep file sets
+// needs nothing here.
 SweepAxes merge_axes(const BenchOptions& opt, const SweepAxes* file, bool gpu) {
-  SweepAxes axes;
-  axes.shapes = !opt.shapes.empty() ? opt.shapes
-                : gpu              ? parse_shapes("1x1024x4096,2x4096x4096,4x8192x4096")
-                                   : parse_shapes("2x256x1024,4x1024x1024");
-  axes.mems = opt.mems;
-  axes.dtypes = opt.dtypes;
-  axes.strategies = opt.strategies;
-  axes.nccl_paths = opt.nccl_paths;
-  if (!file) return axes;
-  axes.layouts = file->layouts;
-  if (!opt.given("--shapes")) axes.shapes = file->shapes;
-  if (!opt.given("--mem")) axes.mems = file->mems;
-  if (!opt.given("--dtypes")) axes.dtypes = file->dtypes;
-  if (!opt.given("--strategies")) axes.strategies = file->strategies;
-  if (!opt.given("--nccl-path")) axes.nccl_paths = file->nccl_paths;  // refused like the flag's
+  SweepAxes axes = file ? *file : SweepAxes{};
+  axes.notes.clear();  // the file's notes travel in the request (build_sweep)
+  auto flag = [&](const char* name) { return !file || opt.given(name); };
+  if (flag("--shapes"))
+    axes.shapes = !opt.shapes.empty() ? opt.shapes
+                  : gpu              ? parse_shapes("1x1024x4096,2x4096x4096,4x8192x4096")
+                                     : parse_shapes("2x256x1024,4x1024x1024");
+  if (flag("--mem")) axes.mems = opt.mems;
+  if (flag("--dtypes")) axes.dtypes = opt.dtypes;
+  if (flag("--strategies")) axes.strategies = opt.strategies;
+  if (flag("--nccl-path")) axes.nccl_paths = opt.nccl_paths;  // the file's are refused like the flag's
   return axes;
 }
 

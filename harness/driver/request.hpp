@@ -7,7 +7,7 @@
 
 #include "comm/launch_env.hpp"
 #include "driver/options.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace bb {
 

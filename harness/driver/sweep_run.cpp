@@ -10,6 +10,8 @@
 #include "driver/request.hpp"
 #include "model/attach.hpp"
 #include "results/output_file.hpp"
+#include "results/derive.hpp"
+#include "results/records_json.hpp"
 #include "results/repetitions.hpp"
 #include "results/results.hpp"
 #ifdef BB_HAVE_CUDA
@@ -68,6 +70,10 @@ std::string SweepRun::id_of(size_t k) const {
 
 json SweepRun::key_of(size_t k) const {
   return is_round_trip(k) ? points_[k].key.json() : bares_[k - points_.size()].key.json();
+}
+
+Refusal SweepRun::refusal(size_t k, const std::string& rule, const std::string& message) const {
+  return {id_of(k), key_of(k), rule, message};
 }
 
 void SweepRun::prepare() {
@@ -201,7 +207,7 @@ Outcome SweepRun::run(size_t k) {
 Outcome SweepRun::refused(size_t k, const Error& e) {
   if (e.rule() != "out_of_memory_budget" && e.rule() != "out_of_memory" && e.rule() != "too_large")
     return failed(k, e.rule(), e.what());
-  skipped_.push_back({{"id", id_of(k)}, {"key", key_of(k)}, {"rule", e.rule()}, {"reason", e.what()}});
+  skipped_.push_back(refusal(k, e.rule(), e.what()));
   std::fprintf(stderr, "skip %s: %s: %s\n", id_of(k).c_str(), e.rule().c_str(), e.what());
   Outcome o;
   o.error = e.what();
@@ -209,7 +215,7 @@ Outcome SweepRun::refused(size_t k, const Error& e) {
 }
 
 Outcome SweepRun::failed(size_t k, const std::string& rule, const std::string& message) {
-  failures_.push_back({{"id", id_of(k)}, {"key", key_of(k)}, {"rule", rule}, {"error", message}});
+  failures_.push_back(refusal(k, rule, message));
   Outcome o;
   o.error = message;
   return o;
@@ -222,44 +228,39 @@ Outcome SweepRun::record_point(size_t k, const RunResult& r) {
                   "oracle mismatch on rank(s) " + ranks_str(r.check.failing_ranks) + ": " +
                       (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch));
   require_complete_check(r.check);  // a config that checked nothing never passes
-  json c = config_json(p.key, p.pt.layout, p.plan, p.audit, r, backend_, r.warmup_used, floors_);
-  if (links_.learned) c["shared_gpu"] = links_.shared_gpu;
-  add_path_json(c, r);
-  if (opt_.phase_delay.on()) c["injected_phase_delay_us"] = json::array({r.phase_delay_us});  // one per repetition
+  ConfigRecord c = config_record(p.key, p.pt.layout, p.plan, p.audit, *p.strategy, r, backend_, floors_);
+  if (links_.learned) c.shared_gpu = links_.shared_gpu;
+  if (opt_.phase_delay.on()) c.phase_delay_us = {r.phase_delay_us};  // one per repetition
   Outcome o;
   o.measured = true;
-  o.median_ms = c["total"]["median_ms"].get<double>();
-  o.entry = c;
-  keep(configs_, std::move(c), o.median_ms);
+  o.median_ms = derive(c).total.median;
+  configs_.keep(c);
+  o.config = std::move(c);
   return o;
 }
 
 Outcome SweepRun::record_bare(size_t j, const BareResult& r) {
   const Bare& b = bares_[j];
   if (!r.ok) return failed(points_.size() + j, "oracle_mismatch", r.first_mismatch + " (#wrong " + std::to_string(r.wrong) + ")");
-  json c = bare_json(b, r, floors_);
+  CollectiveRecord c = collective_record(b, r, floors_);
   Outcome o;
   o.measured = true;
-  o.median_ms = c["median_ms"].get<double>();
-  o.entry = c;
-  keep(collectives_, std::move(c), o.median_ms);
+  o.median_ms = derive(c).time.median;
+  collectives_.keep(c);
+  o.collective = std::move(c);
   return o;
 }
 
-// --benchmark_repetitions: one entry per config, every repetition's samples in it.
-void SweepRun::keep(Kept& kept, json c, double median) {
-  const std::string id = c["id"].get<std::string>();
-  const auto it = kept.at.find(id);
-  if (it != kept.at.end()) {
-    merge_repetition(kept.entries[it->second], c, median);
-    for (const auto& us : c.value("injected_phase_delay_us", json::array()))
-      kept.entries[it->second]["injected_phase_delay_us"].push_back(us);
+// --benchmark_repetitions: one record per config, every repetition's samples in it.
+template <class Record>
+void SweepRun::Kept<Record>::keep(const Record& r) {
+  const auto it = at.find(r.id);
+  if (it != at.end()) {
+    append_repetition(records[it->second], r);
     return;
   }
-  c["repetition_medians_ms"] = json::array({median});
-  c["repetitions"] = 1;
-  kept.at[id] = kept.entries.size();
-  kept.entries.push_back(std::move(c));
+  at[r.id] = records.size();
+  records.push_back(r);
 }
 
 // What a run costs, for the eta (driver/progress.hpp EtaModel), from the flags, shapes and plans
@@ -305,13 +306,33 @@ json SweepRun::results_json(const json& aborted) const {
     env["injected_phase_delay"] = {{"phase", phase_name(opt_.phase_delay.phase)}, {"pct", opt_.phase_delay.pct}};
   out["environment"] = env;
   out["phase_table"] = phase_table_json();
-  out["configs"] = configs_.entries;
-  out["collectives"] = collectives_.entries;
-  out["failures"] = failures_;
-  out["skipped"] = skipped_;
+  const std::vector<ConfigFigures> figures = derive(configs_.records);
+  out["configs"] = json::array();
+  for (size_t i = 0; i < figures.size(); ++i) out["configs"].push_back(config_json(configs_.records[i], figures[i]));
+  out["collectives"] = json::array();
+  for (const auto& c : collectives_.records) out["collectives"].push_back(collective_json(c, derive(c)));
+  out["failures"] = json::array();
+  for (const auto& f : failures_) out["failures"].push_back(refusal_json(f, "error"));
+  out["skipped"] = json::array();
+  for (const auto& f : skipped_) out["skipped"].push_back(refusal_json(f, "reason"));
   out["aborted"] = aborted;
   attach_predictions(out);  // the cost model on this run's own bare collectives (issue 22)
   return out;
+}
+
+RunSummary SweepRun::summary(bool aborted) const {
+  RunSummary s;
+  s.configs = configs_.records;
+  s.failures = failures_;
+  s.skipped = skipped_.size();
+  s.aborted = aborted;
+  s.backend = backend_;
+  s.cadence = opt_.cadence;
+  if (opt_.phase_delay.on()) s.planted = planted_line(phase_name(opt_.phase_delay.phase), opt_.phase_delay.pct);
+  if (links_.learned)
+    s.transport = SummaryTransport{links_.observed.empty() ? links_.at_start : links_.observed, links_.verdict.warnings,
+                                   links_.shared_gpu};
+  return s;
 }
 
 }  // namespace bb

@@ -8,29 +8,34 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/launch_env.hpp"
 #include "driver/agreement.hpp"
 #include "driver/configs.hpp"
 #include "driver/links.hpp"
 #include "driver/options.hpp"
 #include "driver/progress.hpp"
+#include "driver/summary.hpp"
 #include "results/floors.hpp"
 #include "results/output_file.hpp"
+#include "results/records.hpp"
 
 namespace bb {
 
-// What one run of a config gave rank 0: measured (its entry for this repetition and the median
-// that stands for it), or refused/failed (the message; the sweep records it and goes on).
+// What one run of a config gave rank 0: measured (its record of this repetition, a round trip's
+// or a bare collective's, and the median that stands for it), or refused/failed (the message;
+// the sweep records it and goes on).
 struct Outcome {
   bool measured = false;
   double median_ms = 0;
-  nlohmann::ordered_json entry;
+  std::optional<ConfigRecord> config;
+  std::optional<CollectiveRecord> collective;
   std::string error;
 };
 
@@ -62,7 +67,9 @@ class SweepRun {
 
   // The results JSON (docs/results-schema.md) of what was measured; `aborted` says why it ended early.
   nlohmann::ordered_json results_json(const nlohmann::ordered_json& aborted) const;
-  size_t measured() const { return configs_.entries.size() + collectives_.entries.size(); }
+  // The stdout summary's view of the same records (driver/summary.hpp).
+  RunSummary summary(bool aborted) const;
+  size_t measured() const { return configs_.records.size() + collectives_.records.size(); }
   size_t failed() const { return failures_.size(); }
   // The signal (SIGINT, SIGTERM) of any rank that stopped the sweep at a config boundary, or 0
   // (driver/interrupt.hpp, driver/agreement.hpp).
@@ -78,14 +85,17 @@ class SweepRun {
   // Config k's id and key (results/config_key.hpp), for the stderr lines and the JSON's records.
   std::string id_of(size_t k) const;
   nlohmann::ordered_json key_of(size_t k) const;
+  Refusal refusal(size_t k, const std::string& rule, const std::string& message) const;
   Outcome refused(size_t k, const Error& e);
   Outcome failed(size_t k, const std::string& rule, const std::string& message);
-  // The kept entries of configs or of collectives, and where each id sits among them.
+  // The kept records of configs or of collectives, and where each id sits among them; a
+  // repetition appends its samples to its config's record (results/repetitions.hpp).
+  template <class Record>
   struct Kept {
-    std::vector<nlohmann::ordered_json> entries;
+    std::vector<Record> records;
     std::map<std::string, size_t> at;
+    void keep(const Record& r);
   };
-  void keep(Kept& kept, nlohmann::ordered_json c, double median);
   double cost(size_t k) const;
   SweepProgress::Kind kind(size_t k) const { return is_round_trip(k) ? SweepProgress::config : SweepProgress::collective; }
 
@@ -105,8 +115,9 @@ class SweepRun {
   Device* dev0_ = nullptr;
   CommCache* cache0_ = nullptr;
   // What was measured, in first-run order; a repetition merges into its config's entry.
-  Kept configs_, collectives_;
-  nlohmann::ordered_json failures_ = nlohmann::ordered_json::array(), skipped_ = nlohmann::ordered_json::array();
+  Kept<ConfigRecord> configs_;
+  Kept<CollectiveRecord> collectives_;
+  std::vector<Refusal> failures_, skipped_;
   SweepProgress progress_;
   int stopped_by_ = 0;
 };

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "run/buffer_layout.hpp"
+
 namespace bb {
 namespace {
 

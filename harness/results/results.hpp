@@ -1,25 +1,22 @@
 #pragma once
-// The results JSON (docs/results-schema.md): the schema version, the environment, and one
-// object per config. Measurement and summary live here; printing lives in the binaries.
+// The results JSON (docs/results-schema.md): the schema version, the phase table, the environment,
+// and the checks and floors a record is built with. The records themselves are
+// results/records.hpp, their figures results/derive.hpp, their JSON results/records_json.hpp.
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/round_trip.hpp"
+#include "config/sweep.hpp"
+#include "config/validate.hpp"
+#include "run/round_trip.hpp"
 #include "plan/audit.hpp"
 #include "results/config_key.hpp"
 #include "results/floors.hpp"
-#include "results/sweep.hpp"
 
 namespace bb {
 
 constexpr int kSchemaVersion = 5;  // docs/results-schema.md, "Changes in version 5"
-
-struct Stats {
-  double median = 0, min = 0, max = 0, mean = 0;
-};
-Stats stats_of(std::vector<double> v);
 
 // The phase table (measure/phases.hpp) as the results JSON carries it: the scripts read the
 // phases, their roles and colours from here, never from a copy of their own.
@@ -28,13 +25,6 @@ nlohmann::ordered_json phase_table_json();
 // The oracle passes only honestly: a config whose check saw no element, or fewer than its
 // tensors hold (elements_expected, when reported), is Error("incomplete_check"), never a pass.
 void require_complete_check(const CheckOutcome& c);
-
-// Per-rank bytes of a config's src and dest tensors; Error("too_large") when they, or 16 times
-// the larger (a bound on one rank's buffers), overflow 64 bits (dest batch = src batch x scale).
-struct ConfigBytes {
-  int64_t src = 0, dest = 0;
-};
-ConfigBytes check_config_bytes(const Plan& plan, const BridgeShape& shape);
 
 // semantics §10's floor of one phase, the one formula configs and bare collectives share: a collective
 // over the links is its received bytes over the link bandwidth; a local copy (traffic = read +
@@ -46,16 +36,6 @@ struct Floor {
   bool known = true;             // false: no floor for this link (basis says why); JSON null
 };
 Floor phase_floor(const Floors& f, bool collective, int64_t bytes);
-
-// The strategy's declared bytes for a config (max over the bridge's ranks, per phase and in all)
-// against the per-rank minimum (harness/plan/exchange.hpp): the JSON's "byte_model".
-nlohmann::ordered_json byte_model_json(const Plan& plan, const BridgeShape& shape, const Strategy& strategy);
-
-// One measured config as the results JSON holds it (docs/results-schema.md, `Config`): its id
-// and "key" object from `key`, its grids from `layout`.
-nlohmann::ordered_json config_json(const ConfigKey& key, const LayoutCase& layout, const Plan& plan,
-                                   const Audit& audit, const RunResult& r, const std::string& backend, int warmup,
-                                   const Floors& floors);
 
 // Environment capture: host, time, git commit, command line, GPUs, versions, topology.
 // Also the launch (mode, every rank's host and GPU), the NCCL_* / CUDA_VISIBLE_DEVICES

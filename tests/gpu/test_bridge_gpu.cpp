@@ -6,9 +6,9 @@
 #include <cstdlib>
 
 #include "../bridge_util.hpp"
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/launch.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <map>
 
 #include "../bridge_util.hpp"
-#include "bridge/round_trip.hpp"
+#include "run/round_trip.hpp"
 #include "comm/launch.hpp"
 #include "comm/nccl_comm.hpp"
-#include "results/sweep.hpp"
+#include "config/sweep.hpp"
 #include "measure/bare_collective.hpp"
 #include "measure/gemm_load.hpp"
 #include "measure/gemm_reference.hpp"

@@ -1,4 +1,4 @@
-#include "bridge/tensor_dump.hpp"
+#include "run/tensor_dump.hpp"
 
 #include <unistd.h>
 

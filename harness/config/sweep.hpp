@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "comm/nccl_path.hpp"
+#include "config/validate.hpp"
 #include "oracle/oracle.hpp"
 #include "plan/plan.hpp"
 #include "results/config_key.hpp"
@@ -61,8 +62,8 @@ std::vector<LayoutCase> layouts_from_arg(const std::string& arg, int world);
 // "2x1024x4096,4x4096x4096" (b x s x h), each a 64-bit integer >= 1; Error("too_large") when
 // b x s x h x 4 bytes overflows.
 std::vector<std::array<int64_t, 3>> parse_shapes(const std::string& arg);
-void check_shape_fits(const std::array<int64_t, 3>& bsh, const std::string& what);
-// Reads a sweep file (docs/sweep-file.md); Error("bad_sweep_file") lists every bad entry.
+// Reads a sweep file (docs/sweep-file.md, config/sweep_file.cpp); Error("bad_sweep_file") lists
+// every bad entry.
 SweepAxes load_sweep_file(const std::string& path);
 
 }  // namespace bb

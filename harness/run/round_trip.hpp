@@ -3,6 +3,10 @@
 // poisoned first, every element checked), then time warm-up + measured iterations. Every rank
 // of the world calls it with the same arguments; ranks outside the grid only take part in the
 // agreements. Timed iterations never check, and nothing is timed unless the check passed.
+// The engine's collaborators, one concept per file of run/: the buffer layout (buffer_layout),
+// allocation and registration (buffer_sets), the checked run (checked_run, agree), graph
+// capture (graph_capture), the timed body (timed_body), activity (activity) and contention
+// (contention). Pre-run validation of a config is config/validate.hpp (check_shape).
 #include <array>
 #include <cstdint>
 #include <map>
@@ -12,26 +16,14 @@
 
 #include "bridge/strategy.hpp"
 #include "comm/nccl_path.hpp"
+#include "config/validate.hpp"
 #include "measure/timing_loop.hpp"
+#include "run/comm_cache.hpp"
+#include "run/concurrent_load.hpp"
 
 namespace bb {
 
 class GpuActivity;
-
-// Work that runs beside the timed iterations (the GEMM contention load, measure/gemm_load.hpp),
-// one per rank: started just before the first measured iteration, stopped after the last.
-struct LoadWindow {
-  double work = 0;       // units of work done in the window (GEMMs)
-  double window_ms = 0;
-  double tflops = 0;
-};
-class ConcurrentLoad {
- public:
-  virtual ~ConcurrentLoad() = default;
-  virtual void start() = 0;
-  virtual LoadWindow stop() = 0;
-  virtual LoadWindow alone(double ms) = 0;  // the load by itself, for the same-run reference
-};
 
 struct RunOptions {
   int warmup = 3;            // at least this many warm-up round trips...
@@ -52,22 +44,8 @@ struct RunOptions {
   ConcurrentLoad* contention = nullptr;
   double load_alone_ms = 200;  // the load alone, measured right before the contended loop
   // Test-only (bridge_bench --dump-tensors, host device): each member writes its checked run's
-  // tensors here (bridge/tensor_dump.hpp), whether or not the oracle passes.
+  // tensors here (run/tensor_dump.hpp), whether or not the oracle passes.
   std::string dump_dir;
-};
-
-// Subgroups created once per distinct group list and reused across configs.
-class CommCache {
- public:
-  explicit CommCache(Comm& world) : world_(world) {}
-  Comm* get(const std::vector<std::vector<int>>& groups) { return get(groups, 0); }
-  // Communicators are keyed by their groups and CTA policy (NCCL's zero-CTA path needs its own).
-  Comm* get(const std::vector<std::vector<int>>& groups, int cta_policy);
-  Comm& world() { return world_; }
-
- private:
-  Comm& world_;
-  std::map<std::pair<std::vector<std::vector<int>>, int>, std::unique_ptr<Comm>> made_;
 };
 
 struct CheckOutcome {
@@ -117,9 +95,5 @@ struct RunResult {
 
 RunResult run_round_trip(const Plan& plan, const BridgeShape& shape, const Strategy& strategy,
                          CommCache& comms, Device& dev, const RunOptions& opts);
-
-// Validates a shape against a plan before anything runs (rule ids: batch_not_divisible,
-// seq_not_divisible, bad_shape).
-void check_shape(const Plan& plan, const BridgeShape& shape);
 
 }  // namespace bb
