@@ -1,57 +1,109 @@
 #!/usr/bin/env bash
-# The cost model's held-out validation on one GPU (issue 22 item 5a, and 5b where a rehearsal
-# launcher is given). Each step has a time limit and writes under OUTDIR, so what finished comes back:
-#   1. emulation, world 8, the seeds at the seed shapes with their bare collectives: the calibration;
-#   2. emulation, every other layout of --layouts=all at world 8, and every layout at worlds 12 and
-#      16 (never seen by the calibration), one shape, every strategy;
-#   3. (5b) the same under the multi-process socket rehearsal, when BB_REHEARSAL is the launcher
-#      prefix that runs bridge_bench as N processes on this GPU (issue 18), e.g.
-#      BB_REHEARSAL="mpirun -np 8 --allow-run-as-root --bind-to none -x NCCL_NET=Socket ...";
-#   4. the error tables: scripts/model_check.py (reads only the JSON; runs here too).
-#   scripts/device_model.sh OUTDIR        env: BB_STEPS (subset of "build emulate rehearsal tables")
+# The cost model's held-out validation on one GPU (issue 22 item 5a; 5b as its own step), sized to
+# ONE device call: the default steps (build emulate tables) finish in about 330 s on an H100,
+# build included; `rehearsal` adds about 150 s and is meant for a call of its own. Every step has
+# a time limit, cut further to what is left of BB_BUDGET_S (default 320) so the whole call stays
+# inside it, and writes under OUTDIR, so what finished comes back.
+#   1. emulation, world 8, the seeds at two shapes with their bare collectives: the calibration
+#      (the only thing the model is fitted on; the round trips are never fitted);
+#   2. emulation held out: world 8, every layout of --layouts=all that is not a seed; worlds 12 and
+#      16, every 2nd layout of --layouts=all (a spread over src tp, dest tp and cp); one shape;
+#      each world in two halves (a half that runs out of time loses only itself);
+#   3. (5b, step `rehearsal`) the same on the multi-process socket rehearsal, scripts/rehearse.sh
+#      -n 4 (4 processes on this GPU over NCCL sockets): calibrated on 3 layouts' bare collectives
+#      at two shapes, held out on the other 15 layouts of world 4;
+#   4. the error tables: scripts/model_check.py (reads only the JSON; runs anywhere, see below).
+# What it trades for the time: bsh only, bf16 only, CUPTI off, --iters=10 --warmup=3 (the suite's
+# defaults are 20 and 5: medians of 10 samples), one held-out shape (2x4096x4096; the rehearsal
+# 1x4096x4096), half the layouts at worlds 12 and 16; every strategy kept (the best-strategy
+# figure needs all four). Sizing: an H100 ran 24 seed configs with 30 bare collectives in about
+# 6 s and 36 world-16 configs in 11 s at the default iterations
+# (reports/model-emulate-h100-heldout/model_data.log).
+#   scripts/device_model.sh OUTDIR
+#   env: BB_STEPS (subset of "build emulate rehearsal tables"; default "build emulate tables"),
+#        BB_BUDGET_S (320), BB_MODEL_BACKEND (emulate; `host` runs the same steps on a CPU with
+#        BB_MODEL_SHAPES/BB_MODEL_HELD_SHAPE small, to check the script itself).
 set -u
 out=${1:-${OUT:?give an output folder}}
 mkdir -p "$out"
 export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS_ENABLE=0
-steps=" ${BB_STEPS:-build emulate rehearsal tables} "
+steps=" ${BB_STEPS:-build emulate tables} "
 has() { [[ $steps == *" $1 "* ]]; }
 summary="$out/model_summary.md"
 source "$(dirname "$0")/device_lib.sh"
-note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
-bench=./build/bench/bridge_bench
-seeds="--layouts=seeds --shapes=2x4096x4096,4x4096x4096,4x8192x4096,8x8192x4096 --mem=bsh,sbh --dtypes=bf16 --strategies=all"
-held="--layouts=all --shapes=4x4096x4096 --mem=bsh --dtypes=bf16 --strategies=all --collectives=off"
+t_start=$(date +%s)
+budget=${BB_BUDGET_S:-320}
+backend=${BB_MODEL_BACKEND:-emulate}
+# A step's limit: its own, or what is left of the budget less a reserve for the tables (15 s).
+limited() {  # NAME LIMIT CMD...
+  local name=$1 want=$2; shift 2
+  local left=$(( budget - ($(date +%s) - t_start) - 15 ))
+  if [ "$left" -lt 10 ]; then note "== $name: skipped (budget spent)"; return; fi
+  run "$name" $(( want < left ? want : left )) "$@"
+}
+command -v nvidia-smi >/dev/null && note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1)"
+bench=${BUILD_DIR:-./build}/bench/bridge_bench
+plan=${BUILD_DIR:-./build}/tools/bridge-plan
+fast="--mem=bsh --dtypes=bf16 --strategies=all --iters=10 --warmup=3 --cupti=off"
+cal_shapes=${BB_MODEL_SHAPES:-2x4096x4096,4x8192x4096}
+held_shape=${BB_MODEL_HELD_SHAPE:-2x4096x4096}
 # The seeds under both names: their own, and the label --layouts=all gives the same layouts.
 seed_names=seed_fan_in_cp2,seed_fan_out_cp2,seed_fan_in_cp1,tp2dp4-tp2cp2dp2,tp4dp2-tp1cp2dp4,tp2dp4-tp4dp2
+# Layout names of --layouts=all at world W (scripts/bridge_plan_ref.py), every STEP-th, without
+# the names in SKIP, as two comma-separated halves on two lines.
+halves() {  # W STEP SKIP
+  python3 - "$@" <<'EOF'
+import sys
+sys.path.insert(0, "scripts")
+import bridge_plan_ref as bp
+w, step, skip = int(sys.argv[1]), int(sys.argv[2]), set(sys.argv[3].split(","))
+names = [n for n, _, _ in bp.all_layouts(w)][::step]
+names = [n for n in names if n not in skip]
+h = (len(names) + 1) // 2
+print(",".join(names[:h]))
+print(",".join(names[h:]))
+EOF
+}
 if has build; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
-  run build 900 cmake --build build -j16 --target bridge_bench bridge-plan
+  run build 200 cmake --build build -j16 --target bridge_bench bridge-plan
 fi
 if has emulate; then
-  run emulate_seeds_w8 400 $bench --backend=emulate --world=8 $seeds --json "$out/emulate_seeds_w8.json"
-  for w in 8 12 16; do
-    run "emulate_all_w$w" 500 $bench --backend=emulate --world=$w $held --json "$out/emulate_all_w$w.json"
+  limited emulate_cal_w8 60 $bench --backend=$backend --world=8 --layouts=seeds --shapes=$cal_shapes $fast \
+    --json "$out/emulate_cal_w8.json"
+  for spec in "8 1 45" "12 2 50" "16 2 55"; do
+    set -- $spec
+    w=$1 every=$2 limit=$3
+    mapfile -t parts < <(halves "$w" "$every" "$seed_names")
+    for k in 1 2; do
+      names=${parts[$((k - 1))]:-}
+      [ -n "$names" ] && limited "emulate_held_w${w}_$k" "$limit" $bench --backend=$backend --world=$w --layouts="$names" \
+        --shapes=$held_shape $fast --collectives=off --json "$out/emulate_held_w${w}_$k.json"
+    done
   done
 fi
-if has rehearsal && [ -n "${BB_REHEARSAL:-}" ]; then
-  run rehearsal_seeds_w8 500 $BB_REHEARSAL $bench --backend=nccl $seeds --json "$out/rehearsal_seeds_w8.json"
-  run rehearsal_all_w8 500 $BB_REHEARSAL $bench --backend=nccl $held --json "$out/rehearsal_all_w8.json"
-elif has rehearsal; then
-  note "rehearsal: skipped (BB_REHEARSAL not set)"
+# 5b: 4 processes on this GPU over NCCL sockets; calibrated on 3 layouts, held out on the rest.
+reh_cal=tp2dp2-tp1cp2dp2,tp1dp4-tp2dp2,tp4dp1-tp2cp2dp1
+if has rehearsal; then
+  limited rehearsal_cal_w4 70 scripts/rehearse.sh -n 4 --mps -- --layouts=$reh_cal --shapes=1x2048x4096,2x4096x4096 $fast \
+    --json "$out/rehearsal_cal_w4.json"
+  limited rehearsal_held_w4 80 scripts/rehearse.sh -n 4 --mps -- --layouts="$(halves 4 1 "$reh_cal" | paste -sd,)" \
+    --shapes=1x4096x4096 $fast --collectives=off --json "$out/rehearsal_held_w4.json"
 fi
 if has tables; then
-  check() {  # NAME CALIBRATION MEDIUM RESULTS...
-    local name=$1 cal=$2 medium=$3; shift 3
+  check() {  # NAME CALIBRATION MEDIUM EXCLUDED RESULTS...
+    local name=$1 cal=$2 medium=$3 excl=$4; shift 4
     [ -f "$cal" ] || { note "$name: no calibration ($cal)"; return; }
-    python3 scripts/model_check.py --plan build/tools/bridge-plan --calibration "$cal" --medium "$medium" \
-      --gpus-per-node 1 --exclude-layouts "$seed_names" "$@" --out "$out/$name.md" && sed -n 3,12p "$out/$name.md" | tee -a "$summary"
+    [ $# -gt 0 ] || { note "$name: no held-out results"; return; }
+    python3 scripts/model_check.py --plan "$plan" --calibration "$cal" --medium "$medium" \
+      --gpus-per-node 1 --exclude-layouts "$excl" "$@" --out "$out/$name.md" && note "### $name" && sed -n 3,13p "$out/$name.md" >> "$summary"
   }
   for w in 8 12 16; do
-    [ -f "$out/emulate_all_w$w.json" ] && check "model_emulate_w$w" "$out/emulate_seeds_w8.json" shared "$out/emulate_all_w$w.json"
+    check "model_emulate_w$w" "$out/emulate_cal_w8.json" shared "$seed_names" $(ls "$out"/emulate_held_w${w}_*.json 2>/dev/null)
   done
-  [ -f "$out/rehearsal_all_w8.json" ] && check model_rehearsal_w8 "$out/rehearsal_seeds_w8.json" socket "$out/rehearsal_all_w8.json"
-  # In-sample, for contrast: the seeds against their own calibration.
-  [ -f "$out/emulate_seeds_w8.json" ] && python3 scripts/model_check.py --plan build/tools/bridge-plan \
-    --calibration "$out/emulate_seeds_w8.json" --medium shared --gpus-per-node 1 "$out/emulate_seeds_w8.json" \
-    --out "$out/model_emulate_seeds_insample.md"
+  check model_emulate_all_held "$out/emulate_cal_w8.json" shared "$seed_names" $(ls "$out"/emulate_held_w*_*.json 2>/dev/null)
+  check model_rehearsal_w4 "$out/rehearsal_cal_w4.json" socket "$reh_cal" $(ls "$out"/rehearsal_held_w4.json 2>/dev/null)
+  # In-sample, for contrast: the calibration runs' own round trips against their own bare collectives.
+  check model_emulate_cal_insample "$out/emulate_cal_w8.json" shared "" $(ls "$out"/emulate_cal_w8.json 2>/dev/null)
 fi
+note "== total: $(( $(date +%s) - t_start ))s"

@@ -4,24 +4,25 @@
 // the largest pair; it runs where the exchange is uniform or the padded exchange still moves
 // fewer bytes than the reference, otherwise the grouped send/recv form (an alltoallv) runs. The
 // byte model counts padding as bytes moved and the JSON names the form (the phase's op).
+#include <algorithm>
+
 #include "bridge/cell_exchange.hpp"
 
 namespace bb {
 namespace {
 
 // The reference's bytes per rank in one direction (max over ranks): forward its batch
-// all-gather, backward its CP all_reduce and batch all-gather.
+// all-gather, backward its CP all_reduce and batch all-gather. Summed over its declared groups'
+// members in one pass (its byte model rank by rank would be quadratic in ranks).
 int64_t reference_bytes(const Plan& p, const BridgeShape& sh, bool forward) {
-  const auto ref = make_reference();
-  int64_t most = 0;
-  for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
-    const ByteModel m = ref->byte_model(p, sh, r);
-    int64_t b = 0;
-    for (Phase ph : forward ? std::vector<Phase>{Phase::fwd_comm} : std::vector<Phase>{Phase::bwd_cp, Phase::bwd_comm})
-      b += m[size_t(ph)].bytes;
-    most = std::max(most, b);
+  std::vector<int64_t> bytes(size_t(p.size()), 0);  // per grid rank
+  for (const auto& u : make_reference()->collectives(p, sh)) {
+    if (forward ? u.phase != Phase::fwd_comm : u.phase != Phase::bwd_cp && u.phase != Phase::bwd_comm) continue;
+    for (const auto& g : u.groups)
+      for (int r : g)
+        if (p.in_grid(r)) bytes[size_t(r - p.offset())] += collective_bytes(u.op, int(g.size()), u.msg_bytes).bytes_per_rank;
   }
-  return most;
+  return bytes.empty() ? 0 : std::max<int64_t>(0, *std::max_element(bytes.begin(), bytes.end()));
 }
 
 bool use_all_to_all(const Plan& p, const BridgeShape& sh, bool forward, int n, int64_t max_pair_cells, bool uniform) {

@@ -1,6 +1,8 @@
 #include "bridge/cell_exchange.hpp"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "plan/audit.hpp"
 
@@ -36,6 +38,60 @@ PhaseBytes ExchangeSide::bytes(int64_t cell_bytes) const {
   return b;
 }
 
+namespace {
+
+// The communicators one direction runs on: the CP groups, or the strategy's exchange groups.
+const std::vector<std::vector<int>>& direction_groups(const Plan& p, const ExchangeGroups& eg, bool forward) {
+  return (forward ? eg.forward_on_cp : eg.backward_on_cp) ? p.cp_groups : eg.groups;
+}
+
+// Where each grid rank sits among `groups`: (group, index in it), or (-1, -1).
+std::vector<std::pair<int, int>> group_index(const Plan& p, const std::vector<std::vector<int>>& groups) {
+  std::vector<std::pair<int, int>> at(size_t(p.size()), {-1, -1});
+  for (size_t g = 0; g < groups.size(); ++g)
+    for (size_t i = 0; i < groups[g].size(); ++i)
+      if (p.in_grid(groups[g][i])) at[size_t(groups[g][i] - p.offset())] = {int(g), int(i)};
+  return at;
+}
+
+[[noreturn]] void outside_group(int world_rank) {
+  throw Error("exchange_outside_group", "a cell moves between world ranks outside one exchange group (rank " +
+                                            std::to_string(world_rank) + ")");
+}
+
+// The largest cell count of any ordered pair of a group of n, and whether every pair (f != t)
+// moves exactly that many, from the pairs' keys f * n + t (one key per cell). Every member sees
+// the same, so all decide the form alike. Sparse: a group of thousands has few pairs that move.
+struct PairCells {
+  int64_t max_pair = 0;
+  bool uniform = true;
+};
+PairCells pair_cells(std::vector<int64_t>& keys, int n) {
+  std::sort(keys.begin(), keys.end());
+  PairCells pc;
+  int64_t distinct = 0;
+  std::vector<int64_t> counts;
+  for (size_t i = 0; i < keys.size();) {
+    size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    counts.push_back(int64_t(j - i));
+    pc.max_pair = std::max(pc.max_pair, int64_t(j - i));
+    ++distinct;
+    i = j;
+  }
+  pc.uniform = distinct == int64_t(n) * (n - 1);
+  for (int64_t c : counts) pc.uniform = pc.uniform && c == pc.max_pair;
+  return pc;
+}
+
+ExchangeForm form_of(const Plan& p, const BridgeShape& sh, bool forward, int n, const PairCells& pc,
+                     const AllToAllChoice& choice) {
+  if (pc.max_pair == 0) return ExchangeForm::none;
+  return choice && choice(p, sh, forward, n, pc.max_pair, pc.uniform) ? ExchangeForm::all_to_all : ExchangeForm::send_recv;
+}
+
+}  // namespace
+
 ExchangeSide exchange_side(const Plan& p, const BridgeShape& sh, bool forward, const std::vector<CellMove>& moves,
                            int rank, const AllToAllChoice& choice) {
   ExchangeSide s;
@@ -45,27 +101,29 @@ ExchangeSide exchange_side(const Plan& p, const BridgeShape& sh, bool forward, c
   for (const auto& g : eg.groups)
     if (!s.on_cp && std::find(g.begin(), g.end(), rank) != g.end()) s.group = g;
   const int n = int(s.group.size());
+  const int lo = p.offset(), size = p.size();
+  std::vector<int> at(size_t(size), -1);  // grid rank -> index in this rank's group
+  for (int i = 0; i < n; ++i)
+    if (s.group[size_t(i)] >= lo && s.group[size_t(i)] < lo + size) at[size_t(s.group[size_t(i)] - lo)] = i;
+  auto index_of = [&](int world_rank) { return world_rank >= lo && world_rank < lo + size ? at[size_t(world_rank - lo)] : -1; };
   auto index = [&](int world_rank) {
-    auto it = std::find(s.group.begin(), s.group.end(), world_rank);
-    if (it == s.group.end())
-      throw Error("exchange_outside_group", "a cell moves between world ranks outside one exchange group (rank " +
-                                                std::to_string(world_rank) + ")");
-    return int(it - s.group.begin());
+    const int i = index_of(world_rank);
+    if (i < 0) outside_group(world_rank);
+    return i;
   };
   s.send_cells.assign(size_t(n), 0);
   s.recv_cells.assign(size_t(n), 0);
-  // Cells per ordered pair of this group: every member sees the same, so all decide alike.
-  std::vector<int64_t> pair(size_t(n) * size_t(n), 0);
+  std::vector<int64_t> keys;  // one per cell between two members of this group
   for (const auto& m : moves) {
     const bool mine_from = m.from == rank, mine_to = m.to == rank;
     if (m.from == m.to) {
       if (mine_to) s.local.push_back(m);
       continue;
     }
-    const bool here = std::find(s.group.begin(), s.group.end(), m.to) != s.group.end();
+    const bool here = index_of(m.to) >= 0;
     if (!here && !mine_from) continue;  // another group's cell
     const int f = index(m.from), t = index(m.to);
-    ++pair[size_t(f) * size_t(n) + size_t(t)];
+    keys.push_back(int64_t(f) * n + t);
     if (mine_from) {
       s.sends.push_back(m);
       ++s.send_cells[size_t(t)];
@@ -76,18 +134,43 @@ ExchangeSide exchange_side(const Plan& p, const BridgeShape& sh, bool forward, c
     }
   }
   std::stable_sort(s.recvs.begin(), s.recvs.end(), [](const CellMove& a, const CellMove& b) { return a.from < b.from; });
-  int64_t max_pair = 0;
-  bool uniform = true;
-  for (int f = 0; f < n; ++f)
-    for (int t = 0; t < n; ++t)
-      if (f != t) max_pair = std::max(max_pair, pair[size_t(f) * size_t(n) + size_t(t)]);
-  for (int f = 0; f < n; ++f)
-    for (int t = 0; t < n; ++t)
-      if (f != t && pair[size_t(f) * size_t(n) + size_t(t)] != max_pair) uniform = false;
-  if (max_pair == 0) return s;  // form none
-  s.form = choice && choice(p, sh, forward, n, max_pair, uniform) ? ExchangeForm::all_to_all : ExchangeForm::send_recv;
-  if (s.form == ExchangeForm::all_to_all) s.block_cells = max_pair;
+  const PairCells pc = pair_cells(keys, n);
+  s.form = form_of(p, sh, forward, n, pc, choice);
+  if (s.form == ExchangeForm::all_to_all) s.block_cells = pc.max_pair;
   return s;
+}
+
+std::vector<ExchangeSummary> exchange_summaries(const Plan& p, const BridgeShape& sh, bool forward,
+                                                const std::vector<CellMove>& moves, const AllToAllChoice& choice) {
+  const ExchangeGroups eg = exchange_groups(p);
+  const auto& groups = direction_groups(p, eg, forward);
+  const auto at = group_index(p, groups);
+  auto where = [&](int r) { return p.in_grid(r) ? at[size_t(r - p.offset())] : std::make_pair(-1, -1); };
+  std::vector<std::vector<int64_t>> keys(groups.size());
+  std::vector<ExchangeSummary> out(size_t(p.size()));
+  for (const auto& m : moves) {
+    if (m.from == m.to) continue;
+    const auto [gf, f] = where(m.from);
+    const auto [gt, t] = where(m.to);
+    if (gt < 0 || gf != gt) outside_group(gt < 0 ? m.to : m.from);
+    keys[size_t(gt)].push_back(int64_t(f) * int64_t(groups[size_t(gt)].size()) + t);
+    ++out[size_t(m.to - p.offset())].received_cells;
+  }
+  // The form depends on the group only through (n, largest pair, uniform): decided once per kind.
+  std::map<std::tuple<int, int64_t, bool>, ExchangeForm> decided;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const int n = int(groups[g].size());
+    const PairCells pc = pair_cells(keys[g], n);
+    auto it = decided.find({n, pc.max_pair, pc.uniform});
+    if (it == decided.end()) it = decided.emplace(std::make_tuple(n, pc.max_pair, pc.uniform), form_of(p, sh, forward, n, pc, choice)).first;
+    const ExchangeForm form = it->second;
+    for (int r : groups[g])
+      if (p.in_grid(r)) {
+        out[size_t(r - p.offset())].form = form;
+        out[size_t(r - p.offset())].block_cells = form == ExchangeForm::all_to_all ? pc.max_pair : 0;
+      }
+  }
+  return out;
 }
 
 namespace {

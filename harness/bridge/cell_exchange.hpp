@@ -45,6 +45,17 @@ struct ExchangeSide {
 ExchangeSide exchange_side(const Plan& p, const BridgeShape& sh, bool forward, const std::vector<CellMove>& moves,
                            int rank, const AllToAllChoice& choice);
 
+// Every grid rank's form and cells over the link in one direction (indexed by rank - offset),
+// as exchange_side would give it, from one pass over the moves: what a strategy declares for the
+// whole grid, which exchange_side rank by rank would make quadratic in ranks.
+struct ExchangeSummary {
+  ExchangeForm form = ExchangeForm::none;
+  int64_t block_cells = 0;     // all_to_all: cells per block, padding included
+  int64_t received_cells = 0;  // cells that really cross the link to this rank
+};
+std::vector<ExchangeSummary> exchange_summaries(const Plan& p, const BridgeShape& sh, bool forward,
+                                                const std::vector<CellMove>& moves, const AllToAllChoice& choice);
+
 // A strategy that runs the cell exchange in both directions (p2p, alltoall):
 //  - forward: the LLM's CP shard is written straight from the src tensors: held cells by a local
 //    copy, the others through the exchange;

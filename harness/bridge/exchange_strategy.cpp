@@ -33,23 +33,21 @@ class CellExchangeStrategy final : public Strategy {
   }
   std::vector<std::vector<int>> gather_groups(const Plan& p) const override { return exchange_groups(p).groups; }
 
-  // Every rank's exchange side is built from the whole world's cell list (quadratic in ranks):
-  // 64 ranks take milliseconds, 256 take seconds.
-  int max_declared_ranks() const override { return 64; }
+  // The whole grid's forms and cells from one pass over each direction's moves (exchange_summaries),
+  // so any grid the plan accepts is declared in well under a second.
   std::vector<CollectiveUse> collectives(const Plan& p, const BridgeShape& sh) const override {
     const int64_t cb = cell_bytes(p, sh.s, sh.h, int64_t(dtype_size(sh.dtype)));
     const ExchangeGroups eg = exchange_groups(p);
+    const auto [fwd_moves, bwd_moves] = moves(p, sh);
     std::vector<CollectiveUse> v;
     for (bool fwd : {true, false}) {
       int64_t msg = 0;
       bool any = false, a2a = false;
-      for (int r = p.offset(); r < p.offset() + p.size(); ++r) {
-        const Exchanges e = exchanges(p, sh, r);
-        const ExchangeSide& s = fwd ? e.fwd : e.bwd;
+      for (const ExchangeSummary& s : exchange_summaries(p, sh, fwd, fwd ? *fwd_moves : *bwd_moves, cfg_.choice)) {
         if (s.form == ExchangeForm::none) continue;
         any = true;
         a2a = s.form == ExchangeForm::all_to_all;
-        msg = std::max(msg, a2a ? s.block_cells * cb : s.received_cells() * cb);
+        msg = std::max(msg, a2a ? s.block_cells * cb : s.received_cells * cb);
       }
       if (any)
         v.push_back({fwd ? Phase::fwd_comm : Phase::bwd_comm, a2a ? CollOp::all_to_all : CollOp::send_recv,
@@ -96,13 +94,20 @@ class CellExchangeStrategy final : public Strategy {
 
  private:
   static bool identity(const Plan& p) { return p.direction == Direction::equal && p.dest_cp == 1; }
+  // Both directions' moves: the plan's shared lists, or tampered copies of them.
+  std::pair<SharedMoves, SharedMoves> moves(const Plan& p, const BridgeShape& sh) const {
+    SharedMoves fwd = forward_moves(p, sh.b), bwd = backward_moves(p, sh.b);
+    if (!cfg_.tamper) return {fwd, bwd};
+    auto f = *fwd, b = *bwd;
+    cfg_.tamper(p, f, b);
+    return {std::make_shared<const std::vector<CellMove>>(std::move(f)), std::make_shared<const std::vector<CellMove>>(std::move(b))};
+  }
   Exchanges exchanges(const Plan& p, const BridgeShape& sh, int rank) const {
-    auto fwd = forward_exchange(p, sh.b), bwd = backward_exchange(p, sh.b);
-    if (cfg_.tamper) cfg_.tamper(p, fwd, bwd);
+    const auto [fwd, bwd] = moves(p, sh);
     Exchanges e;
     e.L = sh.s / cells_per_sample(p);
-    e.fwd = exchange_side(p, sh, true, fwd, rank, cfg_.choice);
-    e.bwd = exchange_side(p, sh, false, bwd, rank, cfg_.choice);
+    e.fwd = exchange_side(p, sh, true, *fwd, rank, cfg_.choice);
+    e.bwd = exchange_side(p, sh, false, *bwd, rank, cfg_.choice);
     return e;
   }
   const Exchanges& state(RankBridge& rb) const {

@@ -18,6 +18,17 @@ int latency_hops(CollOp op, int n) {
   return 1;
 }
 
+double medium_bytes_factor(Medium m, CollOp op, int n) {
+  if (m != Medium::shared || n < 2) return 1.0;
+  switch (op) {
+    case CollOp::all_gather:
+    case CollOp::all_to_all: return double(n) / double(n - 1);
+    case CollOp::all_reduce: return double(n + 1) * double(n) / (2.0 * double(n - 1));
+    case CollOp::send_recv: return 1.0;
+  }
+  return 1.0;
+}
+
 namespace {
 
 // Solves the weighted 2x2 normal equations of t = a*h + b*x; false when singular.

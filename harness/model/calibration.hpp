@@ -18,6 +18,15 @@ namespace bb {
 // an all-reduce; an all-to-all pays n-1 peers; a grouped send/recv one exchange).
 int latency_hops(CollOp op, int n);
 
+// Bytes a collective moves through the one memory of the shared medium (the emulation: every
+// rank a thread on one GPU, harness/comm/emulate_comm.cpp) per byte of the table's bytes_per_rank:
+// an all-gather (out of place, as the bridge and the bare measurement run it) and an all-to-all
+// copy every block, the rank's own included: n / (n-1); an all-reduce sums n inputs into one
+// output, (n+1) x message against the ring's 2(n-1)/n x message; send/recv copies what arrives.
+// 1 on the other media (NCCL moves the table's bytes). Structural, from the backend's code: it
+// makes one fit price every group size.
+double medium_bytes_factor(Medium m, CollOp op, int n);
+
 // One measured call: bytes on the link per rank (the collective table's bytes_per_rank; on a
 // shared medium the sum over every rank on it) and its time.
 struct FitPoint {

@@ -95,7 +95,8 @@ void read_results_collectives(const nlohmann::json& r, const std::string& name, 
     const int n = c.value("group_size", 0);
     double bytes = c.value("bytes_per_rank", 0.0);
     // On a shared medium every rank of every group moves its bytes through the one memory.
-    if (link == LinkClass::shared || link == LinkClass::socket) bytes *= double(n) * c.value("groups", 1);
+    if (link == LinkClass::shared || link == LinkClass::socket)
+      bytes *= double(n) * c.value("groups", 1) * medium_bytes_factor(link == LinkClass::shared ? Medium::shared : Medium::socket, op, n);
     const size_t before = m.points.size();
     add_point(m, op, link, n, bytes, ms * 1e3, name + ": " + c.value("id", std::string("?")));
     used += int(m.points.size() - before);

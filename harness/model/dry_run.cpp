@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "run/buffer_layout.hpp"
+#include "segments.hpp"
 
 namespace bb {
 namespace {
@@ -19,8 +20,10 @@ class DryDevice final : public Device {
     return reinterpret_cast<void*>(at);
   }
   void release(void*) override {}
-  void copy(const std::vector<CopySegment>&) override {
-    if (rec_) ++launches_[size_t(rec_->current())];
+  void copy(const std::vector<CopySegment>& segs) override {
+    if (!rec_) return;
+    ++launches_[size_t(rec_->current())];
+    steps_->push_back({rec_->current(), false, segment_traffic_bytes(segs)});
   }
   void fill(void*, const PatternGeom&, const std::vector<int64_t>&) override {}
   void poison(void*, size_t) override {}
@@ -34,15 +37,17 @@ class DryDevice final : public Device {
   void* native_stream() override { return nullptr; }
 
   PhaseRecorder* rec_ = nullptr;
+  std::vector<DryStep>* steps_ = nullptr;
   std::array<int, kPhaseCount> launches_{};
 
  private:
   uintptr_t next_ = uintptr_t(1) << 40;
 };
 
+// Every call is a step of the timeline (its phase the recorder's current one).
 class DryComm final : public Comm {
  public:
-  DryComm(std::vector<int> members, int world_rank) {
+  DryComm(std::vector<int> members, int world_rank, const DryDevice& dev) : dev_(dev) {
     world_ranks_ = std::move(members);
     rank_ = int(std::find(world_ranks_.begin(), world_ranks_.end(), world_rank) - world_ranks_.begin());
   }
@@ -50,35 +55,41 @@ class DryComm final : public Comm {
   int rank() const override { return rank_; }
   int size() const override { return int(world_ranks_.size()); }
   std::unique_ptr<Comm> split(const std::vector<std::vector<int>>&) override { return nullptr; }
-  void all_gather(const void*, void*, size_t) override {}
-  void all_reduce_sum(const void*, void*, size_t, DType) override {}
-  void all_to_all(const void*, void*, size_t) override {}
-  void send_recv(const std::vector<P2POp>&) override {}
-  void barrier() override {}
-  void align() override {}
+  void all_gather(const void*, void*, size_t) override { step(); }
+  void all_reduce_sum(const void*, void*, size_t, DType) override { step(); }
+  void all_to_all(const void*, void*, size_t) override { step(); }
+  void send_recv(const std::vector<P2POp>&) override { step(); }
+  void barrier() override { step(); }
+  void align() override { step(); }
   void synchronize() override {}
   double max_over_ranks(double v) override { return v; }
 
  private:
+  void step() {
+    if (dev_.rec_) dev_.steps_->push_back({dev_.rec_->current(), true, 0});
+  }
+  const DryDevice& dev_;
   int rank_ = 0;
 };
 
-std::unique_ptr<DryComm> comm_of(const std::vector<std::vector<int>>& groups, int rank) {
+std::unique_ptr<DryComm> comm_of(const std::vector<std::vector<int>>& groups, int rank, const DryDevice& dev) {
   for (const auto& g : groups)
-    if (std::find(g.begin(), g.end(), rank) != g.end()) return std::make_unique<DryComm>(g, rank);
+    if (std::find(g.begin(), g.end(), rank) != g.end()) return std::make_unique<DryComm>(g, rank, dev);
   return nullptr;
 }
 
 }  // namespace
 
-LocalWorks dry_run(const Strategy& s, const Plan& p, const BridgeShape& sh, int rank) {
+DryRun dry_run_steps(const Strategy& s, const Plan& p, const BridgeShape& sh, int rank) {
+  DryRun out;
   DryDevice dev;
+  dev.steps_ = &out.steps;
   std::vector<int> everyone(size_t(p.world));
   std::iota(everyone.begin(), everyone.end(), 0);
-  DryComm world(everyone, rank);
+  DryComm world(everyone, rank, dev);
   RankBridge rb(p, sh, world, dev);
-  auto gather = comm_of(s.gather_groups(p), rank);
-  auto cp = comm_of(p.cp_groups, rank);
+  auto gather = comm_of(s.gather_groups(p), rank, dev);
+  auto cp = comm_of(p.cp_groups, rank, dev);
   rb.set_comms(gather.get(), cp.get());
   PhaseRecorder rec(dev, false, false, nullptr);
   dev.rec_ = &rec;
@@ -87,12 +98,15 @@ LocalWorks dry_run(const Strategy& s, const Plan& p, const BridgeShape& sh, int 
   rb.use_set(0);
   s.forward(rb);
   s.backward(rb);
-  LocalWorks out{};
   for (int k = 0; k < kPhaseCount; ++k) {
     const PhaseWork& w = rec.work()[size_t(k)];
-    if (w.used && w.kind == "local") out[size_t(k)] = {w.bytes, dev.launches_[size_t(k)]};
+    if (w.used && w.kind == "local") out.local[size_t(k)] = {w.bytes, dev.launches_[size_t(k)]};
   }
   return out;
+}
+
+LocalWorks dry_run(const Strategy& s, const Plan& p, const BridgeShape& sh, int rank) {
+  return dry_run_steps(s, p, sh, rank).local;
 }
 
 }  // namespace bb

@@ -5,6 +5,7 @@
 // own code rather than from a second description of it (issue 22: reuse, don't re-derive).
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "bridge/strategy.hpp"
 
@@ -16,7 +17,20 @@ struct LocalWork {
 };
 using LocalWorks = std::array<LocalWork, kPhaseCount>;
 
-// Local work per phase of world rank `rank` (a member of the plan's grid).
+// One step of the rank's round trip (forward, then backward, as the timed loop runs them) in the
+// order it runs: a copy launch with its bytes read + written, or a call on a communicator.
+struct DryStep {
+  Phase phase = Phase::fwd_local;
+  bool call = false;
+  int64_t bytes = 0;
+};
+struct DryRun {
+  LocalWorks local{};           // per phase
+  std::vector<DryStep> steps;  // in order
+};
+
+// Local work per phase of world rank `rank` (a member of the plan's grid), and its steps.
+DryRun dry_run_steps(const Strategy& s, const Plan& p, const BridgeShape& sh, int rank);
 LocalWorks dry_run(const Strategy& s, const Plan& p, const BridgeShape& sh, int rank);
 
 }  // namespace bb

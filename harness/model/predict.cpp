@@ -63,6 +63,15 @@ GroupCost group_cost(CollOp op, const std::vector<int>& g, int64_t msg, const To
 
 }  // namespace
 
+double local_skew_ms(const Topology& t, int ranks, double slowest_ms, double fastest_ms, int launches) {
+  if (!t.shared_medium()) return std::max(0.0, slowest_ms - std::max(0.0, fastest_ms));
+  // One GPU runs every rank's copies, each filling it: they finish one after another, a rank's
+  // launches interleaved with the others' (round robin), so the first rank is done
+  // (ranks - 1) / (ranks x launches) of the phase before the last.
+  if (ranks < 2 || launches < 1) return 0.0;
+  return slowest_ms * double(ranks - 1) / (double(ranks) * double(launches));
+}
+
 int groups_crossing(const Plan& p, const Topology& t) {
   int n = 0;
   for (const auto* gs : {&p.gather_groups, &p.cp_groups})
@@ -95,7 +104,8 @@ StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const Brid
         ++pp.groups_crossing_nodes;
       }
       if (t.shared_medium()) {
-        total_bytes += double(g.size()) * double(collective_bytes(u.op, int(g.size()), u.msg_bytes).bytes_per_rank);
+        const int n = int(g.size());
+        total_bytes += double(n) * double(collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank) * medium_bytes_factor(t.medium, u.op, n);
         continue;
       }
       GroupCost gc = group_cost(u.op, g, u.msg_bytes, t, c);
@@ -113,15 +123,35 @@ StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const Brid
     pp.fit = slowest.fit;
   }
   // Local phases: the most work any modelled rank does (on a shared medium, every rank's at once).
-  LocalWorks most{};
-  for (int r : modelled_ranks(p)) {
-    const LocalWorks w = dry_run(s, p, sh, r);
-    for (int k = 0; k < kPhaseCount; ++k) {
-      most[size_t(k)].bytes = std::max(most[size_t(k)].bytes, w[size_t(k)].bytes);
-      most[size_t(k)].launches = std::max(most[size_t(k)].launches, w[size_t(k)].launches);
-    }
-  }
   const double sharing = t.shared_medium() ? double(p.size()) : 1.0;
+  auto local_ms = [&](const LocalWork& w) {
+    return (w.launches * c.copy.alpha_us + double(w.bytes) * sharing / (c.copy.copy_GBps * 1e3)) / 1e3;
+  };
+  LocalWorks most{};
+  // The local work each modelled rank runs right before each of its calls (since its previous
+  // call), in call order: what that call waits for on the rank that ends it last.
+  std::vector<std::vector<LocalWork>> before_call;
+  std::vector<Phase> call_phase;
+  for (int r : modelled_ranks(p)) {
+    const DryRun dr = dry_run_steps(s, p, sh, r);
+    for (int k = 0; k < kPhaseCount; ++k) {
+      most[size_t(k)].bytes = std::max(most[size_t(k)].bytes, dr.local[size_t(k)].bytes);
+      most[size_t(k)].launches = std::max(most[size_t(k)].launches, dr.local[size_t(k)].launches);
+    }
+    std::vector<LocalWork> runs;
+    LocalWork run;
+    for (const DryStep& st : dr.steps) {
+      if (!st.call) {
+        run.bytes += st.bytes;
+        ++run.launches;
+        continue;
+      }
+      if (call_phase.size() <= runs.size()) call_phase.push_back(st.phase);
+      runs.push_back(run);
+      run = {};
+    }
+    before_call.push_back(runs);
+  }
   for (int k = 0; k < kPhaseCount; ++k) {
     const LocalWork& w = most[size_t(k)];
     if (!w.launches || used[size_t(k)]) continue;
@@ -129,17 +159,37 @@ StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const Brid
     used[size_t(k)] = true;
     pp.kind = "local";
     pp.op = "copy";
-    pp.ms = (w.launches * c.copy.alpha_us + double(w.bytes) * sharing / (c.copy.copy_GBps * 1e3)) / 1e3;
+    pp.ms = local_ms(w);
+    pp.launches = w.launches;
     pp.bytes_per_link["memory"] = w.bytes;
     pp.fit.alpha_us = c.copy.alpha_us;
     pp.fit.beta_GBps = c.copy.copy_GBps;
     pp.fit.calibrated = c.copy.calibrated;
     pp.fit.source = c.copy.source;
   }
+  // A call also waits for the local work its peers run before it: the suite times each rank's
+  // phases and takes the slowest, so the rank that ends that work first waits for the last. The
+  // wait is booked to the call's collective phase; the round trip counts it once, in the local
+  // phase that causes it.
+  for (size_t i = 0; i < call_phase.size(); ++i) {
+    PhasePrediction& pp = ph[size_t(call_phase[i])];
+    if (!used[size_t(call_phase[i])] || pp.kind != "collective") continue;
+    double slowest = 0, fastest = -1;
+    int launches = 0;
+    for (const auto& runs : before_call) {
+      const LocalWork w = i < runs.size() ? runs[i] : LocalWork{};
+      slowest = std::max(slowest, local_ms(w));
+      fastest = fastest < 0 ? local_ms(w) : std::min(fastest, local_ms(w));
+      launches = std::max(launches, w.launches);
+    }
+    const double wait = local_skew_ms(t, p.size(), slowest, fastest, launches);
+    pp.wait_ms += wait;
+    pp.ms += wait;
+  }
   for (int k = 0; k < kPhaseCount; ++k)
     if (used[size_t(k)]) {
       sp.phases.push_back(ph[size_t(k)]);
-      sp.total_ms += ph[size_t(k)].ms;
+      sp.total_ms += ph[size_t(k)].ms - ph[size_t(k)].wait_ms;
       sp.calibrated = sp.calibrated && ph[size_t(k)].fit.calibrated;
     }
   return sp;
@@ -171,7 +221,9 @@ nlohmann::ordered_json prediction_json(const StrategyPrediction& sp) {
     ph["op"] = p.op;
     ph["predicted_ms"] = p.ms;
     ph["bytes_per_link"] = p.bytes_per_link;
+    if (p.kind == "local") ph["launches"] = p.launches;
     if (p.kind == "collective") {
+      ph["wait_ms"] = p.wait_ms;
       ph["group_size"] = p.group_size;
       ph["groups"] = p.groups;
       ph["groups_crossing_nodes"] = p.groups_crossing_nodes;

@@ -30,12 +30,16 @@ struct PhasePrediction {
   std::vector<int> crossing_example;              // the first group that crosses nodes
   std::map<std::string, int64_t> bytes_per_link;  // per rank on the slowest group (max over ranks)
   LinkFit fit;                                    // the fit that priced the slowest group
+  // Collective phases: the part of `ms` spent waiting for the slowest rank's preceding local
+  // phase (local_skew_ms); the round trip does not count it twice.
+  double wait_ms = 0;
+  int launches = 0;  // local phases: copy launches of the busiest modelled rank
 };
 
 struct StrategyPrediction {
   std::string strategy;
   std::vector<PhasePrediction> phases;  // in execution order, only phases that do something
-  double total_ms = 0;
+  double total_ms = 0;  // sum of the phases less their waits
   bool calibrated = true;  // every fit used was calibrated (not a default, not borrowed)
 };
 
@@ -54,6 +58,11 @@ struct Recommendation {
   double best_ms = 0, margin_ms = 0, margin_pct = 0;  // runner-up minus best
 };
 Recommendation recommend(const std::vector<StrategyPrediction>& preds);
+
+// How much later the slowest rank ends a local phase than the fastest (the wait of the collective
+// phase after it). Nodes: the slowest modelled rank's time less the fastest's. Shared medium and
+// socket rehearsal (one GPU runs every rank's copies): slowest x (ranks - 1) / (ranks x launches).
+double local_skew_ms(const Topology& t, int ranks, double slowest_ms, double fastest_ms, int launches);
 
 // The plan's groups (gather and CP) that cross nodes under `t`.
 int groups_crossing(const Plan& p, const Topology& t);

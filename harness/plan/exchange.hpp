@@ -13,6 +13,7 @@
 // Pure logic: no tensors, no CUDA. Rows and chunk positions say where a cell sits in a tensor;
 // the bridge room turns them into copy segments.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "plan/plan.hpp"
@@ -43,6 +44,11 @@ struct CellMove {
 //   backward: gradient shard [b', s/c, h] of `from`  ->  src gradient [b, s, h] of `to`
 std::vector<CellMove> forward_exchange(const Plan& p, int64_t src_batch);
 std::vector<CellMove> backward_exchange(const Plan& p, int64_t src_batch);
+// The same lists, read-only and shared: the last few plans' lists are kept, so the ranks of one
+// grid (and the model, which asks for many ranks' sides) read them without a copy each.
+using SharedMoves = std::shared_ptr<const std::vector<CellMove>>;
+SharedMoves forward_moves(const Plan& p, int64_t src_batch);
+SharedMoves backward_moves(const Plan& p, int64_t src_batch);
 
 // Cells a rank must receive in each direction (the minimum, counted as sets of cells).
 struct MinCells {
