@@ -57,6 +57,9 @@ bb::RunSummary read_summary(const std::string& path) {
     const json& env = doc["environment"];
     s.backend = env.at("backend").get<std::string>();
     s.cadence = bb::parse_cadence(env.at("cadence").get<std::string>());
+    if (env.contains("injected_phase_delay") && env["injected_phase_delay"].is_object())
+      s.planted = bb::planted_line(env["injected_phase_delay"].value("phase", std::string("?")),
+                                   env["injected_phase_delay"].value("pct", 0.0));
     if (env.contains("transport") && env["transport"].is_object()) {
       const json& t = env["transport"];
       s.transport = bb::SummaryTransport{t.at("transports").get<std::vector<std::string>>(),

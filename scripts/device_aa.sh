@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# On a GPU machine, in one call: the A/A proof of the nightly verdicts (issue 20, item 4).
+# On a GPU machine, in one call of at most 300 s: the A/A proof of the nightly verdicts (issue
+# 20, item 4).
 #   scripts/device_aa.sh OUTDIR        env: BB_SHAPES, BB_ITERS, BB_REPS, BB_PLANT_PHASE
-# Builds this tree, then runs the emulation sweep of the seed layouts 6 times back to back
-# (3 A/A pairs, every run with interleaved repetitions), and compares:
+# Builds bridge_bench (at most 110 s), then runs the emulation sweep of the seed layouts 6 times
+# back to back (3 A/A pairs, every run 5 repetitions, randomly interleaved; each run ~10-15 s on an
+# H100 at the default 2x4096x4096, 12 configs x 5 repetitions, limited to 18 s), and compares:
 #   * each pair with compare.py: an A/A pair must give 0 SLOWER/FASTER totals;
 #   * a history of the runs (history.py calibrate on pair 1, append pairs 2 and 3, check
 #     after each append): 0 regressions;
 #   * a planted +5% slowdown: with bridge_bench's test-only phase delay when it has one
-#     (--test-phase-delay=PHASE:PCT, BB_PLANT_PHASE, default fwd_comm), a real seventh run;
-#     else the last run's samples of every config that has that phase scaled by 1.05
-#     (tests/python/planted.py). It must be SLOWER on every affected config, in compare.py
-#     against run 6 and in history.py check.
-# Each step has a time limit; results, logs and aa_summary.md go to OUTDIR.
+#     (--test-phase-delay=PHASE:PCT, BB_PLANT_PHASE, default fwd_comm: +5% of that phase's
+#     warm-up median inside it), a real seventh run; else the last run's samples of every
+#     config that has that phase scaled by 1.05 (tests/python/planted.py). It must be SLOWER on
+#     every affected config (the phase's row for a real run, the total for a scaled copy), in
+#     compare.py against run 6, and history.py check is noted.
+# Each step has a time limit; the summary is OUTDIR/aa_summary.md, everything else is packed
+# into OUTDIR/aa.tgz (the device returns at most 8 files).
 set -u
 out=${1:?give an output folder}
 mkdir -p "$out"
@@ -19,16 +23,16 @@ export PATH=${CUDA_HOME:-/usr/local/cuda}/bin:$PATH PYTHONUNBUFFERED=1 NCCL_NVLS
 summary="$out/aa_summary.md"
 : > "$summary"
 source "$(dirname "$0")/device_lib.sh"
-shapes=${BB_SHAPES:-4x8192x4096}
+shapes=${BB_SHAPES:-2x4096x4096}
 phase=${BB_PLANT_PHASE:-fwd_comm}
 note "device: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), commit $(git rev-parse --short=12 HEAD 2>/dev/null)"
-[ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$out/configure.log" 2>&1
-run build 420 cmake --build build -j16 --target bridge_bench
+[ -f build/CMakeCache.txt ] || timeout 40 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBB_BUILD_TESTS=OFF > "$out/configure.log" 2>&1
+run build 110 cmake --build build -j16 --target bridge_bench
 sweep=(--backend=emulate --layouts=seeds --shapes="$shapes" --mem=bsh --dtypes=bf16 --collectives=off
-       --iters="${BB_ITERS:-20}" --warmup=5 --cupti=off --benchmark_repetitions="${BB_REPS:-5}"
+       --iters="${BB_ITERS:-20}" --warmup=3 --cupti=off --benchmark_repetitions="${BB_REPS:-5}"
        --benchmark_enable_random_interleaving=true)
 for i in 1 2 3 4 5 6; do
-  run "aa$i" 300 ./build/bench/bridge_bench "${sweep[@]}" --json "$out/aa$i.json"
+  run "aa$i" 18 ./build/bench/bridge_bench "${sweep[@]}" --json "$out/aa$i.json"
 done
 totals() { grep -E '^\*\*[0-9]+ SLOWER' "$1" | head -1; grep -c '| TOTAL | .*\*\*\(SLOWER\|FASTER\)\*\*' "$1" | sed 's/^/  SLOWER+FASTER totals: /'; }
 for p in "1 2" "3 4" "5 6"; do
@@ -47,7 +51,7 @@ for i in 1 2 3 4 5 6; do
   fi
 done
 if ./build/bench/bridge_bench --help 2>&1 | grep -q -- --test-phase-delay; then
-  run planted 300 ./build/bench/bridge_bench "${sweep[@]}" --test-phase-delay="$phase:5" --json "$out/planted.json"
+  run planted 18 ./build/bench/bridge_bench "${sweep[@]}" --test-phase-delay="$phase:5" --json "$out/planted.json"
   note "planted: a real run with --test-phase-delay=$phase:5"
 else
   timeout 60 python3 tests/python/planted.py "$out/aa6.json" "$out/planted.json" --phase "$phase" --factor 1.05 2>&1 | tee -a "$summary"
@@ -60,3 +64,5 @@ timeout 60 python3 tests/python/planted.py --affected "$out/planted.json" --phas
 timeout 60 python3 scripts/history.py append "$db" "$out/planted.json" > /dev/null 2>&1
 timeout 120 python3 scripts/history.py check "$db" > "$out/check_planted.txt" 2>&1
 note "history check planted: rc=$? $(tail -1 "$out/check_planted.txt")"
+note "total: $SECONDS s"
+pack aa.tgz

@@ -22,7 +22,8 @@
 #   scripts/device_model.sh OUTDIR
 #   env: BB_STEPS (subset of "build emulate rehearsal tables"; default "build emulate tables"),
 #        BB_BUDGET_S (320), BB_MODEL_BACKEND (emulate; `host` runs the same steps on a CPU with
-#        BB_MODEL_SHAPES/BB_MODEL_HELD_SHAPE small, to check the script itself).
+#        BB_MODEL_SHAPES/BB_MODEL_HELD_SHAPE small, to check the script itself), BB_REH_CAL_SHAPES and
+#        BB_REH_CAL_LIMIT (the rehearsal calibration: its bare collectives over sockets dominate).
 set -u
 out=${1:-${OUT:?give an output folder}}
 mkdir -p "$out"
@@ -85,7 +86,7 @@ fi
 # 5b: 4 processes on this GPU over NCCL sockets; calibrated on 3 layouts, held out on the rest.
 reh_cal=tp2dp2-tp1cp2dp2,tp1dp4-tp2dp2,tp4dp1-tp2cp2dp1
 if has rehearsal; then
-  limited rehearsal_cal_w4 70 scripts/rehearse.sh -n 4 --mps -- --layouts=$reh_cal --shapes=1x2048x4096,2x4096x4096 $fast \
+  limited rehearsal_cal_w4 ${BB_REH_CAL_LIMIT:-70} scripts/rehearse.sh -n 4 --mps -- --layouts=$reh_cal --shapes=${BB_REH_CAL_SHAPES:-1x2048x4096,2x4096x4096} $fast \
     --json "$out/rehearsal_cal_w4.json"
   limited rehearsal_held_w4 80 scripts/rehearse.sh -n 4 --mps -- --layouts="$(halves 4 1 "$reh_cal" | paste -sd,)" \
     --shapes=1x4096x4096 $fast --collectives=off --json "$out/rehearsal_held_w4.json"

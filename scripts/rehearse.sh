@@ -41,6 +41,10 @@ case "$launcher" in
   mpirun)
     command -v mpirun >/dev/null || die missing_launcher "mpirun is not installed (Open MPI: apt-get install openmpi-bin)"
     extra=(); [ "$(id -u)" -eq 0 ] && extra=(--allow-run-as-root)
+    # On SIGTERM mpirun passes the signal on and SIGKILLs the ranks 1 s later by default: too soon
+    # for a rank to finish its config (or a bare collective over sockets) and write what it measured.
+    # Slurm's default KillWait is 30 s; BB_REHEARSAL_GRACE_S sets it here.
+    extra+=(--mca odls_base_sigkill_timeout "${BB_REHEARSAL_GRACE_S:-30}")
     cmd=(mpirun -np "$n" --oversubscribe --bind-to none "${extra[@]}" "$rank_sh" "$bin" --backend=nccl "$@") ;;
   torchrun)
     command -v torchrun >/dev/null || die missing_launcher "torchrun is not on PATH (activate the environment that has PyTorch)"

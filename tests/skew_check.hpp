@@ -21,6 +21,18 @@ namespace bbtest {
 // fan-in scale 2 with CP 2 at world 2: an all-gather forward, a CP all_reduce backward.
 inline const Layout kSkewLayout{2, {{"tp", 1}, {"dp", 2}}, {{"tp", 1}, {"cp", 2}, {"dp", 1}}};
 
+// The host tests' shape on kSkewLayout: bsh fp32, batch 2, hidden 256, `s` tokens (512: 1 MiB
+// per rank).
+inline bb::BridgeShape host_shape(int64_t s) {
+  bb::BridgeShape sh;
+  sh.mem = bb::MemOrder::bsh;
+  sh.dtype = bb::DType::fp32;
+  sh.b = 2;
+  sh.s = s;
+  sh.h = 256;
+  return sh;
+}
+
 struct Pooled {
   std::array<std::vector<double>, bb::kPhaseCount> phase;
   std::vector<double> total, skew;

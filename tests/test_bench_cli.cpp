@@ -353,6 +353,44 @@ TEST(BadInput, InjectDelayRankOutsideTheWorldIsRefused) {
   EXPECT_FALSE(d.exists("o.json"));
 }
 
+// --test-phase-delay (test-only, the planted slowdown of the A/A proof): refused up front when it
+// names no phase of the table, a percentage outside (0, 100] or a graph run; taken, it is
+// recorded in the environment and, per config, the microseconds each repetition used, and the
+// stdout summary says the run is slowed on purpose.
+TEST(BadInput, TestPhaseDelayIsCheckedAndRecorded) {
+  TempDir d;
+  expect_refused(bench(d, kSmall + " --test-phase-delay=fwd_comm --json o.json"), "bad_flag",
+                 "--test-phase-delay is PHASE:PCT (e.g. fwd_comm:5), got 'fwd_comm'");
+  expect_refused(bench(d, kSmall + " --test-phase-delay=fwd:5 --json o.json"), "bad_flag",
+                 "--test-phase-delay: unknown phase 'fwd' (use fwd_local, fwd_comm, cp_shard,");
+  for (const char* pct : {"0", "-1", "101", "nan", "5%"})
+    expect_refused(bench(d, kSmall + " --test-phase-delay=fwd_comm:" + pct + " --json o.json"), "bad_flag",
+                   "--test-phase-delay needs 0 < PCT <= 100");
+  expect_refused(bench(d, kSmall + " --mode=graph --test-phase-delay=fwd_comm:5 --json o.json"), "bad_flag",
+                 "--test-phase-delay needs eager launches");
+  EXPECT_FALSE(d.exists("o.json"));
+  auto r = bench(d, "--backend=host --layouts=seed_fan_in_cp1 --mem=bsh --shapes=2x64x32 --strategies=fused,reference "
+                    "--collectives=off --iters=3 --warmup=2 --benchmark_repetitions=2 --test-phase-delay=fwd_comm:20 "
+                    "--json o.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("SLOWDOWN PLANTED: +20% of fwd_comm in every config, on purpose (--test-phase-delay)"),
+            std::string::npos)
+      << r.out;
+  const auto j = results(d);
+  EXPECT_EQ(j["environment"]["injected_phase_delay"], nlohmann::json({{"phase", "fwd_comm"}, {"pct", 20.0}}));
+  ASSERT_EQ(j["configs"].size(), 2u);
+  for (const auto& c : j["configs"]) {
+    ASSERT_TRUE(c.contains("injected_phase_delay_us")) << c["id"];
+    ASSERT_EQ(c["injected_phase_delay_us"].size(), 2u) << "one per repetition: " << c["id"];
+    for (const auto& us : c["injected_phase_delay_us"]) EXPECT_GT(us.get<double>(), 0.0) << c["id"];
+  }
+  // Without the flag neither key is written.
+  ASSERT_EQ(bench(d, kSmall + " --json p.json").code, 0);
+  const auto p = results(d, "p.json");
+  EXPECT_FALSE(p["environment"].contains("injected_phase_delay"));
+  EXPECT_FALSE(p["configs"][0].contains("injected_phase_delay_us"));
+}
+
 // --inject-fault (test-only, the rehearsal's "real peer failing"): checked against the world and
 // its own form before anything runs; a rank that throws aborts the run, keeps the configs before
 // it and names the fault.

@@ -3,15 +3,8 @@
 
 namespace {
 
-bb::BridgeShape shape() {
-  bb::BridgeShape sh;
-  sh.mem = bb::MemOrder::bsh;
-  sh.dtype = bb::DType::fp32;
-  sh.b = 2;
-  sh.s = 512;
-  sh.h = 256;  // 1 MiB per rank: every phase well above the 50 us tolerance, none long enough to drift
-  return sh;
-}
+// 1 MiB per rank: every phase well above the 50 us tolerance, none long enough to drift.
+bb::BridgeShape shape() { return bbtest::host_shape(512); }
 
 TEST(HostSkew, InjectedDelayIsExcludedInIsolatedCadence) {
   bbtest::expect_skew_excluded("host", bbtest::kSkewLayout, shape());

@@ -134,6 +134,10 @@ class CudaDevice final : public Device {
     return ms;
   }
   void reset_marks() override { next_mark_ = 0; }  // the events are reused, not destroyed
+  void wait_us(double us) override {
+    use();
+    cuda_spin(int64_t(us * 1e3), stream_);
+  }
 
   bool supports_graphs() const override { return true; }
   void begin_capture() override {

@@ -34,6 +34,10 @@ class Device {
   virtual int mark() = 0;
   virtual double elapsed_ms(int from, int to) = 0;  // waits for both marks
   virtual void reset_marks() = 0;
+  // Test-only (the planted slowdown, measure/phases.hpp PhaseDelay): holds this rank's device
+  // for `us` microseconds, stream-ordered between the marks around it: a one-thread spin kernel
+  // on the stream of a GPU, a sleep of the rank's thread on the host.
+  virtual void wait_us(double us) = 0;
   virtual void synchronize() = 0;
   virtual void* native_stream() = 0;  // cudaStream_t, or nullptr on the host
   virtual int ordinal() const { return -1; }  // CUDA device ordinal

@@ -24,9 +24,11 @@ const char* kFlagsUsage =
     "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
     "  --cadence=isolated|streaming       isolated (default): GPUs aligned before every iteration, every\n"
     "                                     launch queued first; streaming: aligned once, back to back\n"
-    "  --inject-delay=RANK:MS             fault injection: world rank RANK launches each iteration MS late\n"
     "                                     graph: replay each round trip as a CUDA graph (nccl backend)\n"
     "                                     profile: one timed round trip per config, for nsys\n"
+    "  --inject-delay=RANK:MS             fault injection: world rank RANK launches each iteration MS late\n"
+    "  --test-phase-delay=PHASE:PCT       test-only planted slowdown: every bridge rank's device is held\n"
+    "                                     PCT% (0 < PCT <= 100) of PHASE's warm-up median inside PHASE\n"
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
     "  --collectives=on|off               also time each layout's bare collectives (default on)\n"
     "  --max-configs=10000                refuse a larger sweep (counted before anything runs)\n"
@@ -152,6 +154,9 @@ const std::vector<FlagRow>& flag_table() {
       {"--cadence", [](BenchOptions& o, const std::string&, const std::string& v) { o.cadence = parse_cadence(v); }},
       {"--inject-delay", set_delay},
       {"--inject-fault", set_fault},
+      {"--test-phase-delay", [](BenchOptions& o, const std::string& f, const std::string& v) {
+         o.phase_delay = parse_phase_delay(f, v);
+       }},
       {"--cupti", [](BenchOptions& o, const std::string&, const std::string& v) { o.cupti = parse_cupti(v); }},
       {"--json", [](BenchOptions& o, const std::string&, const std::string& v) { o.json_out = v; }},
       {"--timeout", [](BenchOptions& o, const std::string& f, const std::string& v) { o.timeout_s = to_int(f, v, 1, 86400); }},
@@ -182,6 +187,10 @@ const std::vector<FlagRow>& flag_table() {
 void check_combinations(BenchOptions& o) {
   if (o.mode == RunMode::graph && o.cadence != Cadence::isolated)
     throw Error("bad_flag", "--mode=graph replays re-record one set of marks per graph: it needs --cadence=isolated");
+  // A graph is captured before the warm-up that sizes the delay: it could never hold it.
+  if (o.mode == RunMode::graph && o.phase_delay.on())
+    throw Error("bad_flag", "--test-phase-delay needs eager launches: --mode=graph captures each round trip "
+                            "before the warm-up that sizes the delay");
   if (o.backend != "auto" && !backend_traits(o.backend).over_links) {
     for (NcclPath p : o.nccl_paths) check_nccl_path(p, o.backend);
     for (Contention c : o.contentions)

@@ -8,6 +8,7 @@
 
 #include "bridge/strategy.hpp"
 #include "comm/nccl_path.hpp"
+#include "measure/phases.hpp"
 #include "core/shape.hpp"
 #include "measure/timing_loop.hpp"
 #include "results/config_key.hpp"  // RunMode
@@ -30,6 +31,7 @@ struct BenchOptions {
   Cadence cadence = Cadence::isolated;
   int delay_rank = -1;           // --inject-delay=RANK:MS (fault injection, to prove the method)
   double delay_ms = 0;
+  PhaseDelay phase_delay;        // --test-phase-delay=PHASE:PCT (a planted slowdown, measure/phases.hpp)
   // --inject-fault=KIND:RANK:CONFIG (test-only, to prove that real peers failing are handled):
   // at the CONFIG-th run (1-based, the progress line's count) world rank RANK throws an error
   // ("throw") or skips the config's collectives so that its peers hang ("hang", not rank 0).

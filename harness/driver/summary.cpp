@@ -64,8 +64,16 @@ void print_summary(std::FILE* out, const RunSummary& run, const std::vector<Conf
   for (size_t i = 0; i < run.configs.size(); ++i) print_named(out, run.configs[i], figures[i]);
   std::fprintf(out, "cadence: %s (%s)\n", cadence_name(run.cadence), cadence_note(run));
   if (run.transport) print_transport(out, *run.transport);
+  if (!run.planted.empty()) std::fprintf(out, "%s\n", run.planted.c_str());  // never passes for a real run
   std::fprintf(out, "\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", results_path, run.configs.size(),
                run.failures.size(), run.skipped, run.aborted ? ", run aborted" : "");
+}
+
+std::string planted_line(const std::string& phase, double pct) {
+  char pct_text[32];
+  std::snprintf(pct_text, sizeof pct_text, "%g", pct);
+  return "SLOWDOWN PLANTED: +" + std::string(pct_text) + "% of " + phase +
+         " in every config, on purpose (--test-phase-delay)";
 }
 
 }  // namespace bb

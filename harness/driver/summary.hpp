@@ -28,6 +28,8 @@ struct RunSummary {
   std::string backend;
   Cadence cadence = Cadence::isolated;
   std::optional<SummaryTransport> transport;  // none: the run did not learn its links
+  // "SLOWDOWN PLANTED: ..." for a run with the test-only --test-phase-delay, else empty.
+  std::string planted;
 };
 
 // Each config's time, host launch skew over the ranks (median / max per iteration; the isolated
@@ -37,6 +39,8 @@ struct RunSummary {
 // excludes; then one line naming the results file.
 // Each phase's named figures (results/derive.hpp NamedFigure) follow, one line per phase.
 void print_summary(std::FILE* out, const RunSummary& run, const char* results_path);
+// RunSummary::planted for a run planted with +pct% of `phase` (--test-phase-delay).
+std::string planted_line(const std::string& phase, double pct);
 // The same with the configs' figures given (derive(run.configs), one per config).
 void print_summary(std::FILE* out, const RunSummary& run, const std::vector<ConfigFigures>& figures,
                    const char* results_path);

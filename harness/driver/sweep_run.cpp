@@ -141,6 +141,7 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
   ro.cadence = opt_.cadence;
   ro.delay_rank = opt_.delay_rank;
   ro.delay_ms = opt_.delay_ms;
+  ro.phase_delay = opt_.phase_delay;
   ro.cupti = cupti_.get();
   ro.l2_bytes = l2_bytes_;
   ro.nccl_path = p.key.path;
@@ -229,6 +230,7 @@ Outcome SweepRun::record_point(size_t k, const RunResult& r) {
   require_complete_check(r.check);  // a config that checked nothing never passes
   ConfigRecord c = config_record(p.key, p.pt.layout, p.plan, p.audit, *p.strategy, r, backend_, floors_);
   if (links_.learned) c.shared_gpu = links_.shared_gpu;
+  if (opt_.phase_delay.on()) c.phase_delay_us = {r.phase_delay_us};  // one per repetition
   Outcome o;
   o.measured = true;
   o.median_ms = derive(c).total.median;
@@ -261,17 +263,26 @@ void SweepRun::Kept<Record>::keep(const Record& r) {
   records.push_back(r);
 }
 
-// What a run costs, for the eta: the bytes it moves per rank times the ranks, from the shapes
-// alone (a round trip: its source tensor; a bare collective: its message).
+// What a run costs, for the eta (driver/progress.hpp EtaModel), from the flags, shapes and plans
+// alone: the bytes one pass moves (a round trip: its source and destination tensors, per rank
+// times the ranks, forward and backward: a fan-in's destination is `scale` times the source, a
+// fan-out's 1/scale, which made a fan-out seed sweep 2-3x faster per source byte; a bare
+// collective: its message times the ranks of its groups) times its passes
+// (a round trip: the checked run, the warm-up, the iterations; a bare collective: the in-place
+// and out-of-place checks, the warm-up and per iteration the three back-to-back ways plus the
+// single launch).
 double SweepRun::cost(size_t k) const {
   if (is_round_trip(k)) {
     const BridgeShape& sh = points_[k].pt.shape;
-    return double(sh.b) * double(sh.s) * double(sh.h) * double(dtype_size(sh.dtype)) * world_;
+    const Plan& p = points_[k].plan;
+    const double src = double(sh.b) * double(sh.s) * double(sh.h) * double(dtype_size(sh.dtype)) * world_;
+    const double dest = p.direction == Direction::fan_in ? p.scale : p.direction == Direction::fan_out ? 1.0 / p.scale : 1.0;
+    return 2 * src * (1 + dest) * (1 + opt_.warmup + opt_.iterations);
   }
   const BareSpec& spec = bares_[k - points_.size()].spec;
   double ranks = 0;
   for (const auto& g : spec.groups) ranks += double(g.size());
-  return double(spec.bytes) * ranks * spec.launches;
+  return double(spec.bytes) * ranks * (2 + opt_.warmup + spec.iterations * (3.0 * spec.launches + 1));
 }
 
 void SweepRun::plan_run(size_t k) { progress_.plan(kind(k), cost(k)); }
@@ -291,6 +302,8 @@ json SweepRun::results_json(const json& aborted) const {
   env["nccl_path_env"] = path_env_json();
   env["transport"] = links_.to_json();
   if (opt_.delay_rank >= 0) env["injected_delay"] = {{"rank", opt_.delay_rank}, {"ms", opt_.delay_ms}};
+  if (opt_.phase_delay.on())
+    env["injected_phase_delay"] = {{"phase", phase_name(opt_.phase_delay.phase)}, {"pct", opt_.phase_delay.pct}};
   out["environment"] = env;
   out["phase_table"] = phase_table_json();
   const std::vector<ConfigFigures> figures = derive(configs_.records);
@@ -315,6 +328,7 @@ RunSummary SweepRun::summary(bool aborted) const {
   s.aborted = aborted;
   s.backend = backend_;
   s.cadence = opt_.cadence;
+  if (opt_.phase_delay.on()) s.planted = planted_line(phase_name(opt_.phase_delay.phase), opt_.phase_delay.pct);
   if (links_.learned)
     s.transport = SummaryTransport{links_.observed.empty() ? links_.at_start : links_.observed, links_.verdict.warnings,
                                    links_.shared_gpu};

@@ -1,7 +1,11 @@
 #include "measure/phases.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
+#include "comm/comm.hpp"
+#include "core/error.hpp"
 #include "device/device.hpp"
 #if __has_include("measure/nvtx.hpp")
 #include "measure/nvtx.hpp"
@@ -25,10 +29,42 @@ const PhaseInfo& phase_info(Phase p) {
   return rows[int(p)];
 }
 
+bool find_phase(const std::string& name, Phase* out) {
+  for (int p = 0; p < kPhaseCount; ++p)
+    if (name == phase_info(Phase(p)).name) {
+      *out = Phase(p);
+      return true;
+    }
+  return false;
+}
+
+std::string phase_names() {
+  std::string s;
+  for (int p = 0; p < kPhaseCount; ++p) s += std::string(p ? ", " : "") + phase_info(Phase(p)).name;
+  return s;
+}
+
+PhaseDelay parse_phase_delay(const std::string& flag, const std::string& v) {
+  const auto colon = v.find(':');
+  if (colon == std::string::npos)
+    throw Error("bad_flag", flag + " is PHASE:PCT (e.g. fwd_comm:5), got '" + v + "'");
+  PhaseDelay d;
+  const std::string name = v.substr(0, colon);
+  if (!find_phase(name, &d.phase))
+    throw Error("bad_flag", flag + ": unknown phase '" + name + "' (use " + phase_names() + ")");
+  const std::string pct = v.substr(colon + 1);
+  char* end = nullptr;
+  d.pct = pct.empty() ? -1 : std::strtod(pct.c_str(), &end);
+  if (pct.empty() || *end != '\0' || !(d.pct > 0 && d.pct <= 100))
+    throw Error("bad_flag", flag + " needs 0 < PCT <= 100 (percent of the phase's warm-up median), got '" + pct + "'");
+  return d;
+}
+
 PhaseRecorder::PhaseRecorder(Device& dev, bool timing, bool nvtx, GpuActivity* cupti)
     : dev_(dev), timing_(timing), nvtx_(nvtx), cupti_(cupti) {}
 
 void PhaseRecorder::begin_iteration(bool reset_marks) {
+  delayed_ = false;
   spans_.clear();
   host_spans_.clear();
   if (timing_) {
@@ -63,6 +99,10 @@ void PhaseRecorder::end() {
   if (!open_) return;
   open_ = false;
   if (timing_) {
+    if (delay_us_ > 0 && current_ == delay_.phase && !delayed_) {
+      dev_.wait_us(delay_us_);  // inside the phase's span: its end mark comes after
+      delayed_ = true;
+    }
     spans_.back().second.second = dev_.mark();
     host_spans_.back().second.second = host_ms();
   }
@@ -77,7 +117,20 @@ void PhaseRecorder::end() {
 std::array<double, kPhaseCount> PhaseRecorder::phase_ms() {
   std::array<double, kPhaseCount> ms{};
   for (const auto& [p, m] : spans_) ms[size_t(p)] += dev_.elapsed_ms(m.first, m.second);
+  if (delay_.on() && !armed_) warm_ms_.push_back(ms[size_t(delay_.phase)]);
   return ms;
+}
+
+void PhaseRecorder::arm_delay(Comm& world) {
+  if (!delay_.on() || armed_) return;
+  double median = 0;
+  std::sort(warm_ms_.begin(), warm_ms_.end());
+  const size_t n = warm_ms_.size();
+  if (n) median = (warm_ms_[(n - 1) / 2] + warm_ms_[n / 2]) / 2;
+  // Ranks outside the bridge kept no samples (0); the phase's time is its slowest member's.
+  delay_us_ = world.max_over_ranks(median) * 1e3 * delay_.pct / 100;
+  armed_ = true;
+  warm_ms_.clear();
 }
 
 std::array<double, kPhaseCount> PhaseRecorder::launch_ms() const {

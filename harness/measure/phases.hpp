@@ -9,6 +9,7 @@
 
 namespace bb {
 
+class Comm;
 class Device;
 class GpuActivity;
 
@@ -40,6 +41,22 @@ struct PhaseInfo {
 };
 const PhaseInfo& phase_info(Phase p);
 inline const char* phase_name(Phase p) { return phase_info(p).name; }
+// The phase a name names; false when the table has none.
+bool find_phase(const std::string& name, Phase* out);
+std::string phase_names();  // "fwd_local, fwd_comm, ...": for messages
+
+// Test-only (bridge_bench --test-phase-delay=PHASE:PCT): a planted slowdown, so that a verdict
+// can be shown to catch one. Inside the named phase of every measured iteration, after the
+// phase's work is enqueued and before its end mark, the device is held for PCT% of that
+// phase's median over the warm-up (which runs undelayed): +5% is 5% of that phase, whatever the
+// shape. A phase entered twice in one iteration is delayed once.
+struct PhaseDelay {
+  Phase phase = Phase::fwd_local;
+  double pct = 0;  // 0: off
+  bool on() const { return pct > 0; }
+};
+// "PHASE:PCT", 0 < PCT <= 100, PHASE a row of the phase table; Error("bad_flag") naming `flag`.
+PhaseDelay parse_phase_delay(const std::string& flag, const std::string& value);
 
 // What a phase did in one run: filled while the strategy runs, so bytes are exact.
 struct PhaseWork {
@@ -68,6 +85,13 @@ class PhaseRecorder {
   std::array<double, kPhaseCount> launch_ms() const;
   std::array<PhaseWork, kPhaseCount>& work() { return work_; }
   Phase current() const { return current_; }
+  // The test-only phase delay (PhaseDelay). Until arm_delay, each iteration's time of the phase
+  // is kept as a warm-up sample; arm_delay (collective over `world`, every rank, members or not)
+  // sets the delay to pct% of the samples' median, the largest over the ranks, so every member
+  // waits the same; later iterations run it.
+  void plan_delay(const PhaseDelay& d) { delay_ = d; }
+  void arm_delay(Comm& world);
+  double delay_us() const { return delay_us_; }  // 0 before arm_delay
   // The marks of one recorded iteration, to read again after a graph replay re-records them.
   struct Snapshot {
     int begin = -1, end = -1;
@@ -91,6 +115,10 @@ class PhaseRecorder {
   std::vector<std::pair<Phase, std::pair<int, int>>> spans_;
   std::vector<std::pair<Phase, std::pair<double, double>>> host_spans_;  // steady clock, ms
   std::array<PhaseWork, kPhaseCount> work_{};
+  PhaseDelay delay_;
+  bool armed_ = false, delayed_ = false;  // delayed_: this iteration's delay is enqueued
+  double delay_us_ = 0;
+  std::vector<double> warm_ms_;  // the delayed phase's time per warm-up iteration
 };
 
 }  // namespace bb

@@ -32,6 +32,7 @@ class DryDevice final : public Device {
   int mark() override { return 0; }
   double elapsed_ms(int, int) override { return 0; }
   void reset_marks() override {}
+  void wait_us(double) override {}  // a dry run has no time
   void synchronize() override {}
   void* native_stream() override { return nullptr; }
 

@@ -92,6 +92,7 @@ struct ConfigRecord {
   int64_t peak_device_bytes = 0;
   ByteModelRecord byte_model;
   std::optional<bool> shared_gpu;  // set once the run learned its links (driver/links.hpp)
+  std::vector<double> phase_delay_us;  // --test-phase-delay: the planted delay, one per repetition
   PathRecord path;
   ContentionRecord contention;
 };

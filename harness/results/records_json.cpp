@@ -166,6 +166,7 @@ oj config_json(const ConfigRecord& c, const ConfigFigures& f) {
   j["peak_device_bytes"] = c.peak_device_bytes;
   j["byte_model"] = byte_model_json(c.byte_model);
   if (c.shared_gpu) j["shared_gpu"] = *c.shared_gpu;
+  if (!c.phase_delay_us.empty()) j["injected_phase_delay_us"] = c.phase_delay_us;
   j["nccl_path"] = {{"requested", nccl_path_name(c.path.requested)},
                     {"registered", c.path.registered},
                     {"setup_ms", c.path.setup_ms >= 0 ? oj(c.path.setup_ms) : oj(nullptr)},

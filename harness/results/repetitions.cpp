@@ -13,6 +13,7 @@ void append_repetition(ConfigRecord& kept, const ConfigRecord& next) {
   append(kept.launch_skew_ms, next.launch_skew_ms);
   append(kept.launch_ms, next.launch_ms);
   append(kept.contention.total_ms, next.contention.total_ms);
+  append(kept.phase_delay_us, next.phase_delay_us);
   kept.repetition_sizes.push_back(next.total_ms.size());
   for (auto& p : kept.phases)
     for (const auto& q : next.phases)

@@ -59,13 +59,17 @@ class RoundTrip {
   void time() {
     refill_sets();
     PhaseRecorder rec(cx_.dev, true, cx_.opts.nvtx, cx_.opts.graph ? nullptr : cx_.opts.cupti);
+    rec.plan_delay(cx_.opts.phase_delay);
     if (rb_) rb_->set_recorder(&rec);
     if (cx_.opts.graph) graphs_->capture(rec, *sets_);
     TimedBody timed(cx_, rec, *sets_, cx_.opts.graph ? graphs_.get() : nullptr);
     LoopBody body = timed.body();
     body.before_measured = drop_warmup_activity(cx_);
+    if (cx_.opts.phase_delay.on())
+      body.before_measured = [&rec, this, then = body.before_measured] { rec.arm_delay(cx_.world); if (then) then(); };
     const LoopOptions lo = loop_options();
     record_samples(run_timing_loop(cx_.world, cx_.dev, lo, body));
+    res_.phase_delay_us = rec.delay_us();
     read_gpu_activity(cx_, res_);
     detect_paths(cx_.opts, res_);
     // After the CUPTI read above, so the contended loop's records never count as idle ones.

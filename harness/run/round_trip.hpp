@@ -32,6 +32,7 @@ struct RunOptions {
   Cadence cadence = Cadence::isolated;  // see measure/timing_loop.hpp
   int delay_rank = -1;       // test-only: this world rank launches each iteration delay_ms late
   double delay_ms = 0;
+  PhaseDelay phase_delay;    // test-only: a planted slowdown in one phase (measure/phases.hpp)
   bool time = true;          // false: check only
   bool nvtx = true;
   bool graph = false;        // capture each buffer set's round trip as a CUDA graph, time replays
@@ -74,6 +75,7 @@ struct RunResult {
   int64_t peak_bytes = 0;                          // max over ranks of the bridge's allocations
   int buffer_sets = 1;
   int warmup_used = 0;  // warm-up round trips actually run (>= RunOptions.warmup)
+  double phase_delay_us = 0;  // RunOptions.phase_delay's length in the measured iterations
   // The NCCL path (comm/nccl_path.hpp): requested, and per phase what ran (CUPTI counts).
   NcclPath nccl_path = NcclPath::default_path;
   bool path_registered = false;   // buffers came from the backend's provider and were registered

@@ -45,4 +45,8 @@ void cuda_sum(void* dst, const void* const* srcs, int n, int64_t count, int dtyp
 void cuda_gate(const unsigned long long* open_flag, unsigned long long ticket, double timeout_s,
                unsigned int* expired, cudaStream_t stream);
 
+// A one-thread kernel that spins for `ns` nanoseconds of the GPU's global timer (spin.cu): a
+// test-only delay of exactly that length on `stream`, whatever the SM clock.
+void cuda_spin(int64_t ns, cudaStream_t stream);
+
 }  // namespace bb

@@ -6,15 +6,10 @@
 
 #include "check.cuh"
 #include "cuda_kernels.cuh"
+#include "global_timer.cuh"
 
 namespace bb {
 namespace {
-
-__device__ __forceinline__ unsigned long long global_ns() {
-  unsigned long long t;
-  asm volatile("mov.u64 %0, %globaltimer;" : "=l"(t));
-  return t;
-}
 
 // Waits until *open >= ticket, or until timeout_ns have passed (then records the expiry, so a
 // host that blocked while enqueueing never deadlocks its own GPU).

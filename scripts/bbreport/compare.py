@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import keys, stats
 from .schema import (DASH, fmt_ms, fmt_pct, is_num, phase_names, platform, platform_differences,
-                     run_problems, timing_kind)
+                     planted_text, run_problems, timing_kind)
 
 TOTAL = "TOTAL"
 
@@ -45,6 +45,7 @@ class Comparison:
     new_empty: bool = False
     noise_floor_pct: float = 0.0                         # A/A floor the change had to exceed
     problems: dict = field(default_factory=dict)         # "base"/"new": run_problems()
+    planted: dict = field(default_factory=dict)          # "base"/"new": planted_text() or None
     timings: str = ""                                    # what the times are (schema.timing_kind)
 
     def with_verdict(self, verdict):
@@ -114,6 +115,7 @@ def compare(base_doc, new_doc, alpha=stats.ALPHA, min_effect_pct=stats.MIN_EFFEC
             noise_floor_pct=0.0):
     out = Comparison(alpha, min_effect_pct, noise_floor_pct=noise_floor_pct)
     out.problems = {"base": run_problems(base_doc), "new": run_problems(new_doc)}
+    out.planted = {"base": planted_text(base_doc), "new": planted_text(new_doc)}
     out.timings = timing_kind([base_doc, new_doc])
     if platform_differences(base_doc, new_doc):
         out.platforms = (platform(base_doc), platform(new_doc))
@@ -182,6 +184,8 @@ def to_markdown(cmp, base_name, new_name, all_rows=True):
                                           if side == "new" and p.startswith("ABORTED") else ".")
                   for p in cmp.problems.get(side, []) if not p.startswith("NOTHING")] + \
             ([""] if any(not p.startswith("NOTHING") for p in cmp.problems.get(side, [])) else [])
+    lines += [f"**{side} run {cmp.planted[side]}.**" for side in ("base", "new") if cmp.planted.get(side)]
+    lines += [""] if any(cmp.planted.values()) else []
     if cmp.platforms:
         lines += [f"**DIFFERENT PLATFORMS (--allow-different)**: base is "
                   f"{_platform_text(cmp.platforms[0])}; new is "

@@ -5,7 +5,8 @@ met/missed and counted apart from correctness, which is only the oracle and the 
 from . import keys
 from .doc import Table
 from .schema import (DASH, bare_median_ms, fmt_bytes, fmt_ms, fmt_num, fmt_pct, is_comm, is_num,
-                     launch_skew_ms, layout_label, phase_table, shape_label, total_floor_ratio)
+                     launch_skew_ms, layout_label, phase_table, planted_text, shape_label,
+                     total_floor_ratio)
 
 OVERHEAD_TARGET_PCT = 5.0
 SPREAD_TARGET, SPREAD_MIN_BYTES = 1.05, 16 << 20
@@ -79,6 +80,8 @@ def headline(runs):
                  f"max {fmt_ms(max(maxes))} ms")
     if any(d["environment"].get("injected_delay") for _, d in runs):
         text += " · FAULT INJECTED: a rank launches late on purpose (--inject-delay)"
+    for planted in dict.fromkeys(filter(None, (planted_text(d) for _, d in runs))):
+        text += f" · {planted}"
     if any(is_emulated(d) for _, d in runs):
         text += " · EMULATED: collective times are device-to-device copies, not NVLink"
     return text

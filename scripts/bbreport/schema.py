@@ -256,7 +256,7 @@ def _bad_number(x, allow_zero=False):
 _CONFIG_OBJECTS = ("shape", "src", "dest", "audit", "check", "launch_skew", "byte_model",
                    "nccl_path", "contention", "launch")
 _CONFIG_LISTS = ("src_order", "dest_order", "repetition_medians_ms")
-_ENV_OBJECTS = ("cupti", "launch", "build", "env", "env_set_by_suite", "injected_delay")
+_ENV_OBJECTS = ("cupti", "launch", "build", "env", "env_set_by_suite", "injected_delay", "injected_phase_delay")
 
 
 def _check_types(obj, where, objects=(), lists=()):
@@ -360,6 +360,16 @@ def run_problems(doc):
     if not doc["configs"] and not doc.get("collectives"):
         out.append("NOTHING MEASURED: no config and no collective in the file")
     return out
+
+
+def planted_text(doc):
+    """The test-only planted slowdown of a run (bridge_bench --test-phase-delay), in words, or
+    None: such a run is slower on purpose and must never pass for a real one."""
+    p = doc["environment"].get("injected_phase_delay")
+    if not isinstance(p, dict):
+        return None
+    return (f"SLOWDOWN PLANTED: +{p.get('pct')}% of {p.get('phase')} in every config, on purpose "
+            f"(--test-phase-delay)")
 
 
 def platform(doc):

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -399,6 +400,29 @@ TEST_F(Gpu, DeviceMarksAndErrors) {
   // Two Devices on one GPU have their own streams.
   auto other = make_cuda_device(0);
   EXPECT_NE(other->native_stream(), dev->native_stream());
+}
+
+// The planted slowdown's spin (Device::wait_us, kernels/cuda/spin.cu), timed by the device's
+// own CUDA events: it lasts what it was asked for, from 50 us to 20 ms. The global timer ticks
+// every microsecond or finer and a launch adds a few microseconds, hence the 10 us allowance.
+TEST_F(Gpu, WaitUsSpinsForItsLength) {
+  dev->wait_us(100);  // first launch: module load, not timed
+  dev->synchronize();
+  for (double us : {50.0, 200.0, 1000.0, 5000.0, 20000.0}) {
+    dev->reset_marks();
+    const int m0 = dev->mark();
+    dev->wait_us(us);
+    const int m1 = dev->mark();
+    const double got_us = dev->elapsed_ms(m0, m1) * 1e3;
+    std::printf("[ info ] wait_us(%.0f): %.1f us by CUDA events\n", us, got_us);
+    EXPECT_GE(got_us, us * 0.99) << "the spin ended early";
+    EXPECT_LE(got_us, us * 1.02 + 10) << "the spin ran long";
+  }
+  dev->reset_marks();  // 0 and below launch nothing
+  const int m0 = dev->mark();
+  dev->wait_us(0);
+  dev->wait_us(-5);
+  EXPECT_LT(dev->elapsed_ms(m0, dev->mark()) * 1e3, 10.0);
 }
 
 // Separate so the sanitizer runs can leave out its deliberate cudaMalloc failure.

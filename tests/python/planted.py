@@ -6,7 +6,10 @@ slower (its total, every phase, every sample and repetition median), the others 
 usage: planted.py IN.json OUT.json --phase fwd_comm [--factor 1.05]
        planted.py --affected PLANTED.json --phase fwd_comm --compare COMPARE.md
 The second form counts, from compare.py's Markdown, the affected configs whose TOTAL is SLOWER
-and the unaffected ones called SLOWER or FASTER (exit 1 unless all and none)."""
+and the unaffected ones called SLOWER or FASTER (exit 1 unless all and none). When PLANTED.json
+is a real planted run (bridge_bench --test-phase-delay: +PCT% of PHASE alone, recorded as
+environment.injected_phase_delay), an affected config counts by its PHASE row instead: the
+total grows only by the phase's share of it."""
 import argparse
 import copy
 import json
@@ -39,12 +42,12 @@ def plant(doc, phase, factor):
     return out
 
 
-def total_verdicts(markdown):
-    """{config id: verdict} of the TOTAL rows of compare.py's table."""
+def total_verdicts(markdown, row="TOTAL"):
+    """{config id: verdict} of the `row` rows (TOTAL, or a phase) of compare.py's table."""
     out = {}
     for line in markdown.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 9 and cells[1] == "TOTAL":
+        if len(cells) == 9 and cells[1] == row:
             out[cells[0]] = cells[8].strip("*").split(" (")[0]
     return out
 
@@ -58,12 +61,20 @@ def main(argv=None):
     ap.add_argument("--compare")
     a = ap.parse_args(argv)
     if a.affected:
-        hit = set(affected(json.load(open(a.affected)), a.phase))
-        verdicts = total_verdicts(open(a.compare).read())
-        slower = sorted(i for i in hit if verdicts.get(i) == "SLOWER")
+        doc = json.load(open(a.affected))
+        hit = set(affected(doc, a.phase))
+        markdown = open(a.compare).read()
+        verdicts = total_verdicts(markdown)
+        real = bool(doc["environment"].get("injected_phase_delay"))
+        judged = total_verdicts(markdown, a.phase) if real else verdicts
+        slower = sorted(i for i in hit if judged.get(i) == "SLOWER")
         wrong = sorted(i for i, v in verdicts.items() if i not in hit and v in ("SLOWER",
                                                                                 "FASTER"))
-        print(f"planted: {len(slower)} of {len(hit)} affected configs SLOWER (total); "
+        if real:
+            print(f"planted: {sum(verdicts.get(i) == 'SLOWER' for i in hit)} of {len(hit)} "
+                  f"affected configs SLOWER in the total")
+        print(f"planted: {len(slower)} of {len(hit)} affected configs SLOWER "
+              f"({a.phase if real else 'total'}); "
               f"{len(wrong)} unaffected configs SLOWER/FASTER")
         return 0 if hit and len(slower) == len(hit) and not wrong else 1
     src, dst = a.files

@@ -12,7 +12,7 @@ from conftest import SAMPLE_A, SAMPLE_HOST, load, run_script
 from bbreport import plots, verdict
 from bbreport.doc import to_markdown
 from bbreport.report import build
-from bbreport.schema import check_results
+from bbreport.schema import SchemaError, check_numbers, check_results
 
 
 def _geo(xs):
@@ -176,3 +176,27 @@ def test_launch_skew_and_cadence_are_reported(tmp_path):
     overview = md.split("## Overview\n", 1)[1].split("**Contents:**", 1)[0]
     assert all("launch skew median" in l for l in overview.splitlines() if l.startswith("- **"))
     assert "### Launch skew" in md and "gate expiries" in md
+
+
+def test_planted_slowdown_is_said_in_the_headline_and_in_compare(tmp_path, write_json):
+    """A run with bridge_bench's test-only --test-phase-delay is slower on purpose: the report's
+    headline and compare.py's header both say so (a planted run never passes for a real one)."""
+    doc = copy.deepcopy(load(SAMPLE_A))
+    doc["environment"]["injected_phase_delay"] = {"phase": "fwd_comm", "pct": 5.0}
+    for c in doc["configs"]:
+        c["injected_phase_delay_us"] = [12.5]
+    check_results(doc)
+    md = to_markdown(build([("planted.json", doc)], "planted"))
+    head = next(l for l in md.splitlines() if l.startswith("**"))
+    assert "SLOWDOWN PLANTED: +5.0% of fwd_comm in every config" in head
+    plain = to_markdown(build([("a.json", load(SAMPLE_A))], "plain"))
+    assert "SLOWDOWN PLANTED" not in plain
+    r = run_script("compare.py", SAMPLE_A, write_json("planted.json", doc))
+    assert r.returncode == 0, r.stderr
+    assert "**new run SLOWDOWN PLANTED: +5.0% of fwd_comm in every config, on purpose (--test-phase-delay).**" \
+        in r.stdout
+    assert "base run SLOWDOWN" not in r.stdout
+    bad = copy.deepcopy(doc)
+    bad["environment"]["injected_phase_delay"] = "fwd_comm:5"
+    with pytest.raises(SchemaError, match="'injected_phase_delay' is str, not an object"):
+        check_numbers(bad)
