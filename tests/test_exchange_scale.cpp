@@ -114,7 +114,8 @@ TEST(ExchangeScale, SameAnswersAsTheQuadraticExchangeOnWorlds2To16) {
   if (const char* w = std::getenv("BB_WRITE_EXCHANGE_GOLDEN")) {
     std::ofstream f(w);
     for (const auto& [name, dig] : got) f << name << "\t" << dig << "\n";
-    GTEST_SKIP() << "wrote " << w;
+    GTEST_SKIP() << "BB_WRITE_EXCHANGE_GOLDEN is set: wrote the golden file " << w
+                 << " instead of comparing (unset it to run the comparison, as CI does)";
   }
   std::ifstream f(BB_TEST_DATA "/exchange_golden.txt");
   ASSERT_TRUE(f) << "missing golden file";

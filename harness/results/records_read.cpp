@@ -24,8 +24,8 @@ std::vector<double> samples(const json& c, const char* name, const std::string& 
 }
 
 Phase phase_named(const std::string& name, const std::string& where) {
-  for (int k = 0; k < kPhaseCount; ++k)
-    if (name == phase_name(Phase(k))) return Phase(k);
+  Phase p;
+  if (find_phase(name, &p)) return p;
   throw Error("bad_results", where + ": unknown phase '" + name + "'");
 }
 
