@@ -343,6 +343,27 @@ TEST(ModelPredict, ACallWaitsForItsPeersPrecedingLocalWork) {
   EXPECT_NEAR(sp.total_ms, sum, 1e-12);
 }
 
+// Local copies: in emulation every rank's at once on the one GPU (its bytes times the ranks); in
+// the socket rehearsal each process's alone, as on a GPU of its own (Topology::shared_copies).
+TEST(ModelPredict, SocketRanksCopyAloneEmulatedRanksShareTheGpu) {
+  const Plan p = plan_of(seed_fan_in_cp2());
+  const Calibration c = default_calibration();
+  auto local = [&](const char* medium) {
+    std::map<Phase, double> ms;
+    const StrategyPrediction sp = predict_strategy(*make_strategy("p2p"), p, shape(), make_topology(medium, medium[0] == 'n' ? 8 : 1), c);
+    for (const auto& ph : sp.phases)  // the bytes' part: less the floor and the launches
+      if (ph.kind == "local") ms[ph.phase] = ph.ms - sp.floor_ms - ph.launches * c.copy.alpha_us / 1e3;
+    return ms;
+  };
+  const auto nodes = local("nodes"), socket = local("socket"), shared = local("shared");
+  ASSERT_FALSE(nodes.empty());
+  for (const auto& [phase, ms] : nodes) {
+    ASSERT_TRUE(socket.count(phase) && shared.count(phase)) << phase_name(phase);
+    EXPECT_NEAR(socket.at(phase), ms, 1e-12) << phase_name(phase);
+    EXPECT_NEAR(shared.at(phase), 8 * ms, 1e-12) << phase_name(phase);  // 8 ranks' bytes at once
+  }
+}
+
 TEST(ModelPredict, BytesMoveToTheNetworkWhenGroupsSpanNodes) {
   const Plan p = plan_of(seed_fan_in_cp2());
   const BridgeShape sh = shape();

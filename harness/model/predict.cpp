@@ -65,7 +65,7 @@ GroupCost group_cost(CollOp op, const std::vector<int>& g, int64_t msg, const To
 }  // namespace
 
 double local_skew_ms(const Topology& t, int ranks, double slowest_ms, double fastest_ms, int launches) {
-  if (!t.shared_medium()) return std::max(0.0, slowest_ms - std::max(0.0, fastest_ms));
+  if (!t.shared_copies()) return std::max(0.0, slowest_ms - std::max(0.0, fastest_ms));
   // One GPU runs every rank's copies, each filling it: they finish one after another, a rank's
   // launches interleaved with the others' (round robin), so the first rank is done
   // (ranks - 1) / (ranks x launches) of the phase before the last.
@@ -156,7 +156,7 @@ StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const Brid
     for (const auto& [k, v] : slowest.bytes) pp.bytes_per_link[k] += v;
     pp.fit = slowest.fit;
   }
-  const double sharing = t.shared_medium() ? double(p.size()) : 1.0;
+  const double sharing = t.shared_copies() ? double(p.size()) : 1.0;
   auto local_ms = [&](const LocalWork& w) {
     return (w.launches * c.copy.alpha_us + double(w.bytes) * sharing / (c.copy.copy_GBps * 1e3)) / 1e3;
   };

@@ -63,8 +63,9 @@ struct Recommendation {
 Recommendation recommend(const std::vector<StrategyPrediction>& preds);
 
 // How much later the slowest rank ends a local phase than the fastest (the wait of the collective
-// phase after it). Nodes: the slowest modelled rank's time less the fastest's. Shared medium and
-// socket rehearsal (one GPU runs every rank's copies): slowest x (ranks - 1) / (ranks x launches).
+// phase after it). Nodes and the socket rehearsal (each rank's copies alone): the slowest modelled
+// rank's time less the fastest's. Emulation (one GPU runs every rank's copies at once, shared
+// copies): slowest x (ranks - 1) / (ranks x launches).
 double local_skew_ms(const Topology& t, int ranks, double slowest_ms, double fastest_ms, int launches);
 
 // The plan's groups (gather and CP) that cross nodes under `t`.
