@@ -17,7 +17,7 @@
 #      seeds plus one equal layout (its empty round trips give the timer floor) in the same call;
 #      held out: every 2nd world-8 layout that reports/model-emulate-h100-heldout/ never ran, at
 #      8x1024x8192 sbh; every 3rd layout of world 10 (never run) at 10x1280x4096 sbh; every 9th
-#      layout of world 12 not run there, at 24x1536x4096 bsh; scored by step `tables`. About 45 s
+#      layout of world 12 not run there, at 24x1536x4096 bsh; scored by step `tables`. About 70 s
 #      of device time on an H100 after the build: BB_STEPS='build fresh tables'.
 # What it trades for the time: bsh only, bf16 only, CUPTI off, --iters=10 --warmup=3 (the suite's
 # defaults are 20 and 5: medians of 10 samples), one held-out shape (2x4096x4096; the rehearsal
