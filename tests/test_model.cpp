@@ -511,6 +511,23 @@ TEST(ModelAttach, EveryConfigGetsItsPredictionAndResidual) {
   ASSERT_EQ(p["phases"].size(), 2u);
   for (const auto& ph : p["phases"])
     EXPECT_NEAR(ph["residual"].get<double>(), ph["predicted_ms"].get<double>() / ph["measured_ms"].get<double>() - 1, 1e-12);
+  // A run with an empty round trip (an equal layout's fused: no phase) measures its own timer
+  // floor, which prices that config (and every phase of the others).
+  oj idle = c;
+  idle["id"] = "idle";
+  idle["dest"] = idle["src"];
+  idle["strategy"] = "fused";
+  idle["total"] = {{"median_ms", 0.003}};
+  idle["phases"] = oj::array();
+  oj with_idle = r;
+  with_idle.erase("model");
+  with_idle["configs"] = oj::array({c, idle});
+  bb::attach_predictions(with_idle);
+  const auto& q = with_idle["configs"][1]["predicted"];
+  ASSERT_TRUE(q.contains("total_ms")) << q.dump();
+  EXPECT_NEAR(q["total_ms"].get<double>(), 0.003, 1e-12);
+  EXPECT_TRUE(q["calibrated"].get<bool>());
+  for (const auto& ph : with_idle["configs"][0]["predicted"]["phases"]) EXPECT_GE(ph["predicted_ms"].get<double>(), 0.003);
   // A config the model cannot rebuild (no shape) is said in its own "predicted"; the run is kept.
   oj broken = r;
   broken["configs"][0].erase("shape");
