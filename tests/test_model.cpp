@@ -162,6 +162,27 @@ TEST(ModelCalibration, ReadsAResultsJsonsBareCollectivesOnTheSharedMedium) {
   EXPECT_DOUBLE_EQ(m.copy.copy_GBps, 3000.0);
 }
 
+// Version 1 files timed the bridge's all_reduce in place in `median_ms` (no in-place field): read
+// as in place, its bytes carry the staged copy back, as version 5's in-place figure does above.
+TEST(ModelCalibration, AVersionOneResultsJsonTimedTheAllReduceInPlace) {
+  nlohmann::json r = {{"schema", "bridgebench/results"}, {"schema_version", 1},
+                      {"environment", {{"backend", "emulate"}, {"copy_bandwidth_GBps", 3000.0}}},
+                      {"collectives", nlohmann::json::array()}};
+  r["collectives"].push_back({{"id", "x"}, {"op", "all_reduce"}, {"group_size", 2}, {"groups", 4},
+                              {"bytes_per_rank", 1000}, {"median_ms", 0.01}, {"correct", true}});
+  Measurements m;
+  read_results_collectives(r, "v1.json", m);
+  ASSERT_EQ(m.points.size(), 1u);
+  EXPECT_DOUBLE_EQ(m.points[0].link_bytes, 20000.0);  // 2 x 4 ranks x 2.5 x the message: staged
+  EXPECT_DOUBLE_EQ(m.points[0].measured_us, 10.0);
+  // The same entry in a version 2+ file is the out-of-place form: no copy back.
+  r["schema_version"] = 5;
+  Measurements m5;
+  read_results_collectives(r, "v5.json", m5);
+  ASSERT_EQ(m5.points.size(), 1u);
+  EXPECT_LT(m5.points[0].link_bytes, 20000.0);
+}
+
 TEST(ModelCalibration, MissingOpsBorrowAndUnknownLinksUseTheLabelledDefault) {
   Calibration c;
   LinkFit ag;

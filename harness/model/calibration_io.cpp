@@ -98,8 +98,13 @@ void read_results_collectives(const nlohmann::json& r, const std::string& name, 
     } catch (const Error&) {
       continue;
     }
-    const bool in_place = collective(op).bridge_in_place && c.contains("in_place_median_ms");
-    const double ms = c.value(in_place ? "in_place_median_ms" : "median_ms", 0.0);
+    // Since version 2 `median_ms` is out of place and `in_place_median_ms` the in-place form;
+    // version 1 timed each collective once, as the bridge calls it (all_reduce in place), in
+    // `median_ms`. Read the in-place time where the bridge uses it, so its bytes are priced at
+    // the placement that was timed.
+    const bool v1 = r.value("schema_version", 2) < 2;  // every written file carries its version
+    const bool in_place = collective(op).bridge_in_place && (v1 || c.contains("in_place_median_ms"));
+    const double ms = c.value(in_place && !v1 ? "in_place_median_ms" : "median_ms", 0.0);
     const int n = c.value("group_size", 0);
     double bytes = c.value("bytes_per_rank", 0.0);
     // On a shared medium every rank of every group moves its bytes through the one memory.
