@@ -1,4 +1,4 @@
-// The config key (results/config_key.hpp): the one place an id is made, ids that differ whenever
+// The config key (config/config_key.hpp): the one place an id is made, ids that differ whenever
 // keys do, the JSON's "key" object, and the stdout summary comparing each config with the
 // `reference` of its own NCCL path and run settings (never the last reference of a shared id
 // prefix, which put `reference/path=registered` at 0.99x against `reference/path=zero-cta`).
@@ -14,7 +14,7 @@
 
 #include "driver/summary.hpp"
 #include "driver/sweep_run.hpp"
-#include "results/config_key.hpp"
+#include "config/config_key.hpp"
 
 namespace {
 
