@@ -100,7 +100,8 @@ Axis mem_axis() {
   a.file_key = "mems";
   a.file_alias = "memory_layouts";  // the key's older spelling
   flag_items(a, "--mem");
-  a.usage = "=bsh,sbh";
+  a.usage = "bsh,sbh";
+  a.help = "memory orders (default both)";
   a.counted_as = "memory orders";
   a.file_default = {"bsh"};
   a.flag_default = {"bsh", "sbh"};
@@ -112,7 +113,8 @@ Axis dtype_axis() {
                  [](ConfigKey& k, const std::string& v) { k.shape.dtype = parse_dtype(v); });
   a.file_key = "dtypes";
   flag_items(a, "--dtypes");
-  a.usage = "=bf16,fp16,fp32";
+  a.usage = "bf16,fp16,fp32";
+  a.help = "element types (default bf16)";
   a.counted_as = "dtypes";
   a.file_default = a.flag_default = {"bf16"};
   return a;
@@ -132,7 +134,8 @@ Axis strategy_axis() {
   };
   a.flag = "--strategies";
   a.from_flag = [](const std::string& v) { return expand_strategies(split_list(v, "--strategies"), "--strategies"); };
-  a.usage = "=all|NAME,..                (all, the default: every registered strategy)";
+  a.usage = "all|NAME,..";
+  a.help = "all, the default: every registered strategy (listed below)";
   a.counted_as = "strategies";
   a.file_default = {"reference", "fused"};
   a.flag_default = strategy_names();
@@ -156,7 +159,8 @@ Axis nccl_path_axis() {
   a.from_flag = nccl_path_names;  // the whole list: parse_nccl_paths keeps each path once
   std::string names;
   for (const auto& r : kNcclPaths) names += (names.empty() ? "" : "|") + std::string(r.name);
-  a.usage = "=" + names + "[,..]|all   NCCL's buffer/CTA paths (nccl backend)";
+  a.usage = names + "[,..]|all";
+  a.help = "NCCL's buffer/CTA paths (nccl backend)";
   a.counted_as = "NCCL paths";
   a.file_default = a.flag_default = {"default"};
   a.run = [](const ConfigKey& k, RunOptions& ro) { ro.nccl_path = k.path; };

@@ -25,8 +25,8 @@ struct Axis {
   // is `omitted` (so default ids stay what they always were).
   std::string id_label, omitted;
   // Where a sweep takes its values ("" where it does not): the sweep file's key and an older
-  // spelling of it, the flag and its line in the usage text.
-  std::string file_key, file_alias, flag, usage;
+  // spelling of it, the flag, and the flag's usage: its values' syntax and what it does.
+  std::string file_key, file_alias, flag, usage, help;
   // How too_many_configs counts its values ("NCCL paths"); "" for a setting with one value per run.
   std::string counted_as;
   std::vector<std::string> file_default, flag_default;  // value names

@@ -54,8 +54,12 @@ std::string replaced(std::string s, const std::string& token, const std::string&
 
 std::string bench_usage() {
   std::string axes;  // the axis table's flags (config/axes.hpp), one line each
-  for (const Axis& a : axis_table())
-    if (!a.flag.empty()) axes += "  " + a.flag + a.usage + "\n";
+  for (const Axis& a : axis_table()) {
+    if (a.flag.empty()) continue;
+    std::string flag = "  " + a.flag + "=" + a.usage;
+    flag.resize(std::max(flag.size() + 1, size_t(37)), ' ');  // the help column of the lines around it
+    axes += flag + a.help + "\n";
+  }
   std::string u = replaced(replaced(kFlagsUsage, "@BACKENDS@", bar_list(backends())), "@AXES@", axes);
   u += "strategies:\n";
   for (const auto& n : strategy_names()) {
