@@ -167,33 +167,35 @@ Axis nccl_path_axis() {
   return a;
 }
 
-// The run-wide settings: one value per run, from their own flags (driver/options.cpp, which
-// checks their combinations), in the id only where not the default.
-Axis contention_axis() {
-  Axis a = named("contention", [](const ConfigKey& k) { return std::string(contention_name(k.contention)); },
-                 [](ConfigKey& k, const std::string& v) { k.contention = parse_contentions(v).at(0); });
-  a.id_label = "contention";
-  a.omitted = "none";
-  a.file_default = {"none"};
+// A run-wide setting: one value per run, from its own flag (driver/options.cpp, which checks
+// the settings' combinations), in the id as "/<name>=<value>" only where not `omitted`.
+Axis run_setting(std::string name, std::string omitted, std::function<std::string(const ConfigKey&)> get,
+                 std::function<void(ConfigKey&, const std::string&)> set) {
+  Axis a = named(name, std::move(get), std::move(set));
+  a.id_label = name;
+  a.omitted = omitted;
+  a.file_default = {omitted};
   return a;
 }
 
+Axis contention_axis() {
+  return run_setting(
+      "contention", "none", [](const ConfigKey& k) { return std::string(contention_name(k.contention)); },
+      [](ConfigKey& k, const std::string& v) { k.contention = parse_contentions(v).at(0); });
+}
+
 Axis mode_axis() {
-  Axis a = named("mode", [](const ConfigKey& k) { return std::string(run_mode_name(k.mode)); },
-                 [](ConfigKey& k, const std::string& v) { k.mode = parse_run_mode(v); });
-  a.id_label = "mode";
-  a.omitted = "timed";
-  a.file_default = {"timed"};
+  Axis a = run_setting(
+      "mode", "timed", [](const ConfigKey& k) { return std::string(run_mode_name(k.mode)); },
+      [](ConfigKey& k, const std::string& v) { k.mode = parse_run_mode(v); });
   a.run = [](const ConfigKey& k, RunOptions& ro) { ro.graph = k.mode == RunMode::graph; };
   return a;
 }
 
 Axis cadence_axis() {
-  Axis a = named("cadence", [](const ConfigKey& k) { return std::string(cadence_name(k.cadence)); },
-                 [](ConfigKey& k, const std::string& v) { k.cadence = parse_cadence(v); });
-  a.id_label = "cadence";
-  a.omitted = "isolated";
-  a.file_default = {"isolated"};
+  Axis a = run_setting(
+      "cadence", "isolated", [](const ConfigKey& k) { return std::string(cadence_name(k.cadence)); },
+      [](ConfigKey& k, const std::string& v) { k.cadence = parse_cadence(v); });
   a.run = [](const ConfigKey& k, RunOptions& ro) { ro.cadence = k.cadence; };
   return a;
 }
