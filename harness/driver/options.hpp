@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "bridge/strategy.hpp"
 #include "comm/nccl_path.hpp"
 #include "measure/phases.hpp"
 #include "core/shape.hpp"
