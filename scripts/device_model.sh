@@ -13,6 +13,12 @@
 #      -n 4 (4 processes on this GPU over NCCL sockets): calibrated on 3 layouts' bare collectives
 #      at two shapes, held out on the other 15 layouts of world 4;
 #   4. the error tables: scripts/model_check.py (reads only the JSON; runs anywhere, see below).
+#   5. (step `fresh`, session 6) a held-out set no recorded file has: calibration from the world-8
+#      seeds plus one equal layout (its empty round trips give the timer floor) in the same call;
+#      held out: every 2nd world-8 layout that reports/model-emulate-h100-heldout/ never ran, at
+#      8x1024x8192 sbh; every 3rd layout of world 10 (never run) at 10x1280x4096 sbh; every 9th
+#      layout of world 12 not run there, at 24x1536x4096 bsh; scored by step `tables`. About 70 s
+#      of device time on an H100 after the build: BB_STEPS='build fresh tables'.
 # What it trades for the time: bsh only, bf16 only, CUPTI off, --iters=10 --warmup=3 (the suite's
 # defaults are 20 and 5: medians of 10 samples), one held-out shape (2x4096x4096; the rehearsal
 # 1x4096x4096), half the layouts at worlds 12 and 16; every strategy kept (the best-strategy
@@ -20,7 +26,7 @@
 # 6 s and 36 world-16 configs in 11 s at the default iterations
 # (reports/model-emulate-h100-heldout/model_data.log).
 #   scripts/device_model.sh OUTDIR
-#   env: BB_STEPS (subset of "build emulate rehearsal tables"; default "build emulate tables"),
+#   env: BB_STEPS (subset of "build emulate fresh rehearsal tables"; default "build emulate tables"),
 #        BB_BUDGET_S (320), BB_MODEL_BACKEND (emulate; `host` runs the same steps on a CPU with
 #        BB_MODEL_SHAPES/BB_MODEL_HELD_SHAPE small, to check the script itself), BB_REH_CAL_SHAPES and
 #        BB_REH_CAL_LIMIT (the rehearsal calibration: its bare collectives over sockets dominate).
@@ -83,6 +89,33 @@ if has emulate; then
     done
   done
 fi
+# Fresh held-out layouts and shapes (step 5 above): names of --layouts=all at world W, every
+# STEP-th from OFFSET, that no recorded held-out or seed file ran (nor a seed under its other name).
+fresh_names() {  # W STEP OFFSET
+  python3 - "$@" "$seed_names" <<'EOF2'
+import glob, json, sys
+sys.path.insert(0, "scripts")
+import bridge_plan_ref as bp
+w, step, off = (int(x) for x in sys.argv[1:4])
+seen = set(sys.argv[4].split(","))
+for f in glob.glob("reports/model-emulate-h100-heldout/emulate_*.json"):
+    seen |= {c["layout"] for c in json.load(open(f)).get("configs", [])}
+names = [n for n, _, _ in bp.all_layouts(w) if n not in seen][off::step]
+print(",".join(names))
+EOF2
+}
+equal8=tp2dp4-tp2dp4
+if has fresh; then
+  limited fresh_cal_w8 60 $bench --backend=$backend --world=8 --layouts=seeds,$equal8 --shapes=$cal_shapes $fast \
+    --json "$out/fresh_cal_w8.json"
+  for spec in "8 2 0 ${BB_FRESH_SHAPE_8:-8x1024x8192} sbh" "10 3 0 ${BB_FRESH_SHAPE_10:-10x1280x4096} sbh" \
+              "12 9 4 ${BB_FRESH_SHAPE_12:-24x1536x4096} bsh"; do
+    set -- $spec
+    names=$(fresh_names "$1" "$2" "$3")
+    [ -n "$names" ] && limited "fresh_held_w$1" 45 $bench --backend=$backend --world=$1 --layouts="$names" --shapes=$4 \
+      ${fast/--mem=bsh/--mem=$5} --collectives=off --json "$out/fresh_held_w$1.json"
+  done
+fi
 # 5b: 4 processes on this GPU over NCCL sockets; calibrated on 3 layouts, held out on the rest.
 reh_cal=tp2dp2-tp1cp2dp2,tp1dp4-tp2dp2,tp4dp1-tp2cp2dp1
 if has rehearsal; then
@@ -103,6 +136,7 @@ if has tables; then
     check "model_emulate_w$w" "$out/emulate_cal_w8.json" shared "$seed_names" $(ls "$out"/emulate_held_w${w}_*.json 2>/dev/null)
   done
   check model_emulate_all_held "$out/emulate_cal_w8.json" shared "$seed_names" $(ls "$out"/emulate_held_w*_*.json 2>/dev/null)
+  check model_fresh_held "$out/fresh_cal_w8.json" shared "$seed_names,$equal8" $(ls "$out"/fresh_held_w*.json 2>/dev/null)
   check model_rehearsal_w4 "$out/rehearsal_cal_w4.json" socket "$reh_cal" $(ls "$out"/rehearsal_held_w4.json 2>/dev/null)
   # In-sample, for contrast: the calibration runs' own round trips against their own bare collectives.
   check model_emulate_cal_insample "$out/emulate_cal_w8.json" shared "" $(ls "$out"/emulate_cal_w8.json 2>/dev/null)

@@ -153,9 +153,10 @@ TEST(ModelCalibration, ReadsAResultsJsonsBareCollectivesOnTheSharedMedium) {
   read_results_collectives(r, "r.json", m);
   ASSERT_EQ(m.points.size(), 2u);
   EXPECT_EQ(m.points[0].link, LinkClass::shared);
-  // Every rank of every group on the one GPU (2 x 4), each summing 2 inputs into 1 output: 3 x the
-  // message against the ring's 1 x (medium_bytes_factor).
-  EXPECT_DOUBLE_EQ(m.points[0].link_bytes, 24000.0);
+  // Every rank of every group on the one GPU (2 x 4), each summing 2 inputs into 1 output (1.5
+  // copies' worth of the message) and, in place, copying the sum back over its input (staged):
+  // 2.5 x the message against the ring's 1 x (medium_bytes_factor).
+  EXPECT_DOUBLE_EQ(m.points[0].link_bytes, 20000.0);
   EXPECT_DOUBLE_EQ(m.points[0].measured_us, 10.0);   // in place, as the bridge calls it
   EXPECT_TRUE(m.copy.calibrated);
   EXPECT_DOUBLE_EQ(m.copy.copy_GBps, 3000.0);
@@ -190,10 +191,13 @@ TEST(ModelPredict, PricesTheDeclaredCollectivesWithTheTablesBytes) {
       EXPECT_EQ(it->groups, int(u.groups.size()));
       const int n = int(u.groups[0].size());
       EXPECT_EQ(it->bytes_per_link.at("nvlink"), collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank);
-      EXPECT_NEAR(it->ms - it->wait_ms, c.lookup(u.op, LinkClass::nvlink).time_us(u.op, n, double(collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank)) / 1e3, 1e-12);
+      EXPECT_NEAR(it->ms - it->wait_ms - sp.floor_ms,
+                  c.lookup(u.op, LinkClass::nvlink).time_us(u.op, n, double(collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank)) / 1e3, 1e-12);
     }
-    double sum = 0;
-    for (const auto& ph : sp.phases) sum += ph.ms - ph.wait_ms;
+    // The round trip: its own timer floor plus each phase's work (less its wait and its floor).
+    EXPECT_DOUBLE_EQ(sp.floor_ms, default_floor(Medium::nodes).us / 1e3);
+    double sum = sp.floor_ms;
+    for (const auto& ph : sp.phases) sum += ph.ms - ph.wait_ms - sp.floor_ms;
     EXPECT_NEAR(sp.total_ms, sum, 1e-12);
   }
 }
@@ -210,13 +214,107 @@ TEST(ModelPredict, DryRunCountsTheStrategysOwnCopies) {
 }
 
 // The emulation's bytes through the one GPU per byte of the table (harness/comm/emulate_comm.cpp).
+// Bytes copied, a byte copied being read once and written once; per placement (comm/placement.hpp).
 TEST(ModelFit, SharedMediumBytesFollowTheEmulationsCopies) {
-  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_gather, 4), 4.0 / 3.0);  // own block too
-  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_to_all, 2), 2.0);
-  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_reduce, 2), 3.0);  // 2 read + 1 written
-  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::send_recv, 8), 1.0);
-  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::nodes, CollOp::all_gather, 4), 1.0);  // NCCL: the table's
-  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::socket, CollOp::all_to_all, 4), 1.0);
+  const auto out = Placement::out_of_place, in = Placement::in_place, staged = Placement::staged;
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_gather, 4, out), 4.0 / 3.0);  // own block too
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_gather, 4, in), 1.0);         // own block skipped
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_gather, 4, staged), 8.0 / 3.0);  // and copied back
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_to_all, 2, out), 2.0);
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_to_all, 2, staged), 4.0);
+  // all_reduce on 2: 2 read + 1 written = 1.5 copies of the message; staged, + 1 copy back. The
+  // table's bytes are 2(n-1)/n = 1 x the message at n = 2, 7/4 x at n = 8 (8 read + 1 written + 1).
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_reduce, 2, out), 1.5);
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_reduce, 2, staged), 2.5);
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::all_reduce, 8, staged), 5.5 / 1.75);
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::send_recv, 8, out), 1.0);
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::shared, CollOp::send_recv, 8, staged), 2.0);
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::nodes, CollOp::all_gather, 4, staged), 1.0);  // NCCL: the table's
+  EXPECT_DOUBLE_EQ(medium_bytes_factor(Medium::socket, CollOp::all_to_all, 4, staged), 1.0);
+}
+
+// Where a call's output lies against its input, as the emulation decides it, on bare buffers and
+// on the strategies' own (the dry run asks the same functions).
+TEST(ModelFit, PlacementIsTheEmulationsOwnDecision) {
+  char buf[64];
+  EXPECT_EQ(all_gather_placement(buf + 16, buf, 8, 4, 2), Placement::in_place);  // rank 2's block
+  EXPECT_EQ(all_gather_placement(buf + 4, buf, 8, 4, 2), Placement::staged);     // inside, elsewhere
+  EXPECT_EQ(all_gather_placement(buf + 40, buf, 8, 4, 2), Placement::out_of_place);
+  EXPECT_EQ(buffer_placement(buf, 16, buf, 16), Placement::staged);
+  EXPECT_EQ(buffer_placement(buf, 16, buf + 16, 16), Placement::out_of_place);
+  EXPECT_EQ(send_recv_placement({{P2POp::send, 1, buf, 8}, {P2POp::recv, 1, buf + 4, 8}}), Placement::staged);
+  EXPECT_EQ(send_recv_placement({{P2POp::send, 1, buf, 8}, {P2POp::recv, 1, buf + 8, 8}}), Placement::out_of_place);
+  // The bare timer: apart, or in place (an all-gather's own block; any other op staged).
+  EXPECT_EQ(bare_placement(collective(CollOp::all_reduce), 4, true), Placement::staged);
+  EXPECT_EQ(bare_placement(collective(CollOp::all_gather), 4, true), Placement::in_place);
+  EXPECT_EQ(bare_placement(collective(CollOp::all_to_all), 4, false), Placement::out_of_place);
+  // The reference reduces its CP gradient in place: the dry run sees it staged, like the emulation.
+  const DryRun dr = dry_run_steps(*make_strategy("reference"), plan_of(seed_fan_in_cp2()), shape(), 0);
+  int reduces = 0;
+  for (const DryStep& st : dr.steps)
+    if (st.collective && st.op == CollOp::all_reduce) {
+      ++reduces;
+      EXPECT_EQ(st.placement, Placement::staged);
+    }
+  EXPECT_EQ(reduces, 1);
+  const StrategyPrediction sp = predict_strategy(*make_strategy("reference"), plan_of(seed_fan_in_cp2()), shape(),
+                                                 make_topology("shared", 1), default_calibration());
+  for (const auto& ph : sp.phases)
+    if (ph.op == "all_reduce") EXPECT_EQ(ph.placement, "staged");
+}
+
+// The timer's floor: two GPU marks with nothing between them. A run's empty round trips (configs
+// that run no phase) give it, their median, recovered exactly from synthetic ones; without any, the
+// documented default per medium, labelled uncalibrated.
+TEST(ModelCalibration, TheTimerFloorIsTheMedianOfARunsEmptyRoundTrips) {
+  using oj = nlohmann::json;
+  oj r = {{"schema", "bridgebench/results"}, {"environment", {{"backend", "emulate"}}}, {"collectives", oj::array()}};
+  r["configs"] = oj::array();
+  for (double ms : {0.004, 0.002, 0.003, 0.010})
+    r["configs"].push_back({{"total", {{"median_ms", ms}}}, {"phases", oj::array()}, {"correct", true}});
+  r["configs"].push_back({{"total", {{"median_ms", 0.001}}}, {"phases", oj::array()}, {"correct", false}});  // not counted
+  r["configs"].push_back({{"total", {{"median_ms", 0.5}}}, {"phases", oj::array({{{"name", "fwd_comm"}}})}, {"correct", true}});
+  Measurements m;
+  read_results_collectives(r, "r.json", m);
+  ASSERT_EQ(m.empty_round_trip_ms.size(), 4u);
+  const TimerFloor f = floor_of(m.empty_round_trip_ms, m.empty_source);
+  EXPECT_TRUE(f.calibrated);
+  EXPECT_NEAR(f.us, 3.5, 1e-9);  // median of 2, 3, 4, 10 us
+  EXPECT_NE(f.source.find("r.json"), std::string::npos);
+  const TimerFloor none = floor_of({}, "x");
+  EXPECT_FALSE(none.calibrated);
+  Calibration c;
+  EXPECT_FALSE(c.floor_for(Medium::socket).calibrated);
+  EXPECT_DOUBLE_EQ(c.floor_for(Medium::socket).us, default_floor(Medium::socket).us);
+  EXPECT_NE(c.floor_for(Medium::shared).source.find("uncalibrated"), std::string::npos);
+  c.floor = f;
+  EXPECT_DOUBLE_EQ(c.floor_for(Medium::socket).us, 3.5);
+}
+
+// A strategy that moves nothing (equal layouts) is priced by the floor alone, and calibrated only
+// when the floor was measured; one that moves pays it in every phase and once in its round trip.
+TEST(ModelPredict, AStrategyThatMovesNothingCostsTheTimerFloor) {
+  LayoutSpec l = seed_fan_in_cp2();
+  l.dest = l.src;
+  const Plan p = plan_of(l);
+  Calibration c = default_calibration();
+  c.floor = floor_of({0.005}, "synthetic");
+  const StrategyPrediction idle = predict_strategy(*make_strategy("fused"), p, shape(), make_topology("shared", 1), c);
+  EXPECT_TRUE(idle.phases.empty());
+  EXPECT_DOUBLE_EQ(idle.total_ms, 0.005);
+  EXPECT_TRUE(idle.calibrated);
+  const StrategyPrediction dflt =
+      predict_strategy(*make_strategy("fused"), p, shape(), make_topology("shared", 1), default_calibration());
+  EXPECT_DOUBLE_EQ(dflt.total_ms, default_floor(Medium::shared).us / 1e3);
+  EXPECT_FALSE(dflt.calibrated);
+  const StrategyPrediction ref = predict_strategy(*make_strategy("reference"), p, shape(), make_topology("shared", 1), c);
+  ASSERT_FALSE(ref.phases.empty());  // the reference still copies its local slices
+  double work = 0;
+  for (const auto& ph : ref.phases) {
+    EXPECT_GE(ph.ms, 0.005);
+    work += ph.ms - ph.wait_ms - 0.005;
+  }
+  EXPECT_NEAR(ref.total_ms, 0.005 + work, 1e-12);
 }
 
 // The wait of a call for its peers' preceding local work: on nodes the slowest rank's time less
@@ -234,15 +332,36 @@ TEST(ModelPredict, ACallWaitsForItsPeersPrecedingLocalWork) {
   sh.mem = parse_mem_order("sbh");
   const StrategyPrediction sp =
       predict_strategy(*make_strategy("p2p"), p, sh, make_topology("shared", 1), default_calibration());
-  double sum = 0, waits = 0;
+  double sum = sp.floor_ms, waits = 0;
   for (const auto& ph : sp.phases) {
-    sum += ph.ms - ph.wait_ms;
+    sum += ph.ms - ph.wait_ms - sp.floor_ms;
     waits += ph.wait_ms;
     if (ph.kind == "local") EXPECT_EQ(ph.wait_ms, 0.0);
     if (ph.phase == Phase::fwd_comm) EXPECT_GT(ph.wait_ms, 0.0);
   }
   EXPECT_GT(waits, 0.0);
   EXPECT_NEAR(sp.total_ms, sum, 1e-12);
+}
+
+// Local copies: in emulation every rank's at once on the one GPU (its bytes times the ranks); in
+// the socket rehearsal each process's alone, as on a GPU of its own (Topology::shared_copies).
+TEST(ModelPredict, SocketRanksCopyAloneEmulatedRanksShareTheGpu) {
+  const Plan p = plan_of(seed_fan_in_cp2());
+  const Calibration c = default_calibration();
+  auto local = [&](const char* medium) {
+    std::map<Phase, double> ms;
+    const StrategyPrediction sp = predict_strategy(*make_strategy("p2p"), p, shape(), make_topology(medium, medium[0] == 'n' ? 8 : 1), c);
+    for (const auto& ph : sp.phases)  // the bytes' part: less the floor and the launches
+      if (ph.kind == "local") ms[ph.phase] = ph.ms - sp.floor_ms - ph.launches * c.copy.alpha_us / 1e3;
+    return ms;
+  };
+  const auto nodes = local("nodes"), socket = local("socket"), shared = local("shared");
+  ASSERT_FALSE(nodes.empty());
+  for (const auto& [phase, ms] : nodes) {
+    ASSERT_TRUE(socket.count(phase) && shared.count(phase)) << phase_name(phase);
+    EXPECT_NEAR(socket.at(phase), ms, 1e-12) << phase_name(phase);
+    EXPECT_NEAR(shared.at(phase), 8 * ms, 1e-12) << phase_name(phase);  // 8 ranks' bytes at once
+  }
 }
 
 TEST(ModelPredict, BytesMoveToTheNetworkWhenGroupsSpanNodes) {
@@ -392,6 +511,23 @@ TEST(ModelAttach, EveryConfigGetsItsPredictionAndResidual) {
   ASSERT_EQ(p["phases"].size(), 2u);
   for (const auto& ph : p["phases"])
     EXPECT_NEAR(ph["residual"].get<double>(), ph["predicted_ms"].get<double>() / ph["measured_ms"].get<double>() - 1, 1e-12);
+  // A run with an empty round trip (an equal layout's fused: no phase) measures its own timer
+  // floor, which prices that config (and every phase of the others).
+  oj idle = c;
+  idle["id"] = "idle";
+  idle["dest"] = idle["src"];
+  idle["strategy"] = "fused";
+  idle["total"] = {{"median_ms", 0.003}};
+  idle["phases"] = oj::array();
+  oj with_idle = r;
+  with_idle.erase("model");
+  with_idle["configs"] = oj::array({c, idle});
+  bb::attach_predictions(with_idle);
+  const auto& q = with_idle["configs"][1]["predicted"];
+  ASSERT_TRUE(q.contains("total_ms")) << q.dump();
+  EXPECT_NEAR(q["total_ms"].get<double>(), 0.003, 1e-12);
+  EXPECT_TRUE(q["calibrated"].get<bool>());
+  for (const auto& ph : with_idle["configs"][0]["predicted"]["phases"]) EXPECT_GE(ph["predicted_ms"].get<double>(), 0.003);
   // A config the model cannot rebuild (no shape) is said in its own "predicted"; the run is kept.
   oj broken = r;
   broken["configs"][0].erase("shape");

@@ -97,6 +97,7 @@ void print_prediction(const PredictRequest& r) {
                    {"nodes", topo.medium == Medium::nodes ? (r.layout.world + topo.gpus_per_node - 1) / topo.gpus_per_node : 1}};
   oj cj = calibration_json(cal);
   cj["label"] = r.calibration.empty() ? "default (uncalibrated)" : r.calibration;
+  cj["floor"] = floor_json(cal.floor_for(topo.medium));
   j["calibration"] = cj;
   j["strategies"] = oj::array();
   for (const auto& sp : preds) j["strategies"].push_back(prediction_json(sp));

@@ -45,12 +45,22 @@ int ring_hops(int n) { return n > 1 ? n - 1 : 0; }
 int two_ring_hops(int n) { return 2 * ring_hops(n); }
 int one_hop(int n) { return n > 1 ? 1 : 0; }
 
-// Through one shared memory (the emulation: every rank's copies on one GPU), per byte of link
-// traffic: all-gather and all-to-all also copy the rank's own block (n/(n-1)); all-reduce sums
-// n inputs per rank ((n+1)n / 2(n-1)); a send/recv moves just what it receives.
-double own_block_too(int n) { return double(n) / double(n - 1); }
-double every_input_summed(int n) { return double(n + 1) * double(n) / (2.0 * double(n - 1)); }
-double received_only(int) { return 1.0; }
+// Through one shared memory (the emulation, comm/emulate_comm.cpp: every rank's copies on one
+// GPU), bytes copied per byte of link traffic. Out of place, an all-gather and an all-to-all also
+// copy the rank's own block (n/(n-1)); an all-gather in place skips it (1). An all-reduce's sum
+// kernel reads n inputs and writes one output, (n+1)/2 copies' worth of the message, against the
+// table's 2(n-1)/n x message. A send/recv copies what it receives. Staged (the buffers overlap),
+// the result is built in a scratch buffer and copied over the output: one more copy of it.
+double gather_copies(int n, Placement w) {
+  const double n1 = double(n - 1);
+  return w == Placement::in_place ? 1.0 : w == Placement::staged ? 2.0 * n / n1 : n / n1;
+}
+double summed_copies(int n, Placement w) {
+  const double msgs = (n + 1) / 2.0 + (w == Placement::out_of_place ? 0.0 : 1.0);  // in place is staged
+  return msgs * n / (2.0 * (n - 1));
+}
+double exchange_copies(int n, Placement w) { return double(n) / double(n - 1) * (w == Placement::staged ? 2 : 1); }
+double received_copies(int, Placement w) { return w == Placement::staged ? 2.0 : 1.0; }
 
 CollBuffers equal_buffers(int, int64_t msg) { return {size_t(msg), size_t(msg)}; }
 int64_t input_is_output(int, int64_t) { return 0; }
@@ -102,13 +112,13 @@ void send_recv_verify(const BareSite& s, const BlockCheck& check) { check(0, s.e
 const std::vector<CollRow>& collective_table() {
   //  op, name, bytes, bridge_in_place, nccl_tests_program, latency_hops, shared_medium_factor, buffers, in_place_input, fill, run, verify
   static const std::vector<CollRow> t{
-      {CollOp::all_gather, "all_gather", all_gather_bytes, false, "all_gather", ring_hops, own_block_too, all_gather_buffers, own_block,
+      {CollOp::all_gather, "all_gather", all_gather_bytes, false, "all_gather", ring_hops, gather_copies, all_gather_buffers, own_block,
        all_gather_fill, all_gather_run, all_gather_verify},
       {CollOp::all_reduce, "all_reduce", all_reduce_bytes, /*the CP backward reduces in place*/ true, "all_reduce", two_ring_hops,
-       every_input_summed, equal_buffers, input_is_output, all_reduce_fill, all_reduce_run, all_reduce_verify},
-      {CollOp::all_to_all, "all_to_all", all_to_all_bytes, false, "alltoall", ring_hops, own_block_too, all_to_all_buffers, input_is_output,
+       summed_copies, equal_buffers, input_is_output, all_reduce_fill, all_reduce_run, all_reduce_verify},
+      {CollOp::all_to_all, "all_to_all", all_to_all_bytes, false, "alltoall", ring_hops, exchange_copies, all_to_all_buffers, input_is_output,
        all_to_all_fill, all_to_all_run, all_to_all_verify},
-      {CollOp::send_recv, "send_recv", send_recv_bytes, false, "sendrecv", one_hop, received_only, equal_buffers, input_is_output,
+      {CollOp::send_recv, "send_recv", send_recv_bytes, false, "sendrecv", one_hop, received_copies, equal_buffers, input_is_output,
        send_recv_fill, send_recv_run, send_recv_verify},
   };
   return t;
@@ -118,6 +128,16 @@ const CollRow& collective(CollOp op) {
   for (const auto& r : collective_table())
     if (r.op == op) return r;
   throw Error("bad_op", "collective op " + std::to_string(int(op)) + " has no row");
+}
+
+Placement bare_placement(const CollRow& row, int n, bool in_place) {
+  if (!in_place) return Placement::out_of_place;  // the timer's send and receive buffers lie apart
+  constexpr int64_t kMsg = 4096;                  // any size, in one-byte elements
+  const CollBuffers b = row.buffers(n, kMsg);
+  const char* recv = reinterpret_cast<const char*>(uintptr_t(1) << 20);
+  const char* send = recv + row.in_place_input(0, kMsg);
+  return row.op == CollOp::all_gather ? all_gather_placement(send, recv, size_t(kMsg), n, 0)
+                                      : buffer_placement(send, b.send, recv, b.recv);
 }
 
 const CollRow& collective(const std::string& name) {

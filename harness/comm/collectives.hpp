@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "comm/comm.hpp"
+#include "comm/placement.hpp"
 #include "device/device.hpp"
 
 namespace bb {
@@ -61,9 +62,10 @@ struct CollRow {
   bool bridge_in_place;  // the placement the bridge's strategies call it in (all_reduce: in place)
   const char* nccl_tests_program;       // nccl-tests' binary stem: all_gather_perf, alltoall_perf, ...
   int (*latency_hops)(int group_size);  // sequential link steps of the ring algorithm (the cost model's alpha term)
-  // Bytes one call moves through a single shared memory (every rank on one GPU: the emulation)
-  // per byte of link traffic, at group_size >= 2 (the cost model's medium_bytes_factor).
-  double (*shared_medium_factor)(int group_size);
+  // Bytes one call copies through a single shared memory (every rank on one GPU: the emulation;
+  // a byte copied is read once and written once) per byte of link traffic, at group_size >= 2, for
+  // the call's placement there (comm/placement.hpp; the cost model's medium_bytes_factor).
+  double (*shared_medium_factor)(int group_size, Placement where);
   CollBuffers (*buffers)(int group_size, int64_t msg_bytes);
   int64_t (*in_place_input)(int rank, int64_t elems);  // in place: the input's element offset in the output
   void (*fill)(const BareSite& s, char* input, bool in_place);  // the pattern into `input` (outputs are poisoned)
@@ -72,6 +74,9 @@ struct CollRow {
 };
 
 const std::vector<CollRow>& collective_table();
+// The placement of a bare call of `row` on a group of n as the bare-collective timer runs it (its
+// buffers and in-place input offset), in place or not: what its shared-medium bytes are priced at.
+Placement bare_placement(const CollRow& row, int n, bool in_place);
 const CollRow& collective(CollOp op);
 const CollRow& collective(const std::string& name);  // Error("bad_op")
 inline CollBytes collective_bytes(CollOp op, int group_size, int64_t msg_bytes) {

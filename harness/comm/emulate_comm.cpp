@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "comm/placement.hpp"
 #include "comm/poll_wait.hpp"
 #include "comm/rendezvous.hpp"
 
@@ -100,8 +101,8 @@ class EmulateComm final : public Comm {
   void all_gather(const void* send, void* recv, size_t bytes) override {
     const size_t n = size_t(size());
     char* out = static_cast<char*>(recv);
-    const bool in_place = send == out + size_t(rank_) * bytes;
-    const bool staged = !in_place && overlaps(send, bytes, recv, n * bytes);
+    const Placement place = all_gather_placement(send, recv, bytes, int(n), rank_);
+    const bool in_place = place == Placement::in_place, staged = place == Placement::staged;
     post_.send = send;
     collective(Op::all_gather, bytes, 0, true, [&](const std::vector<const Post*>& peers) {
       if (!bytes) return;
@@ -114,7 +115,7 @@ class EmulateComm final : public Comm {
   void all_reduce_sum(const void* send, void* recv, size_t count, DType t) override {
     const size_t bytes = count * dtype_size(t);
     // Summing straight into recv would clobber this rank's input (in place) while peers read it.
-    const bool staged = overlaps(send, bytes, recv, bytes);
+    const bool staged = buffer_placement(send, bytes, recv, bytes) == Placement::staged;
     post_.send = send;
     collective(Op::all_reduce_sum, count, size_t(t), true, [&](const std::vector<const Post*>& peers) {
       if (!count) return;
@@ -126,7 +127,7 @@ class EmulateComm final : public Comm {
 
   void all_to_all(const void* send, void* recv, size_t bpp) override {
     const size_t n = size_t(size());
-    const bool staged = overlaps(send, n * bpp, recv, n * bpp);
+    const bool staged = buffer_placement(send, n * bpp, recv, n * bpp) == Placement::staged;
     post_.send = send;
     collective(Op::all_to_all, bpp, 0, true, [&](const std::vector<const Post*>& peers) {
       if (!bpp) return;
@@ -148,14 +149,10 @@ class EmulateComm final : public Comm {
       post_.box[size_t(op.peer)] = {op.buf, op.bytes};
     }
     // Receives land after every send has been read (host semantics): stage if they overlap.
-    bool staged = false;
+    const bool staged = send_recv_placement(ops) == Placement::staged;
     size_t stage_bytes = 0;
-    for (const auto& r : ops) {
-      if (r.kind != P2POp::recv) continue;
-      stage_bytes += (r.bytes + 255) / 256 * 256;
-      for (const auto& s : ops)
-        if (s.kind == P2POp::send && overlaps(s.buf, s.bytes, r.buf, r.bytes)) staged = true;
-    }
+    for (const auto& r : ops)
+      if (r.kind == P2POp::recv) stage_bytes += (r.bytes + 255) / 256 * 256;
     collective(Op::send_recv, 0, 0, true, [&](const std::vector<const Post*>& peers) {
       char* st = staged && stage_bytes ? scratch(stage_bytes) : nullptr;
       size_t off = 0;

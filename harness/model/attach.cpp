@@ -73,7 +73,7 @@ void attach_or_throw(oj& results) {
   }
   Calibration cal;
   try {
-    cal = fit_all(m.points, m.copy, m.sources);
+    cal = fit_all(m.points, m.copy, m.sources, floor_of(m.empty_round_trip_ms, "this run"));
   } catch (const Error& e) {
     results["model"] = {{"calibration", nullptr}, {"reason", e.rule() + ": " + e.what()}};
     return;

@@ -18,14 +18,15 @@ namespace bb {
 // an all-reduce; an all-to-all pays n-1 peers; a grouped send/recv one exchange).
 int latency_hops(CollOp op, int n);
 
-// Bytes a collective moves through the one memory of the shared medium (the emulation: every
-// rank a thread on one GPU, harness/comm/emulate_comm.cpp) per byte of the table's bytes_per_rank:
-// an all-gather (out of place, as the bridge and the bare measurement run it) and an all-to-all
-// copy every block, the rank's own included: n / (n-1); an all-reduce sums n inputs into one
-// output, (n+1) x message against the ring's 2(n-1)/n x message; send/recv copies what arrives.
-// 1 on the other media (NCCL moves the table's bytes). Structural, from the backend's code: it
-// makes one fit price every group size.
-double medium_bytes_factor(Medium m, CollOp op, int n);
+// Bytes a collective copies through the one memory of the shared medium (the emulation: every
+// rank a thread on one GPU, harness/comm/emulate_comm.cpp) per byte of the table's bytes_per_rank,
+// for the call's placement there (the collective table's shared_medium_factor): out of place, an
+// all-gather and an all-to-all copy every block, the rank's own included: n / (n-1); an all-reduce's
+// sum reads n inputs and writes one output, (n+1)/2 copies of the message; staged (in place), one
+// more copy of the result; send/recv copies what arrives. 1 on the other media (NCCL moves the
+// table's bytes). Structural, from the backend's code: it makes one fit price every group size
+// and placement.
+double medium_bytes_factor(Medium m, CollOp op, int n, Placement where);
 
 // One measured call: bytes on the link per rank (the collective table's bytes_per_rank; on a
 // shared medium the sum over every rank on it) and its time.
@@ -58,14 +59,30 @@ struct CopyFit {
   std::string source = "default: H100/H200 HBM device copy, 2600 GB/s read+write (uncalibrated)";
 };
 
+// The fixed cost of a timed interval: the suite times a phase and a round trip between two GPU
+// marks (measure/phases.cpp), and two marks with nothing between them still take this long (an
+// empty round trip: a config whose strategy moves nothing). Every phase and every round trip
+// pays it once.
+struct TimerFloor {
+  double us = 0;
+  bool calibrated = false;
+  std::string source;
+};
+// Without a measured one: docs/cost-model.md, "The default calibration" (uncalibrated).
+TimerFloor default_floor(Medium m);
+// The median of a run's empty round trips (ms), labelled with `source`; uncalibrated when none.
+TimerFloor floor_of(std::vector<double> empty_round_trip_ms, const std::string& source);
+
 struct Calibration {
   std::map<std::pair<CollOp, LinkClass>, LinkFit> fits;
   CopyFit copy;
+  TimerFloor floor;  // measured, else default_floor(medium) (floor_for)
   std::vector<std::string> sources;  // what it was read from
   // The fit for (op, link): its own, else another op's on the same link (all_to_all and send_recv
   // borrow all_gather's, which moves the same bytes per rank), else the documented default.
   LinkFit lookup(CollOp op, LinkClass link) const;
   bool calibrated(CollOp op, LinkClass link) const;
+  TimerFloor floor_for(Medium m) const { return floor.calibrated ? floor : default_floor(m); }
 };
 
 // Weighted least squares of t = alpha x hops + bytes / beta over `points` (all of one op and
@@ -75,7 +92,8 @@ struct Calibration {
 LinkFit fit_link(std::vector<FitPoint> points);
 
 // Fits every (op, link) that has points; the rest stay to lookup()'s fallbacks.
-Calibration fit_all(const std::vector<FitPoint>& points, const CopyFit& copy, std::vector<std::string> sources);
+Calibration fit_all(const std::vector<FitPoint>& points, const CopyFit& copy, std::vector<std::string> sources,
+                    const TimerFloor& floor = {});
 
 // The documented default (issue 22 item 2c): H100/H200 NVLink 4 and one 400 Gb/s InfiniBand NIC
 // per GPU, labelled uncalibrated (calibrated = false everywhere). docs/cost-model.md gives the

@@ -79,6 +79,16 @@ void read_results_collectives(const nlohmann::json& r, const std::string& name, 
     m.copy.calibrated = true;
     m.copy.source = "measured copy bandwidth of " + name + " (environment.copy_bandwidth_GBps)";
   }
+  // Configs whose strategy moves nothing (no phase): the two marks of an empty round trip.
+  int empty = 0;
+  for (const auto& c : r.value("configs", nlohmann::json::array())) {
+    if (!c.value("correct", true) || !c.contains("total") || !c.value("phases", nlohmann::json::array()).empty()) continue;
+    const double ms = c["total"].value("median_ms", 0.0);
+    if (!(ms > 0)) continue;
+    m.empty_round_trip_ms.push_back(ms);
+    ++empty;
+  }
+  if (empty) m.empty_source += (m.empty_source.empty() ? "" : ", ") + name;
   int used = 0;
   for (const auto& c : r.value("collectives", nlohmann::json::array())) {
     if (!c.value("correct", true)) continue;
@@ -94,12 +104,15 @@ void read_results_collectives(const nlohmann::json& r, const std::string& name, 
     double bytes = c.value("bytes_per_rank", 0.0);
     // On a shared medium every rank of every group moves its bytes through the one memory.
     if (link == LinkClass::shared || link == LinkClass::socket)
-      bytes *= double(n) * c.value("groups", 1) * medium_bytes_factor(link == LinkClass::shared ? Medium::shared : Medium::socket, op, n);
+      bytes *= double(n) * c.value("groups", 1) *
+               medium_bytes_factor(link == LinkClass::shared ? Medium::shared : Medium::socket, op, n,
+                                   bare_placement(collective(op), n, in_place));
     const size_t before = m.points.size();
     add_point(m, op, link, n, bytes, ms * 1e3, name + ": " + c.value("id", std::string("?")));
     used += int(m.points.size() - before);
   }
-  m.sources.push_back(name + ": results JSON, " + std::to_string(used) + " bare collectives over " + link_name(link));
+  m.sources.push_back(name + ": results JSON, " + std::to_string(used) + " bare collectives over " + link_name(link) + ", " +
+                      std::to_string(empty) + " empty round trips");
 }
 
 void read_nccl_tests_text(const std::string& text, const std::string& name, Measurements& m) {
@@ -232,7 +245,11 @@ Measurements read_measurements(const std::string& path) {
 
 Calibration calibrate(const std::string& path) {
   Measurements m = read_measurements(path);
-  return fit_all(m.points, m.copy, m.sources);
+  return fit_all(m.points, m.copy, m.sources, floor_of(m.empty_round_trip_ms, m.empty_source));
+}
+
+nlohmann::ordered_json floor_json(const TimerFloor& f) {
+  return {{"us", f.us}, {"calibrated", f.calibrated}, {"source", f.source}};
 }
 
 nlohmann::ordered_json calibration_json(const Calibration& c) {

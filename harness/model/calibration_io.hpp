@@ -18,6 +18,8 @@ namespace bb {
 struct Measurements {
   std::vector<FitPoint> points;
   CopyFit copy;                      // default unless a results JSON measured it
+  std::vector<double> empty_round_trip_ms;  // configs of a results JSON that run no phase
+  std::string empty_source;                 // the files they came from
   std::vector<std::string> sources;  // one line per file read
 };
 
@@ -37,5 +39,7 @@ Calibration calibrate(const std::string& path);
 // The calibration as JSON: per (op, link) alpha, beta, calibrated, source, and every fitted point
 // with its residual; the copy fit.
 nlohmann::ordered_json calibration_json(const Calibration& c);
+// The timer floor as JSON (bridge-plan --predict's calibration.floor): us, calibrated, source.
+nlohmann::ordered_json floor_json(const TimerFloor& f);
 
 }  // namespace bb

@@ -55,10 +55,18 @@ class DryComm final : public Comm {
   int rank() const override { return rank_; }
   int size() const override { return int(world_ranks_.size()); }
   std::unique_ptr<Comm> split(const std::vector<std::vector<int>>&) override { return nullptr; }
-  void all_gather(const void*, void*, size_t) override { step(); }
-  void all_reduce_sum(const void*, void*, size_t, DType) override { step(); }
-  void all_to_all(const void*, void*, size_t) override { step(); }
-  void send_recv(const std::vector<P2POp>&) override { step(); }
+  void all_gather(const void* send, void* recv, size_t bytes) override {
+    call(CollOp::all_gather, all_gather_placement(send, recv, bytes, size(), rank_));
+  }
+  void all_reduce_sum(const void* send, void* recv, size_t count, DType t) override {
+    const size_t bytes = count * dtype_size(t);
+    call(CollOp::all_reduce, buffer_placement(send, bytes, recv, bytes));
+  }
+  void all_to_all(const void* send, void* recv, size_t bpp) override {
+    const size_t all = size_t(size()) * bpp;
+    call(CollOp::all_to_all, buffer_placement(send, all, recv, all));
+  }
+  void send_recv(const std::vector<P2POp>& ops) override { call(CollOp::send_recv, send_recv_placement(ops)); }
   void barrier() override { step(); }
   void align() override { step(); }
   void synchronize() override {}
@@ -67,6 +75,9 @@ class DryComm final : public Comm {
  private:
   void step() {
     if (dev_.rec_) dev_.steps_->push_back({dev_.rec_->current(), true, 0});
+  }
+  void call(CollOp op, Placement where) {
+    if (dev_.rec_) dev_.steps_->push_back({dev_.rec_->current(), true, 0, true, op, where});
   }
   const DryDevice& dev_;
   int rank_ = 0;

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "bridge/strategy.hpp"
+#include "comm/collectives.hpp"
+#include "comm/placement.hpp"
 
 namespace bb {
 
@@ -23,6 +25,11 @@ struct DryStep {
   Phase phase = Phase::fwd_local;
   bool call = false;
   int64_t bytes = 0;
+  // Calls that move data (not a barrier or an align): the op, and where its output lies against
+  // its input as the emulation would place it (what the shared medium's bytes depend on).
+  bool collective = false;
+  CollOp op = CollOp::all_gather;
+  Placement placement = Placement::out_of_place;
 };
 struct DryRun {
   LocalWorks local{};           // per phase

@@ -1,6 +1,7 @@
 #include "model/predict.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace bb {
 
@@ -64,7 +65,7 @@ GroupCost group_cost(CollOp op, const std::vector<int>& g, int64_t msg, const To
 }  // namespace
 
 double local_skew_ms(const Topology& t, int ranks, double slowest_ms, double fastest_ms, int launches) {
-  if (!t.shared_medium()) return std::max(0.0, slowest_ms - std::max(0.0, fastest_ms));
+  if (!t.shared_copies()) return std::max(0.0, slowest_ms - std::max(0.0, fastest_ms));
   // One GPU runs every rank's copies, each filling it: they finish one after another, a rank's
   // launches interleaved with the others' (round robin), so the first rank is done
   // (ranks - 1) / (ranks x launches) of the phase before the last.
@@ -86,52 +87,15 @@ StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const Brid
   std::array<PhasePrediction, kPhaseCount> ph{};
   std::array<bool, kPhaseCount> used{};
   for (int k = 0; k < kPhaseCount; ++k) ph[size_t(k)].phase = Phase(k);
-  // Collectives: every group of a call at once; the call ends with its slowest group, or on a
-  // shared medium when the medium has moved every rank's bytes.
-  for (const auto& u : s.collectives(p, sh)) {
-    PhasePrediction& pp = ph[size_t(u.phase)];
-    used[size_t(u.phase)] = true;
-    pp.kind = "collective";
-    pp.op = collective(u.op).name;
-    GroupCost slowest;
-    double total_bytes = 0;
-    int largest = 1;
-    for (const auto& g : u.groups) {
-      ++pp.groups;
-      largest = std::max(largest, int(g.size()));
-      if (t.crosses_nodes(g)) {
-        if (!pp.groups_crossing_nodes) pp.crossing_example = g;
-        ++pp.groups_crossing_nodes;
-      }
-      if (t.shared_medium()) {
-        const int n = int(g.size());
-        total_bytes += double(n) * double(collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank) * medium_bytes_factor(t.medium, u.op, n);
-        continue;
-      }
-      GroupCost gc = group_cost(u.op, g, u.msg_bytes, t, c);
-      if (gc.us >= slowest.us) slowest = gc;
-    }
-    pp.group_size = std::max(pp.group_size, largest);
-    if (t.shared_medium()) {
-      const LinkClass link = t.medium == Medium::shared ? LinkClass::shared : LinkClass::socket;
-      slowest.fit = c.lookup(u.op, link);
-      slowest.us = largest > 1 ? slowest.fit.time_us(u.op, largest, total_bytes) : 0.0;
-      slowest.bytes[link_name(link)] = collective_bytes(u.op, largest, u.msg_bytes).bytes_per_rank;
-    }
-    pp.ms += slowest.us / 1e3;
-    for (const auto& [k, v] : slowest.bytes) pp.bytes_per_link[k] += v;
-    pp.fit = slowest.fit;
-  }
-  // Local phases: the most work any modelled rank does (on a shared medium, every rank's at once).
-  const double sharing = t.shared_medium() ? double(p.size()) : 1.0;
-  auto local_ms = [&](const LocalWork& w) {
-    return (w.launches * c.copy.alpha_us + double(w.bytes) * sharing / (c.copy.copy_GBps * 1e3)) / 1e3;
-  };
+  // The strategy's own run, dry, on the modelled ranks: the most local work any of them does per
+  // phase (on a shared medium, every rank's at once), the local work each runs right before each
+  // of its calls (since its previous call), in call order: what that call waits for on the rank
+  // that ends it last, and where each call's output lies against its input (its placement: what
+  // the emulation copies for it).
   LocalWorks most{};
-  // The local work each modelled rank runs right before each of its calls (since its previous
-  // call), in call order: what that call waits for on the rank that ends it last.
   std::vector<std::vector<LocalWork>> before_call;
   std::vector<Phase> call_phase;
+  std::map<std::pair<Phase, CollOp>, Placement> placed;  // the first modelled rank's that makes the call
   for (int r : modelled_ranks(p)) {
     const DryRun dr = dry_run_steps(s, p, sh, r);
     for (int k = 0; k < kPhaseCount; ++k) {
@@ -146,12 +110,56 @@ StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const Brid
         ++run.launches;
         continue;
       }
+      if (st.collective) placed.emplace(std::make_pair(st.phase, st.op), st.placement);
       if (call_phase.size() <= runs.size()) call_phase.push_back(st.phase);
       runs.push_back(run);
       run = {};
     }
     before_call.push_back(runs);
   }
+  // Collectives: every group of a call at once; the call ends with its slowest group, or on a
+  // shared medium when the medium has moved every rank's bytes.
+  for (const auto& u : s.collectives(p, sh)) {
+    PhasePrediction& pp = ph[size_t(u.phase)];
+    used[size_t(u.phase)] = true;
+    pp.kind = "collective";
+    pp.op = collective(u.op).name;
+    const auto at = placed.find({u.phase, u.op});
+    const Placement where = at != placed.end() ? at->second : bare_placement(collective(u.op), 2, collective(u.op).bridge_in_place);
+    GroupCost slowest;
+    double total_bytes = 0;
+    int largest = 1;
+    for (const auto& g : u.groups) {
+      ++pp.groups;
+      largest = std::max(largest, int(g.size()));
+      if (t.crosses_nodes(g)) {
+        if (!pp.groups_crossing_nodes) pp.crossing_example = g;
+        ++pp.groups_crossing_nodes;
+      }
+      if (t.shared_medium()) {
+        const int n = int(g.size());
+        total_bytes += double(n) * double(collective_bytes(u.op, n, u.msg_bytes).bytes_per_rank) * medium_bytes_factor(t.medium, u.op, n, where);
+        continue;
+      }
+      GroupCost gc = group_cost(u.op, g, u.msg_bytes, t, c);
+      if (gc.us >= slowest.us) slowest = gc;
+    }
+    pp.group_size = std::max(pp.group_size, largest);
+    if (t.shared_medium()) {
+      const LinkClass link = t.medium == Medium::shared ? LinkClass::shared : LinkClass::socket;
+      slowest.fit = c.lookup(u.op, link);
+      slowest.us = largest > 1 ? slowest.fit.time_us(u.op, largest, total_bytes) : 0.0;
+      slowest.bytes[link_name(link)] = collective_bytes(u.op, largest, u.msg_bytes).bytes_per_rank;
+      pp.placement = placement_name(where);
+    }
+    pp.ms += slowest.us / 1e3;
+    for (const auto& [k, v] : slowest.bytes) pp.bytes_per_link[k] += v;
+    pp.fit = slowest.fit;
+  }
+  const double sharing = t.shared_copies() ? double(p.size()) : 1.0;
+  auto local_ms = [&](const LocalWork& w) {
+    return (w.launches * c.copy.alpha_us + double(w.bytes) * sharing / (c.copy.copy_GBps * 1e3)) / 1e3;
+  };
   for (int k = 0; k < kPhaseCount; ++k) {
     const LocalWork& w = most[size_t(k)];
     if (!w.launches || used[size_t(k)]) continue;
@@ -186,12 +194,23 @@ StrategyPrediction predict_strategy(const Strategy& s, const Plan& p, const Brid
     pp.wait_ms += wait;
     pp.ms += wait;
   }
+  // Every timed interval, each phase and the round trip, pays the timer's floor once: the round
+  // trip is its floor plus each phase's work (less its wait).
+  const TimerFloor floor = c.floor_for(t.medium);
+  sp.floor_ms = floor.us / 1e3;
+  sp.total_ms = sp.floor_ms;
+  bool any = false;
   for (int k = 0; k < kPhaseCount; ++k)
     if (used[size_t(k)]) {
-      sp.phases.push_back(ph[size_t(k)]);
-      sp.total_ms += ph[size_t(k)].ms - ph[size_t(k)].wait_ms;
-      sp.calibrated = sp.calibrated && ph[size_t(k)].fit.calibrated;
+      PhasePrediction& pp = ph[size_t(k)];
+      sp.total_ms += pp.ms - pp.wait_ms;
+      pp.ms += sp.floor_ms;
+      sp.phases.push_back(pp);
+      sp.calibrated = sp.calibrated && pp.fit.calibrated;
+      any = true;
     }
+  // A strategy that moves nothing is priced by the floor alone.
+  if (!any) sp.calibrated = floor.calibrated;
   return sp;
 }
 
@@ -224,6 +243,7 @@ nlohmann::ordered_json prediction_json(const StrategyPrediction& sp) {
     if (p.kind == "local") ph["launches"] = p.launches;
     if (p.kind == "collective") {
       ph["wait_ms"] = p.wait_ms;
+      if (!p.placement.empty()) ph["placement"] = p.placement;
       ph["group_size"] = p.group_size;
       ph["groups"] = p.groups;
       ph["groups_crossing_nodes"] = p.groups_crossing_nodes;
@@ -233,7 +253,8 @@ nlohmann::ordered_json prediction_json(const StrategyPrediction& sp) {
                  {"source", p.fit.source}};
     phases.push_back(ph);
   }
-  return {{"strategy", sp.strategy}, {"predicted_ms", sp.total_ms}, {"calibrated", sp.calibrated}, {"phases", phases}};
+  return {{"strategy", sp.strategy}, {"predicted_ms", sp.total_ms}, {"floor_ms", sp.floor_ms}, {"calibrated", sp.calibrated},
+          {"phases", phases}};
 }
 
 }  // namespace bb

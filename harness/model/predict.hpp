@@ -2,7 +2,8 @@
 // The cost model (issue 22 item 1): per strategy and phase, time = sum over the phase's calls of
 // alpha(op, link) x hops(op, n) + bytes on the bottleneck link / beta(op, link); a local phase =
 // launches x alpha + bytes read and written / copy bandwidth; a phase ends when its slowest group
-// ends; a round trip is the sum of its phases (the suite times phases one after the other).
+// ends; a round trip is the sum of its phases (the suite times phases one after the other); every
+// timed interval (phase, round trip) also pays the timer's floor once.
 // Inputs: the plan, the strategy's declared collectives (Strategy::collectives: groups, op,
 // message) and the collective table's bytes, its local work from a dry run of its own code, a
 // topology and a calibration. Nothing of CUDA.
@@ -34,12 +35,14 @@ struct PhasePrediction {
   // phase (local_skew_ms); the round trip does not count it twice.
   double wait_ms = 0;
   int launches = 0;  // local phases: copy launches of the busiest modelled rank
+  std::string placement;  // collective phases on a shared medium: the call's placement there (comm/placement.hpp)
 };
 
 struct StrategyPrediction {
   std::string strategy;
   std::vector<PhasePrediction> phases;  // in execution order, only phases that do something
-  double total_ms = 0;  // sum of the phases less their waits
+  double total_ms = 0;  // the timer's floor plus each phase's work (less its wait and its own floor)
+  double floor_ms = 0;  // the timer's floor (Calibration::floor_for), in every phase and the round trip
   bool calibrated = true;  // every fit used was calibrated (not a default, not borrowed)
 };
 
@@ -60,8 +63,9 @@ struct Recommendation {
 Recommendation recommend(const std::vector<StrategyPrediction>& preds);
 
 // How much later the slowest rank ends a local phase than the fastest (the wait of the collective
-// phase after it). Nodes: the slowest modelled rank's time less the fastest's. Shared medium and
-// socket rehearsal (one GPU runs every rank's copies): slowest x (ranks - 1) / (ranks x launches).
+// phase after it). Nodes and the socket rehearsal (each rank's copies alone): the slowest modelled
+// rank's time less the fastest's. Emulation (one GPU runs every rank's copies at once, shared
+// copies): slowest x (ranks - 1) / (ranks x launches).
 double local_skew_ms(const Topology& t, int ranks, double slowest_ms, double fastest_ms, int launches);
 
 // The plan's groups (gather and CP) that cross nodes under `t`.

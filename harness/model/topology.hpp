@@ -27,6 +27,11 @@ struct Topology {
   int node_of(int world_rank) const { return medium == Medium::nodes ? world_rank / gpus_per_node : 0; }
   // All ranks of every group share one medium (bytes add up over the world).
   bool shared_medium() const { return medium != Medium::nodes; }
+  // Local copies of every rank run on one GPU at once (the emulation: one process, every rank's
+  // stream released by the same align). The socket rehearsal's processes each pass their own
+  // align, which NCCL over sockets completes at different times on each rank, so their copies
+  // (tens of microseconds) run mostly alone: priced as on a GPU of their own.
+  bool shared_copies() const { return medium == Medium::shared; }
   bool crosses_nodes(const std::vector<int>& group) const;
   LinkClass link_of(const std::vector<int>& group) const;
   // Members of `group` on another node than `rank` (0 when not `nodes`).

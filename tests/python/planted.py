@@ -3,13 +3,14 @@
 test-only delay: a copy of a results file with every config that ran PHASE made FACTOR times
 slower (its total, every phase, every sample and repetition median), the others unchanged.
 
-usage: planted.py IN.json OUT.json --phase fwd_comm [--factor 1.05]
-       planted.py --affected PLANTED.json --phase fwd_comm --compare COMPARE.md
-The second form counts, from compare.py's Markdown, the affected configs whose TOTAL is SLOWER
+usage: planted.py IN.json OUT.json --phase fwd_comm [--factor 1.05] [--phase-only]
+       planted.py --affected PLANTED.json --phase fwd_comm --compare COMPARE.md [--by-phase]
+With --phase-only, only PHASE is made FACTOR times slower and the total grows by the same
+milliseconds per sample (what an exact delay inside the phase would do). The second form counts, from compare.py's Markdown, the affected configs whose TOTAL is SLOWER
 and the unaffected ones called SLOWER or FASTER (exit 1 unless all and none). When PLANTED.json
 is a real planted run (bridge_bench --test-phase-delay: +PCT% of PHASE alone, recorded as
 environment.injected_phase_delay), an affected config counts by its PHASE row instead: the
-total grows only by the phase's share of it."""
+total grows only by the phase's share of it (--by-phase: the same for a --phase-only copy)."""
 import argparse
 import copy
 import json
@@ -30,15 +31,31 @@ def affected(doc, phase):
                                                    for p in c.get("phases") or [])]
 
 
-def plant(doc, phase, factor):
-    """A copy of doc, slower by `factor` on every config that has `phase`."""
+def shift(stats, ms):
+    for key in SCALED:
+        if isinstance(stats.get(key), (int, float)):
+            stats[key] += ms
+    stats["samples_ms"] = [x + ms for x in stats.get("samples_ms") or []]
+
+
+def plant(doc, phase, factor, phase_only=False):
+    """A copy of doc, slower by `factor` on every config that has `phase` (phase_only: that
+    phase alone, the total by the phase's added milliseconds)."""
     out = copy.deepcopy(doc)
     hit = set(affected(doc, phase))
     for c in out["configs"]:
-        if c["id"] in hit:
-            for st in [c["total"]] + list(c.get("phases") or []):
-                scale(st, factor)
-            c["repetition_medians_ms"] = [x * factor for x in c.get("repetition_medians_ms") or []]
+        if c["id"] not in hit:
+            continue
+        if phase_only:
+            ph = next(p for p in c["phases"] if p.get("name") == phase)
+            added = (factor - 1) * ph["median_ms"]
+            scale(ph, factor)
+            shift(c["total"], added)
+            c["repetition_medians_ms"] = [x + added for x in c.get("repetition_medians_ms") or []]
+            continue
+        for st in [c["total"]] + list(c.get("phases") or []):
+            scale(st, factor)
+        c["repetition_medians_ms"] = [x * factor for x in c.get("repetition_medians_ms") or []]
     return out
 
 
@@ -57,6 +74,8 @@ def main(argv=None):
     ap.add_argument("files", nargs="*")
     ap.add_argument("--phase", required=True)
     ap.add_argument("--factor", type=float, default=1.05)
+    ap.add_argument("--phase-only", action="store_true")
+    ap.add_argument("--by-phase", action="store_true")
     ap.add_argument("--affected")
     ap.add_argument("--compare")
     a = ap.parse_args(argv)
@@ -65,7 +84,7 @@ def main(argv=None):
         hit = set(affected(doc, a.phase))
         markdown = open(a.compare).read()
         verdicts = total_verdicts(markdown)
-        real = bool(doc["environment"].get("injected_phase_delay"))
+        real = bool(doc["environment"].get("injected_phase_delay")) or a.by_phase
         judged = total_verdicts(markdown, a.phase) if real else verdicts
         slower = sorted(i for i in hit if judged.get(i) == "SLOWER")
         wrong = sorted(i for i, v in verdicts.items() if i not in hit and v in ("SLOWER",
@@ -78,10 +97,11 @@ def main(argv=None):
               f"{len(wrong)} unaffected configs SLOWER/FASTER")
         return 0 if hit and len(slower) == len(hit) and not wrong else 1
     src, dst = a.files
-    doc = plant(json.load(open(src)), a.phase, a.factor)
+    doc = plant(json.load(open(src)), a.phase, a.factor, a.phase_only)
     with open(dst, "w") as f:
         json.dump(doc, f)
-    print(f"planted: {len(affected(doc, a.phase))} configs with {a.phase} x{a.factor:g} -> {dst}")
+    what = f"{a.phase} alone" if a.phase_only else a.phase
+    print(f"planted: {len(affected(doc, a.phase))} configs with {what} x{a.factor:g} -> {dst}")
     return 0
 
 

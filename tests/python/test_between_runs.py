@@ -122,3 +122,26 @@ def test_gpu_like_aa_pairs_and_planted_five_percent(tmp_path, write_json):
                  if line.startswith("REGRESSION ") and " TOTAL:" in line}
     assert regressed == hit, res.stdout
     assert "A/A noise floor" in res.stdout and "vs the 5 previous run(s)" in res.stdout
+
+
+def test_phase_only_plant_moves_the_phase_and_the_total_by_the_same_milliseconds():
+    """planted.py --phase-only: what an exact delay inside one phase does to a results file."""
+    doc = load(AA[2])
+    planted = plant(doc, "fwd_comm", 1.05, phase_only=True)
+    hit = set(affected(doc, "fwd_comm"))
+    before = {c["id"]: c for c in doc["configs"]}
+    for c in planted["configs"]:
+        b = before[c["id"]]
+        if c["id"] not in hit:
+            assert c == b
+            continue
+        ph = next(p for p in c["phases"] if p["name"] == "fwd_comm")
+        ph0 = next(p for p in b["phases"] if p["name"] == "fwd_comm")
+        added = 0.05 * ph0["median_ms"]
+        assert abs(ph["median_ms"] - 1.05 * ph0["median_ms"]) < 1e-12
+        assert all(abs(x - 1.05 * y) < 1e-12 for x, y in zip(ph["samples_ms"], ph0["samples_ms"]))
+        assert abs(c["total"]["median_ms"] - (b["total"]["median_ms"] + added)) < 1e-12
+        assert all(abs(x - (y + added)) < 1e-12 for x, y in zip(c["total"]["samples_ms"], b["total"]["samples_ms"]))
+        for other, other0 in zip(c["phases"], b["phases"]):
+            if other["name"] != "fwd_comm":
+                assert other == other0
