@@ -198,14 +198,12 @@ std::string write_sweep(const std::string& body) {
 TEST(SweepFileNcclPaths, ReadsNamesAndAll) {
   auto a = bb::load_sweep_file(write_sweep(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 64}],
                                               "nccl_paths": ["zero-cta", "default"]})"));
-  ASSERT_EQ(a.nccl_paths.size(), 2u);
-  EXPECT_EQ(a.nccl_paths[0], bb::NcclPath::zero_cta);
+  EXPECT_EQ(a.named.at("nccl_path"), (std::vector<std::string>{"zero-cta", "default"}));
   auto all = bb::load_sweep_file(write_sweep(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 64}],
                                                 "nccl_paths": ["all"]})"));
-  EXPECT_EQ(all.nccl_paths.size(), 4u);
+  EXPECT_EQ(all.named.at("nccl_path").size(), 4u);
   auto none = bb::load_sweep_file(write_sweep(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 64}]})"));
-  ASSERT_EQ(none.nccl_paths.size(), 1u);
-  EXPECT_EQ(none.nccl_paths[0], bb::NcclPath::default_path);
+  EXPECT_EQ(none.named.at("nccl_path"), std::vector<std::string>{"default"});
 }
 
 TEST(SweepFileNcclPaths, BadPathIsReportedWithItsPlace) {

@@ -56,10 +56,15 @@ TEST(Sweep, ExpandIsTheCrossProduct) {
   bb::SweepAxes a;
   a.layouts = bb::seed_layouts();
   a.shapes = bb::parse_shapes("1x8x4,2x16x4");
-  a.mems = {bb::MemOrder::bsh, bb::MemOrder::sbh};
+  a.named["mem"] = {"bsh", "sbh"};
   auto pts = bb::expand(a);
   EXPECT_EQ(pts.size(), 3u * 2 * 2 * 1 * 2);
-  EXPECT_EQ(pts[0].key().id(), "seed_fan_in_cp2/bsh/bf16/b1.s8.h4/reference");
+  EXPECT_EQ(pts[0].key.id(), "seed_fan_in_cp2/bsh/bf16/b1.s8.h4/reference");
+  // The last axis varies fastest: strategies (then NCCL paths, each one here), mems, shapes, layouts.
+  EXPECT_EQ(pts[1].key.id(), "seed_fan_in_cp2/bsh/bf16/b1.s8.h4/fused");
+  EXPECT_EQ(pts[2].key.id(), "seed_fan_in_cp2/sbh/bf16/b1.s8.h4/reference");
+  EXPECT_EQ(pts[4].key.id(), "seed_fan_in_cp2/bsh/bf16/b2.s16.h4/reference");
+  EXPECT_EQ(pts[8].layout.name, "seed_fan_out_cp2");
   EXPECT_THROW(bb::parse_shapes("2x3"), bb::Error);
   EXPECT_THROW(bb::parse_shapes("2x0x4"), bb::Error);
 }
@@ -72,9 +77,10 @@ TEST(SweepFile, ValidFileLoads) {
   EXPECT_EQ(a.layouts.size(), 4u);
   EXPECT_EQ(a.layouts[3].name, "mine");
   EXPECT_EQ(a.shapes.size(), 1u);
-  EXPECT_EQ(a.mems.at(0), bb::MemOrder::sbh);
-  EXPECT_EQ(a.dtypes.at(0), bb::DType::fp16);
-  EXPECT_EQ(a.strategies, std::vector<std::string>{"fused"});
+  EXPECT_EQ(a.named.at("mem"), std::vector<std::string>{"sbh"});
+  EXPECT_EQ(a.named.at("dtype"), std::vector<std::string>{"fp16"});
+  EXPECT_EQ(a.named.at("strategy"), std::vector<std::string>{"fused"});
+  EXPECT_EQ(a.named.at("nccl_path"), std::vector<std::string>{"default"});  // absent: its default
 }
 
 // "mems" is the memory orders' key; "memory_layouts" its older spelling, still read. Errors
@@ -82,7 +88,7 @@ TEST(SweepFile, ValidFileLoads) {
 TEST(SweepFile, MemsKeyNamesTheMemoryOrders) {
   auto a = bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
       "mems": ["sbh", "bsh"]})"));
-  EXPECT_EQ(a.mems, (std::vector<bb::MemOrder>{bb::MemOrder::sbh, bb::MemOrder::bsh}));
+  EXPECT_EQ(a.named.at("mem"), (std::vector<std::string>{"sbh", "bsh"}));
   const std::string m = rule_of([] {
     bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
         "mems": ["bsh", "hsb"]})"));
@@ -93,7 +99,7 @@ TEST(SweepFile, MemsKeyNamesTheMemoryOrders) {
 TEST(SweepFile, MemoryLayoutsIsTheOlderSpellingOfMems) {
   auto a = bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
       "memory_layouts": ["sbh"]})"));
-  EXPECT_EQ(a.mems, std::vector<bb::MemOrder>{bb::MemOrder::sbh});
+  EXPECT_EQ(a.named.at("mem"), std::vector<std::string>{"sbh"});
   const std::string m = rule_of([] {
     bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
         "memory_layouts": ["bsh", "hsb"]})"));
@@ -114,7 +120,7 @@ TEST(SweepFile, MemsAndMemoryLayoutsTogetherIsADuplicateKey) {
 TEST(SweepFile, AllStrategiesMeansEveryRegisteredOne) {
   auto path = write_tmp(R"({"world": 8, "layouts": ["seeds"], "shapes": [{"b": 2, "s": 64, "h": 8}],
       "strategies": ["all"]})");
-  EXPECT_EQ(bb::load_sweep_file(path).strategies, bb::strategy_names());
+  EXPECT_EQ(bb::load_sweep_file(path).named.at("strategy"), bb::strategy_names());
   EXPECT_GE(bb::strategy_names().size(), 4u);
 }
 
@@ -181,14 +187,14 @@ TEST(Sweep, RepeatsAreDroppedAndSaid) {
   a.layouts = bb::seed_layouts();
   a.layouts.push_back(bb::seed_layouts()[0]);
   a.shapes = bb::parse_shapes("1x64x32,1x64x32,2x64x32");
-  a.mems = {bb::MemOrder::bsh, bb::MemOrder::bsh};
-  a.strategies = {"fused", "fused"};
+  a.named["mem"] = {"bsh", "bsh"};
+  a.named["strategy"] = {"fused", "fused"};
   std::vector<std::string> notes;
   bb::dedupe_axes(a, &notes);
   EXPECT_EQ(a.layouts.size(), 3u);
   EXPECT_EQ(a.shapes.size(), 2u);
-  EXPECT_EQ(a.mems.size(), 1u);
-  EXPECT_EQ(a.strategies.size(), 1u);
+  EXPECT_EQ(a.named.at("mem").size(), 1u);
+  EXPECT_EQ(a.named.at("strategy").size(), 1u);
   ASSERT_EQ(notes.size(), 4u);
   EXPECT_EQ(notes[3], "strategies lists fused 2 times; it runs once");
   EXPECT_EQ(bb::count_configs(a), 3 * 2 * 1 * 1 * 1);
@@ -226,7 +232,7 @@ TEST(Sweep, SeedsAndAllMixWithNames) {
   auto a = bb::load_sweep_file(write_tmp(R"({"layouts": ["seeds", "seed_fan_in_cp1"], "shapes": [{"b": 2, "s": 64, "h": 32}],
                                             "strategies": ["all", "reference"]})"));
   EXPECT_EQ(a.layouts.size(), 4u);
-  EXPECT_EQ(a.strategies.size(), bb::strategy_names().size() + 1);
+  EXPECT_EQ(a.named.at("strategy").size(), bb::strategy_names().size() + 1);
 }
 
 // Issue 20 S14, S29: a key given twice in one object (JSON keeps the last) is reported at its

@@ -21,8 +21,8 @@ bb::BenchOptions small_sweep() {
   o.backend = "host";
   o.layouts = "seed_fan_in_cp2";
   o.shapes = {{2, 64, 32}};
-  o.mems = {bb::MemOrder::bsh};
-  o.strategies = {"reference", "p2p"};
+  o.axis_flags["mem"] = {"bsh"};  // as --mem=bsh --strategies=reference,p2p would
+  o.axis_flags["strategy"] = {"reference", "p2p"};
   o.iterations = 2;
   o.warmup = 0;
   // One file per test: a run holds its --json's lock, and ctest runs tests side by side.

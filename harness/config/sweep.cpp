@@ -56,40 +56,54 @@ std::vector<LayoutCase> all_layouts(int world) {
   return out;
 }
 
-ConfigKey SweepPoint::key() const {
-  ConfigKey k;
-  k.layout = layout.name;
-  k.world = layout.world;
-  k.shape = shape;
-  k.strategy = strategy;
-  return k;
+const std::vector<std::string>& SweepAxes::values(const Axis& axis) const {
+  const auto it = named.find(axis.name);
+  return it == named.end() ? axis.file_default : it->second;
 }
+
+namespace {
+
+// The named axes from `row` on, each value in turn, into `p`'s key (a loop nest of any depth).
+void expand_named(const SweepAxes& a, size_t row, SweepPoint& p, std::vector<SweepPoint>& out) {
+  const auto& rows = axis_table();
+  while (row < rows.size() && !rows[row].named()) ++row;
+  if (row == rows.size()) return out.push_back(p);
+  for (const auto& v : a.values(rows[row])) {
+    rows[row].set(p.key, v);
+    expand_named(a, row + 1, p, out);
+  }
+}
+
+}  // namespace
 
 std::vector<SweepPoint> expand(const SweepAxes& a) {
   std::vector<SweepPoint> v;
   for (const auto& l : a.layouts)
-    for (const auto& sh : a.shapes)
-      for (auto mem : a.mems)
-        for (auto dt : a.dtypes)
-          for (const auto& st : a.strategies) {
-            SweepPoint p;
-            p.layout = l;
-            p.shape.mem = mem;
-            p.shape.dtype = dt;
-            p.shape.b = sh[0];
-            p.shape.s = sh[1];
-            p.shape.h = sh[2];
-            p.strategy = st;
-            v.push_back(p);
-          }
+    for (const auto& sh : a.shapes) {
+      SweepPoint p;
+      p.layout = l;
+      p.key.layout = l.name;
+      p.key.world = l.world;
+      p.key.shape.b = sh[0];
+      p.key.shape.s = sh[1];
+      p.key.shape.h = sh[2];
+      expand_named(a, 0, p, v);
+    }
   return v;
 }
 
 int64_t count_configs(const SweepAxes& a) {
-  int64_t n = int64_t(a.layouts.size());
-  for (size_t k : {a.shapes.size(), a.mems.size(), a.dtypes.size(), a.strategies.size()})
-    n = checked_mul(n, int64_t(k), "number of configs");
+  int64_t n = checked_mul(int64_t(a.layouts.size()), int64_t(a.shapes.size()), "number of configs");
+  for (const Axis& axis : axis_table())
+    if (axis.named()) n = checked_mul(n, int64_t(a.values(axis).size()), "number of configs");
   return n;
+}
+
+std::string count_terms(const SweepAxes& a) {
+  std::string s = std::to_string(a.layouts.size()) + " layouts x " + std::to_string(a.shapes.size()) + " shapes";
+  for (const Axis& axis : axis_table())
+    if (!axis.counted_as.empty()) s += " x " + std::to_string(a.values(axis).size()) + " " + axis.counted_as;
+  return s;
 }
 
 namespace {
@@ -171,12 +185,10 @@ void dedupe_axes(SweepAxes& a, std::vector<std::string>* notes) {
     return std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" + std::to_string(s[2]);
   };
   dedupe(a.shapes, "shapes", shape_str, shape_str, notes);
-  auto mem_str = [](MemOrder m) { return std::string(mem_order_name(m)); };
-  dedupe(a.mems, "mems", mem_str, mem_str, notes);
-  auto dt_str = [](DType d) { return std::string(dtype_name(d)); };
-  dedupe(a.dtypes, "dtypes", dt_str, dt_str, notes);
-  auto id = [](const std::string& x) { return x; };
-  dedupe(a.strategies, "strategies", id, id, notes);
+  auto name = [](const std::string& x) { return x; };
+  for (const Axis& axis : axis_table())
+    if (axis.named() && a.named.count(axis.name))
+      dedupe(a.named[axis.name], (axis.file_key.empty() ? axis.name : axis.file_key).c_str(), name, name, notes);
 }
 
 std::vector<std::array<int64_t, 3>> parse_shapes(const std::string& arg) {

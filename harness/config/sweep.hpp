@@ -1,6 +1,7 @@
 #pragma once
 // Sweep axes: layouts (named seeds, every valid layout of a world, or a JSON sweep file),
-// shapes, memory orders, dtypes, strategies. A sweep file is validated whole before anything
+// shapes, and the named axes of the axis table (config/axes.hpp: memory orders, dtypes,
+// strategies, NCCL paths, the run settings). A sweep file is validated whole before anything
 // runs; every bad entry is reported with its path in the file.
 #include <array>
 #include <cstdint>
@@ -9,10 +10,11 @@
 #include <vector>
 
 #include "comm/nccl_path.hpp"
+#include "config/axes.hpp"
 #include "config/validate.hpp"
 #include "oracle/oracle.hpp"
 #include "plan/plan.hpp"
-#include "results/config_key.hpp"
+#include "config/config_key.hpp"
 
 namespace bb {
 
@@ -33,25 +35,26 @@ struct SweepAxes {
   int world = 0;  // a sweep file's "world" (0: the file does not say)
   std::vector<LayoutCase> layouts;
   std::vector<std::array<int64_t, 3>> shapes;  // (b, s, h); b = encoder batch per rank
-  std::vector<MemOrder> mems{MemOrder::bsh};
-  std::vector<DType> dtypes{DType::bf16};
-  std::vector<std::string> strategies{"reference", "fused"};
-  std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // sweep file key "nccl_paths" (bridge_bench's axis)
+  // The named axes' values by axis name (Axis::name), checked names, first mention first. An
+  // axis not here runs at its sweep file default (Axis::file_default).
+  std::map<std::string, std::vector<std::string>> named;
   std::vector<std::string> notes;  // a sweep file's repeated entries, dropped as it was read
+  const std::vector<std::string>& values(const Axis& axis) const;
 };
 
+// One config of the sweep: its layout and its key, every axis set.
 struct SweepPoint {
   LayoutCase layout;
-  BridgeShape shape;
-  std::string strategy;
-  // The point's key at the default path and run settings (the caller sets those).
-  ConfigKey key() const;
+  ConfigKey key;
 };
 
+// Every point: layouts x shapes x the named axes in table order (the last varies fastest).
 std::vector<SweepPoint> expand(const SweepAxes& axes);
-// How many points expand() would make, counted before making them: layouts x shapes x mems x
-// dtypes x strategies (Error("too_large") if that overflows).
+// How many points expand() would make, counted before making them (Error("too_large") if that
+// overflows).
 int64_t count_configs(const SweepAxes& axes);
+// "3 layouts x 2 shapes x 2 memory orders x ...": what count_configs multiplied.
+std::string count_terms(const SweepAxes& axes);
 // Keeps the first of repeated entries on every axis and adds a note per repeat (what was
 // dropped, and why). The same name for two different layouts is Error("duplicate_layout_name"):
 // their results would share ids.

@@ -14,7 +14,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bridge/strategy.hpp"
 #include "core/checked.hpp"
 #include "plan/grid.hpp"
 #include "plan/layout_arg.hpp"
@@ -124,19 +123,20 @@ json read_sweep_json(const std::string& path, SweepErrors& bad) {
   return j;
 }
 
-// The memory orders' key: "mems" (the project's word, as --mem), or its older spelling
-// "memory_layouts". Both in one file is a duplicate key, reported; "mems" is then read.
-constexpr const char* kMemsKey = "mems";
-constexpr const char* kOldMemsKey = "memory_layouts";
-
+// The top-level keys: world, layouts, shapes, and each named axis's key (and an older spelling
+// of it; both in one file is a duplicate key, reported, and the newer one is read).
 void check_top_keys(const json& j, SweepErrors& bad) {
-  static const std::vector<std::string> keys{"world",  "layouts",    "shapes",    kMemsKey, kOldMemsKey,
-                                             "dtypes", "strategies", "nccl_paths"};
+  std::vector<std::string> keys{"world", "layouts", "shapes"};
+  for (const Axis& a : axis_table()) {
+    if (!a.file_key.empty()) keys.push_back(a.file_key);
+    if (a.file_alias.empty()) continue;
+    keys.push_back(a.file_alias);
+    if (j.contains(a.file_key) && j.contains(a.file_alias))
+      bad.add("$." + a.file_alias, "duplicate_key: \"" + a.file_alias + "\" is the older spelling of \"" + a.file_key +
+                                       "\"; give one of them");
+  }
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) bad.add("$." + it.key(), "unknown key");
-  if (j.contains(kMemsKey) && j.contains(kOldMemsKey))
-    bad.add(std::string("$.") + kOldMemsKey, std::string("duplicate_key: \"") + kOldMemsKey +
-                                                 "\" is the older spelling of \"" + kMemsKey + "\"; give one of them");
 }
 
 // The file's world (8 when it has none, or a bad one); axes.world records only a valid given one.
@@ -297,53 +297,19 @@ std::vector<std::string> read_names(const json& j, const std::string& key, std::
   return v;
 }
 
-// Each name through `parse` (which throws Error for an unknown one, reported at its index).
-template <class T, class Parse>
-std::vector<T> parse_each(const std::vector<std::string>& names, const std::string& key, Parse parse,
-                          SweepErrors& bad) {
-  std::vector<T> out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    try {
-      out.push_back(parse(names[i]));
-    } catch (const Error& e) {
-      bad.add("$." + key + "[" + std::to_string(i) + "]", e.what());
-    }
-  }
-  return out;
-}
-
-// The memory orders, under whichever spelling of the key the file used (errors name that key).
-std::vector<MemOrder> read_mems(const json& j, SweepErrors& bad) {
-  const std::string key = !j.contains(kMemsKey) && j.contains(kOldMemsKey) ? kOldMemsKey : kMemsKey;
-  return parse_each<MemOrder>(read_names(j, key, {"bsh"}, bad), key, parse_mem_order, bad);
-}
-
-// Strategies by registered name; "all" (anywhere in the list) is every registered strategy.
-std::vector<std::string> read_strategies(const json& j, SweepErrors& bad) {
-  const auto names = read_names(j, "strategies", {"reference", "fused"}, bad);
+// A named axis (config/axes.hpp), under whichever spelling of its key the file used (errors
+// name that key): each entry through the axis's reader, which may stand for several values
+// ("all") or throw Error, reported at the entry's index.
+std::vector<std::string> read_axis(const json& j, const Axis& axis, SweepErrors& bad) {
+  const std::string key =
+      !j.contains(axis.file_key) && !axis.file_alias.empty() && j.contains(axis.file_alias) ? axis.file_alias : axis.file_key;
+  const auto names = read_names(j, key, axis.file_default, bad);
   std::vector<std::string> out;
   for (size_t i = 0; i < names.size(); ++i) {
-    const std::string at = "$.strategies[" + std::to_string(i) + "]";
     try {
-      const auto these = expand_strategies({names[i]}, at);
-      out.insert(out.end(), these.begin(), these.end());
-    } catch (const Error&) {
-      bad.add(at, "unknown strategy '" + names[i] + "' (a registered name, or all)");
-    }
-  }
-  return out;
-}
-
-// NCCL paths: a name may stand for several ("all"); each path is kept once, first mention first.
-std::vector<NcclPath> read_nccl_paths(const json& j, SweepErrors& bad) {
-  const auto names = read_names(j, "nccl_paths", {"default"}, bad);
-  std::vector<NcclPath> out;
-  for (size_t i = 0; i < names.size(); ++i) {
-    try {
-      for (NcclPath p : parse_nccl_paths(names[i]))
-        if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+      for (auto& v : axis.from_file(names[i])) out.push_back(std::move(v));
     } catch (const Error& e) {
-      bad.add("$.nccl_paths[" + std::to_string(i) + "]", e.what());
+      bad.add("$." + key + "[" + std::to_string(i) + "]", e.what());
     }
   }
   return out;
@@ -403,10 +369,8 @@ SweepAxes load_sweep_file(const std::string& path) {
   entries.notes(a.notes);
   for_each_entry(j, "shapes", "must be a non-empty array of {\"b\":..,\"s\":..,\"h\":..}", bad,
                  [&](const json& e, const std::string& at) { read_shape_entry(e, at, a.shapes, bad); });
-  a.mems = read_mems(j, bad);
-  a.dtypes = parse_each<DType>(read_names(j, "dtypes", {"bf16"}, bad), "dtypes", parse_dtype, bad);
-  a.strategies = read_strategies(j, bad);
-  a.nccl_paths = read_nccl_paths(j, bad);
+  for (const Axis& axis : axis_table())
+    if (!axis.file_key.empty()) a.named[axis.name] = read_axis(j, axis, bad);
   bad.throw_if_any();
   return a;
 }

@@ -9,35 +9,17 @@
 
 namespace bb {
 
-namespace {
-
-// The point's key at one NCCL path, with the run's settings.
-ConfigKey key_at(const SweepPoint& pt, const SweepRequest& req, NcclPath np) {
-  ConfigKey k = pt.key();
-  k.mode = req.mode;
-  k.cadence = req.cadence;
-  k.contention = req.contention;
-  k.path = np;
-  return k;
-}
-
-}  // namespace
-
 std::vector<Point> make_points(const SweepRequest& req, std::vector<Refusal>& skipped) {
   std::vector<Point> points;
   for (auto& pt : expand(req.axes)) {
     try {
       Plan plan = pt.layout.plan();
-      check_shape(plan, pt.shape);  // config/validate.hpp: every pre-run check of the point
-      Audit audit = audit_plan(plan, pt.shape.b);
-      for (NcclPath np : req.axes.nccl_paths)
-        points.push_back({pt, plan, audit, make_strategy(pt.strategy), key_at(pt, req, np)});
+      check_shape(plan, pt.key.shape);  // config/validate.hpp: every pre-run check of the point
+      Audit audit = audit_plan(plan, pt.key.shape.b);
+      points.push_back({pt.layout, pt.key, plan, audit, make_strategy(pt.key.strategy)});
     } catch (const Error& e) {
-      for (NcclPath np : req.axes.nccl_paths) {
-        const ConfigKey k = key_at(pt, req, np);
-        skipped.push_back({k.id(), k.json(), e.rule(), e.what()});
-        std::fprintf(stderr, "skip %s: %s: %s\n", k.id().c_str(), e.rule().c_str(), e.what());
-      }
+      skipped.push_back({pt.key.id(), pt.key.json(), e.rule(), e.what()});
+      std::fprintf(stderr, "skip %s: %s: %s\n", pt.key.id().c_str(), e.rule().c_str(), e.what());
     }
   }
   return points;
@@ -55,7 +37,7 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
   std::vector<Bare> out;
   std::map<std::string, size_t> at;
   for (const auto& p : pts) {
-    const auto& sh = p.pt.shape;
+    const auto& sh = p.key.shape;
     for (const auto& u : p.strategy->collectives(p.plan, sh)) {
       const char* op = collective(u.op).name;
       Bare b;
@@ -72,10 +54,10 @@ std::vector<Bare> bare_collectives(const std::vector<Point>& pts) {
         it = at.find(b.id());
       }
       if (it != at.end()) {
-        add_caller(out[it->second], p.pt.strategy);
+        add_caller(out[it->second], p.key.strategy);
         continue;
       }
-      b.strategies = p.pt.strategy;
+      b.strategies = p.key.strategy;
       b.spec.nccl_path = p.key.path;
       b.spec.op = op;
       b.spec.phase = u.phase;

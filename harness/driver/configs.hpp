@@ -18,11 +18,11 @@
 namespace bb {
 
 struct Point {
-  SweepPoint pt;
+  LayoutCase layout;
+  ConfigKey key;  // every axis, the NCCL path and the run settings included
   Plan plan;
   Audit audit;
   std::unique_ptr<Strategy> strategy;
-  ConfigKey key;  // every axis, the NCCL path and the run settings included
   std::string id() const { return key.id(); }
 };
 
@@ -35,8 +35,8 @@ struct Bare {
 };
 
 // Every point of the request, checked (plan, shape, byte budget, audit) before any runs: a point
-// refused here is a recorded skip (appended to `skipped`, once per NCCL path, and said on
-// stderr), not a failure of the sweep.
+// refused here is a recorded skip (appended to `skipped`, and said on stderr), not a failure
+// of the sweep.
 std::vector<Point> make_points(const SweepRequest& req, std::vector<Refusal>& skipped);
 
 // The distinct collectives the points' strategies declare (Strategy::collectives), each with the

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "bridge/strategy.hpp"
+#include "config/axes.hpp"
 #include "config/sweep.hpp"
 #include "comm/backend.hpp"
 #include "core/checked.hpp"
@@ -20,7 +21,7 @@ const char* kFlagsUsage =
     "  --world=N                          world size (default 8, or the sweep file's \"world\")\n"
     "  --layouts=seeds|all|NAME,..|FILE.json\n"
     "  --shapes=BxSxH[,..]                encoder batch per rank x image tokens x hidden\n"
-    "  --mem=bsh,sbh  --dtypes=bf16,fp16,fp32  --strategies=all|NAME,.. (all, the default: every registered strategy)\n"
+    "@AXES@"
     "  --iters=20 --warmup=5  --mode=timed|graph|profile  --cupti=auto|on|off\n"
     "  --cadence=isolated|streaming       isolated (default): GPUs aligned before every iteration, every\n"
     "                                     launch queued first; streaming: aligned once, back to back\n"
@@ -32,7 +33,6 @@ const char* kFlagsUsage =
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
     "  --collectives=on|off               also time each layout's bare collectives (default on)\n"
     "  --max-configs=10000                refuse a larger sweep (counted before anything runs)\n"
-    "  --nccl-path=@NCCL_PATHS@[,..]|all   NCCL's buffer/CTA paths (nccl backend)\n"
     "  --contention=none|gemm[,..]        gemm: time every config again beside a cuBLAS bf16 GEMM per GPU\n"
     "  --dump-tensors=DIR                 test-only, host backend: each rank's checked tensors of every config\n"
     "                                     as raw files under DIR/<config id>/ (run/tensor_dump.hpp)\n"
@@ -53,7 +53,14 @@ std::string replaced(std::string s, const std::string& token, const std::string&
 }  // namespace
 
 std::string bench_usage() {
-  std::string u = replaced(replaced(kFlagsUsage, "@BACKENDS@", bar_list(backends())), "@NCCL_PATHS@", bar_list(kNcclPaths));
+  std::string axes;  // the axis table's flags (config/axes.hpp), one line each
+  for (const Axis& a : axis_table()) {
+    if (a.flag.empty()) continue;
+    std::string flag = "  " + a.flag + "=" + a.usage;
+    flag.resize(std::max(flag.size() + 1, size_t(37)), ' ');  // the help column of the lines around it
+    axes += flag + a.help + "\n";
+  }
+  std::string u = replaced(replaced(kFlagsUsage, "@BACKENDS@", bar_list(backends())), "@AXES@", axes);
   u += "strategies:\n";
   for (const auto& n : strategy_names()) {
     char line[64];
@@ -137,17 +144,6 @@ const std::vector<FlagRow>& flag_table() {
        }},
       {"--layouts", [](BenchOptions& o, const std::string&, const std::string& v) { o.layouts = v; }},
       {"--shapes", [](BenchOptions& o, const std::string&, const std::string& v) { o.shapes = parse_shapes(v); }},
-      {"--mem", [](BenchOptions& o, const std::string&, const std::string& v) {
-         o.mems.clear();
-         for (const auto& m : split_list(v, "--mem")) o.mems.push_back(parse_mem_order(m));
-       }},
-      {"--dtypes", [](BenchOptions& o, const std::string&, const std::string& v) {
-         o.dtypes.clear();
-         for (const auto& d : split_list(v, "--dtypes")) o.dtypes.push_back(parse_dtype(d));
-       }},
-      {"--strategies", [](BenchOptions& o, const std::string&, const std::string& v) {
-         o.strategies = expand_strategies(split_list(v, "--strategies"), "--strategies");
-       }},
       {"--iters", [](BenchOptions& o, const std::string& f, const std::string& v) { o.iterations = to_int(f, v, 1, 1000000); }},
       {"--warmup", [](BenchOptions& o, const std::string& f, const std::string& v) { o.warmup = to_int(f, v, 0, 1000000); }},
       {"--mode", [](BenchOptions& o, const std::string&, const std::string& v) { o.mode = parse_run_mode(v); }},
@@ -167,7 +163,6 @@ const std::vector<FlagRow>& flag_table() {
          if (v != "on" && v != "off") throw Error("bad_flag", "--collectives is on or off");
          o.collectives = v == "on";
        }},
-      {"--nccl-path", [](BenchOptions& o, const std::string&, const std::string& v) { o.nccl_paths = parse_nccl_paths(v); }},
       {"--contention", [](BenchOptions& o, const std::string&, const std::string& v) { o.contentions = parse_contentions(v); }},
       {"--link-bandwidth", [](BenchOptions& o, const std::string& f, const std::string& v) {
          // The collective floors' GB/s per direction per GPU, for a link the suite cannot know
@@ -232,12 +227,18 @@ BenchOptions parse_bench_options(int* argc, char** argv) {
     }
     const auto& rows = flag_table();
     const auto row = std::find_if(rows.begin(), rows.end(), [&](const FlagRow& r) { return f == r.flag; });
-    if (row == rows.end()) throw Error("bad_flag", "unknown flag '" + f + "'");
+    const Axis* axis = axis_with_flag(f);
+    if (row == rows.end() && !axis) throw Error("bad_flag", "unknown flag '" + f + "'");
     o.explicit_flags.push_back(f);
-    row->set(o, f, v);
+    if (axis) o.axis_flags[axis->name] = axis->from_flag(v);
+    else row->set(o, f, v);
   }
   *argc = out;
   argv[out] = nullptr;
+  if (o.axis_flags.count("nccl_path")) {  // typed, for the checks against the backend
+    o.nccl_paths.clear();
+    for (const auto& name : o.axis_flags["nccl_path"]) o.nccl_paths.push_back(parse_nccl_paths(name).at(0));
+  }
   check_combinations(o);
   return o;
 }

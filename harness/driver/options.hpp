@@ -3,15 +3,15 @@
 // --benchmark_* flags pass through untouched, to benchmark::Initialize).
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
-#include "bridge/strategy.hpp"
 #include "comm/nccl_path.hpp"
 #include "measure/phases.hpp"
 #include "core/shape.hpp"
 #include "measure/timing_loop.hpp"
-#include "results/config_key.hpp"  // RunMode
+#include "config/config_key.hpp"  // RunMode
 
 namespace bb {
 
@@ -23,9 +23,10 @@ struct BenchOptions {
   int world = 8;                 // a sweep file's "world" replaces it unless --world is given
   std::string layouts = "seeds";
   std::vector<std::array<int64_t, 3>> shapes;  // (b, s, h); empty: a default that suits the backend
-  std::vector<MemOrder> mems{MemOrder::bsh, MemOrder::sbh};
-  std::vector<DType> dtypes{DType::bf16};
-  std::vector<std::string> strategies = strategy_names();  // default: every registered strategy
+  // The named axes' flags (config/axes.hpp: --mem, --dtypes, --strategies, --nccl-path, ...):
+  // the checked value names each given flag set, by axis name. An axis not here takes its
+  // flag default, or the sweep file's values (driver/request.cpp).
+  std::map<std::string, std::vector<std::string>> axis_flags;
   int iterations = 20, warmup = 5;
   RunMode mode = RunMode::timed;
   Cadence cadence = Cadence::isolated;
@@ -44,7 +45,9 @@ struct BenchOptions {
   double link_GBps = 0;  // --link-bandwidth: the collectives' link, GB/s (0: NVLink for P2P, else unknown)
   bool collectives = true;       // also time the bare collectives of each layout
   int64_t max_configs = 10000;   // a larger sweep is refused up front (too_many_configs)
-  std::vector<NcclPath> nccl_paths{NcclPath::default_path};  // --nccl-path (comm/nccl_path.hpp)
+  // The run's NCCL paths (comm/nccl_path.hpp): --nccl-path's until the sweep is built, then the
+  // sweep's (the flag's or the sweep file's), which driver/paths.hpp checks against the backend.
+  std::vector<NcclPath> nccl_paths{NcclPath::default_path};
   std::vector<Contention> contentions{Contention::none};     // --contention: gemm adds a loaded run
   std::string dump_dir;          // --dump-tensors (test-only, host backend): the checked tensors
   std::string command_line;

@@ -39,9 +39,8 @@ int resolve_world(const BenchOptions& opt, const LaunchEnv& env, int file_world)
   return file_world ? file_world : opt.world;
 }
 
-// The axes from the flags; with a sweep file, the file's unless a flag says otherwise. Every
-// axis starts from the file's (or SweepAxes' defaults), so an axis only a sweep file sets
-// needs nothing here.
+// The axes from the flags; with a sweep file, the file's unless a flag says otherwise. The named
+// axes (config/axes.hpp) follow their rows: an axis's flag, or its flag default without a file.
 SweepAxes merge_axes(const BenchOptions& opt, const SweepAxes* file, bool gpu) {
   SweepAxes axes = file ? *file : SweepAxes{};
   axes.notes.clear();  // the file's notes travel in the request (build_sweep)
@@ -50,24 +49,24 @@ SweepAxes merge_axes(const BenchOptions& opt, const SweepAxes* file, bool gpu) {
     axes.shapes = !opt.shapes.empty() ? opt.shapes
                   : gpu              ? parse_shapes("1x1024x4096,2x4096x4096,4x8192x4096")
                                      : parse_shapes("2x256x1024,4x1024x1024");
-  if (flag("--mem")) axes.mems = opt.mems;
-  if (flag("--dtypes")) axes.dtypes = opt.dtypes;
-  if (flag("--strategies")) axes.strategies = opt.strategies;
-  if (flag("--nccl-path")) axes.nccl_paths = opt.nccl_paths;  // the file's are refused like the flag's
+  for (const Axis& a : axis_table()) {
+    if (a.flag.empty() || !flag(a.flag.c_str())) continue;
+    const auto given = opt.axis_flags.find(a.name);
+    axes.named[a.name] = given != opt.axis_flags.end() ? given->second : a.flag_default;
+  }
+  // The run settings: one value per run, from their own flags.
+  axes.named["mode"] = {run_mode_name(opt.mode)};
+  axes.named["cadence"] = {cadence_name(opt.cadence)};
+  for (Contention c : opt.contentions)  // gemm when --contention lists it: a loaded run beside the idle one
+    if (c != Contention::none) axes.named["contention"] = {contention_name(c)};
   return axes;
 }
 
 void check_config_count(const SweepRequest& req, int64_t max_configs) {
   if (req.configs > max_configs)
     throw Error("too_many_configs", "the sweep has " + std::to_string(req.configs) + " configs (" +
-                                        std::to_string(req.axes.layouts.size()) + " layouts x " +
-                                        std::to_string(req.axes.shapes.size()) + " shapes x " +
-                                        std::to_string(req.axes.mems.size()) + " memory orders x " +
-                                        std::to_string(req.axes.dtypes.size()) + " dtypes x " +
-                                        std::to_string(req.axes.strategies.size()) + " strategies x " +
-                                        std::to_string(req.axes.nccl_paths.size()) +
-                                        " NCCL paths), above --max-configs=" + std::to_string(max_configs) +
-                                        ": narrow it, or raise --max-configs");
+                                        count_terms(req.axes) + "), above --max-configs=" +
+                                        std::to_string(max_configs) + ": narrow it, or raise --max-configs");
   if (req.configs == 0) throw Error("nothing_to_run", "the sweep has no configs");
 }
 
@@ -88,12 +87,8 @@ SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu
                                         " (set --world, or launch that many processes)");
   req.notes = from_file.notes;  // repeats the file reader dropped already
   dedupe_axes(req.axes, &req.notes);
-  req.configs = checked_mul(count_configs(req.axes), int64_t(req.axes.nccl_paths.size()), "configs x NCCL paths");
+  req.configs = count_configs(req.axes);
   check_config_count(req, opt.max_configs);
-  req.mode = opt.mode;
-  req.cadence = opt.cadence;
-  for (Contention c : opt.contentions)
-    if (c != Contention::none) req.contention = c;
   return req;
 }
 

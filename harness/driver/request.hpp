@@ -13,17 +13,14 @@ namespace bb {
 
 // The run's world (a launcher's size, else --world, else the sweep file's "world", else 8; any
 // two that disagree are world_mismatch), the axes from the flags and the file (a flag wins over
-// the file), repeats dropped (each said in `notes`), and the count of configs (more than
+// the file; the run settings mode, cadence and contention as one-value axes), repeats dropped
+// (each said in `notes`), and the count of configs (more than
 // --max-configs is too_many_configs). `gpu` picks the default shapes.
 struct SweepRequest {
   int world = 8;
   SweepAxes axes;
   int64_t configs = 0;
   std::vector<std::string> notes;
-  // The run-wide fields of every config's key (results/config_key.hpp).
-  RunMode mode = RunMode::timed;
-  Cadence cadence = Cadence::isolated;
-  Contention contention = Contention::none;  // gemm when --contention lists it
 };
 SweepRequest build_sweep(const BenchOptions& opt, const LaunchEnv& env, bool gpu);
 

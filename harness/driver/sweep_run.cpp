@@ -32,7 +32,8 @@ SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
   const bool gpu = backend_traits(backend_).gpu;
   check_backend(opt_, env_, backend_, gpu_count());
   SweepRequest req = build_sweep(opt_, env_, gpu);
-  opt_.nccl_paths = req.axes.nccl_paths;  // the flag's paths, or the sweep file's
+  opt_.nccl_paths.clear();  // the flag's paths, or the sweep file's
+  for (const auto& name : req.axes.values(axis_named("nccl_path"))) opt_.nccl_paths.push_back(parse_nccl_paths(name).at(0));
   check_bench_paths(opt_, backend_);
   for (const auto& n : req.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
   world_ = req.world;
@@ -137,21 +138,18 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
   ro.warmup = opt_.warmup;
   ro.iterations = opt_.iterations;
   ro.nvtx = true;
-  ro.graph = opt_.mode == RunMode::graph;
-  ro.cadence = opt_.cadence;
+  apply_axes(p.key, ro);  // what each axis of the key asks of the run (config/axes.hpp)
   ro.delay_rank = opt_.delay_rank;
   ro.delay_ms = opt_.delay_ms;
   ro.phase_delay = opt_.phase_delay;
   ro.cupti = cupti_.get();
   ro.l2_bytes = l2_bytes_;
-  ro.nccl_path = p.key.path;
   if (!opt_.dump_dir.empty()) ro.dump_dir = opt_.dump_dir + "/" + p.id();  // the id's '/' make the tree
-  for (Contention c : opt_.contentions)
-    if (c == Contention::gemm) ro.contention = rank_gemm_load(dev);
+  if (p.key.contention == Contention::gemm) ro.contention = rank_gemm_load(dev);  // needs the rank's device
 #ifdef BB_NVTX
   nvtx::Scoped range(p.id());
 #endif
-  return run_round_trip(p.plan, p.pt.shape, *p.strategy, cache, dev, ro);
+  return run_round_trip(p.plan, p.key.shape, *p.strategy, cache, dev, ro);
 }
 
 BareResult SweepRun::run_bare(size_t j, Comm& world, Device& dev, CommCache& cache) {
@@ -228,7 +226,7 @@ Outcome SweepRun::record_point(size_t k, const RunResult& r) {
                   "oracle mismatch on rank(s) " + ranks_str(r.check.failing_ranks) + ": " +
                       (r.check.first_mismatch.empty() ? "see stderr" : r.check.first_mismatch));
   require_complete_check(r.check);  // a config that checked nothing never passes
-  ConfigRecord c = config_record(p.key, p.pt.layout, p.plan, p.audit, *p.strategy, r, backend_, floors_);
+  ConfigRecord c = config_record(p.key, p.layout, p.plan, p.audit, *p.strategy, r, backend_, floors_);
   if (links_.learned) c.shared_gpu = links_.shared_gpu;
   if (opt_.phase_delay.on()) c.phase_delay_us = {r.phase_delay_us};  // one per repetition
   Outcome o;
@@ -273,7 +271,7 @@ void SweepRun::Kept<Record>::keep(const Record& r) {
 // single launch).
 double SweepRun::cost(size_t k) const {
   if (is_round_trip(k)) {
-    const BridgeShape& sh = points_[k].pt.shape;
+    const BridgeShape& sh = points_[k].key.shape;
     const Plan& p = points_[k].plan;
     const double src = double(sh.b) * double(sh.s) * double(sh.h) * double(dtype_size(sh.dtype)) * world_;
     const double dest = p.direction == Direction::fan_in ? p.scale : p.direction == Direction::fan_out ? 1.0 / p.scale : 1.0;

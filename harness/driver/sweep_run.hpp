@@ -82,7 +82,7 @@ class SweepRun {
   bool fault_here(size_t k, int rank);
   Outcome record_point(size_t k, const RunResult& r);
   Outcome record_bare(size_t j, const BareResult& r);
-  // Config k's id and key (results/config_key.hpp), for the stderr lines and the JSON's records.
+  // Config k's id and key (config/config_key.hpp), for the stderr lines and the JSON's records.
   std::string id_of(size_t k) const;
   nlohmann::ordered_json key_of(size_t k) const;
   Refusal refusal(size_t k, const std::string& rule, const std::string& message) const;

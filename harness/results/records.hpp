@@ -15,7 +15,7 @@
 
 #include "run/round_trip.hpp"
 #include "plan/audit.hpp"
-#include "results/config_key.hpp"
+#include "config/config_key.hpp"
 #include "results/floors.hpp"
 #include "results/results.hpp"
 #include "config/sweep.hpp"

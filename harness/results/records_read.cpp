@@ -66,29 +66,6 @@ ByteModelRecord byte_model_from(const json& m, const std::string& where) {
 
 }  // namespace
 
-ConfigKey config_key_from_json(const json& key) {
-  const std::string at = "key";
-  ConfigKey k;
-  try {
-    k.layout = field<std::string>(key, "layout", at);
-    k.world = field<int>(key, "world", at);
-    k.shape.mem = parse_mem_order(field<std::string>(key, "mem", at));
-    k.shape.dtype = parse_dtype(field<std::string>(key, "dtype", at));
-    k.shape.b = field<int64_t>(key, "b", at);
-    k.shape.s = field<int64_t>(key, "s", at);
-    k.shape.h = field<int64_t>(key, "h", at);
-    k.strategy = field<std::string>(key, "strategy", at);
-    k.mode = parse_run_mode(field<std::string>(key, "mode", at));
-    k.cadence = parse_cadence(field<std::string>(key, "cadence", at));
-    k.path = parse_nccl_paths(field<std::string>(key, "nccl_path", at)).at(0);
-    k.contention = parse_contentions(field<std::string>(key, "contention", at)).at(0);
-  } catch (const Error& e) {
-    if (e.rule() == "bad_results") throw;
-    throw Error("bad_results", "key " + key.dump() + ": " + e.what());
-  }
-  return k;
-}
-
 ConfigRecord config_record_from_json(const json& c) {
   ConfigRecord r;
   r.id = field<std::string>(c, "id", "a config");
@@ -96,7 +73,7 @@ ConfigRecord config_record_from_json(const json& c) {
   if (!c.contains("key") || !c.at("key").is_object())
     throw Error("bad_results", at + " has no \"key\" object (written before schema version 4): "
                                     "scripts/summary.py upgrades such a file first");
-  r.key = config_key_from_json(c.at("key"));
+  r.key = ConfigKey::from_json(c.at("key"));  // the axis table reads it (config/axes.hpp)
   r.backend = c.value("backend", std::string());
   r.total_ms = samples(c, "total", at);
   if (!c.contains("total")) throw Error("bad_results", at + " has no \"total\"");

@@ -11,7 +11,6 @@
 namespace bb {
 
 // Error("bad_results") names what is missing or malformed.
-ConfigKey config_key_from_json(const nlohmann::json& key);
 ConfigRecord config_record_from_json(const nlohmann::json& c);
 // A "failures" or "skipped" entry (its message under "error" or "reason").
 Refusal refusal_from_json(const nlohmann::json& r);

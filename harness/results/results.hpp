@@ -11,7 +11,7 @@
 #include "config/validate.hpp"
 #include "run/round_trip.hpp"
 #include "plan/audit.hpp"
-#include "results/config_key.hpp"
+#include "config/config_key.hpp"
 #include "results/floors.hpp"
 
 namespace bb {

@@ -28,8 +28,8 @@ V1_PHASE_TABLE = (
 PHASE_ROLES = ("local", "comm")
 
 # The "key" object's axes (docs/results-schema.md, "Config key"), in the writer's order
-# (harness/results/config_key.hpp): a config's (ConfigKey) and a bare collective's
-# (CollectiveKey). keys.py groups and matches by them.
+# (harness/config/config_key.hpp; a config's axes are the rows of harness/config/axes.cpp): a
+# config's (ConfigKey) and a bare collective's (CollectiveKey). keys.py groups and matches by them.
 CONFIG_AXES = ("layout", "world", "mem", "dtype", "b", "s", "h", "strategy", "mode", "cadence",
                "nccl_path", "contention")
 COLLECTIVE_AXES = ("layout", "world", "dtype", "b", "s", "h", "op", "phase", "bytes_per_rank",

@@ -1,6 +1,8 @@
-#include "results/config_key.hpp"
+#include "config/config_key.hpp"
 
 #include <sstream>
+
+#include "config/axes.hpp"
 
 namespace bb {
 
@@ -10,17 +12,19 @@ namespace {
 constexpr const char* kRunModeNames[] = {"timed", "graph", "profile"};
 
 // "bf16/b2.s4096.h4096": the part of an id that a config and its collectives share.
-std::string size_part(const BridgeShape& sh) {
-  std::ostringstream o;
-  o << dtype_name(sh.dtype) << "/b" << sh.b << ".s" << sh.s << ".h" << sh.h;
-  return o.str();
-}
+std::string size_part(const BridgeShape& sh) { return dtype_name(sh.dtype) + ("/" + shape_id(sh)); }
 
 std::string path_part(NcclPath p) {
   return p == NcclPath::default_path ? "" : std::string("/path=") + nccl_path_name(p);
 }
 
 }  // namespace
+
+std::string shape_id(const BridgeShape& sh) {
+  std::ostringstream o;
+  o << "b" << sh.b << ".s" << sh.s << ".h" << sh.h;
+  return o.str();
+}
 
 const char* run_mode_name(RunMode m) { return kRunModeNames[int(m)]; }
 
@@ -31,26 +35,30 @@ RunMode parse_run_mode(const std::string& s) {
 }
 
 std::string ConfigKey::id() const {
-  std::string id = layout + "/" + mem_order_name(shape.mem) + "/" + size_part(shape) + "/" + strategy + path_part(path);
-  if (contention != Contention::none) id += std::string("/contention=") + contention_name(contention);
-  if (mode != RunMode::timed) id += std::string("/mode=") + run_mode_name(mode);
-  if (cadence != Cadence::isolated) id += std::string("/cadence=") + cadence_name(cadence);
+  std::string id;
+  for (const Axis& a : axis_table()) {
+    const std::string v = a.get(*this);
+    if (a.omitted.empty()) id += (id.empty() ? "" : "/") + v;
+    else if (v != a.omitted) id += "/" + a.id_label + "=" + v;
+  }
   return id;
 }
 
 nlohmann::ordered_json ConfigKey::json() const {
-  return {{"layout", layout},
-          {"world", world},
-          {"mem", mem_order_name(shape.mem)},
-          {"dtype", dtype_name(shape.dtype)},
-          {"b", shape.b},
-          {"s", shape.s},
-          {"h", shape.h},
-          {"strategy", strategy},
-          {"mode", run_mode_name(mode)},
-          {"cadence", cadence_name(cadence)},
-          {"nccl_path", nccl_path_name(path)},
-          {"contention", contention_name(contention)}};
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const Axis* a : key_object_order()) a->json(*this, j);
+  return j;
+}
+
+ConfigKey ConfigKey::from_json(const nlohmann::json& key) {
+  ConfigKey k;
+  try {
+    if (!key.is_object()) throw Error("bad_results", "not an object");
+    for (const Axis& a : axis_table()) a.read(key, k);
+  } catch (const Error& e) {
+    throw Error("bad_results", "key " + key.dump() + ": " + e.what());
+  }
+  return k;
 }
 
 std::string CollectiveKey::id() const {

@@ -2,7 +2,8 @@
 // What a result is: every axis it was measured at, as typed fields. `id()` is the one place a
 // result's id string is made (Google Benchmark names, NVTX ranges, the results JSON's "id", the
 // stderr lines); `json()` is the results JSON's "key" object beside it (docs/results-schema.md,
-// "Config key"), which every script groups and matches by, never by taking the id apart.
+// "Config key"), which every script groups and matches by, never by taking the id apart. Both
+// walk the axis table (config/axes.hpp): a field here and its row there are the whole of an axis.
 #include <cstdint>
 #include <string>
 
@@ -39,7 +40,12 @@ struct ConfigKey {
   // "seed_fan_in_cp2/bsh/bf16/b2.s4096.h4096/fused/path=zero-cta/contention=gemm"
   std::string id() const;
   nlohmann::ordered_json json() const;
+  // The key of a key object (json()); Error("bad_results") names what is missing or bad.
+  static ConfigKey from_json(const nlohmann::json& key);
 };
+
+// "b2.s4096.h4096": a shape's part of an id (its dtype and memory order are axes of their own).
+std::string shape_id(const BridgeShape& sh);
 
 // A bridge collective timed alone: the layout and shape that declare it, its op and phase, its
 // message size per rank and the NCCL path. `bytes_in_id`: the same op in the same phase at
