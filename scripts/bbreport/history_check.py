@@ -148,8 +148,8 @@ def report_lines(c):
                      f"calibrate, {(c.floor.get('time_utc') or '?')[:10]}): smaller changes are "
                      f"never SLOWER/FASTER")
     lines += [f"OFF-MODEL {f.config_id} {f.phase}: measured {fmt_ms(f.measured_ms)} ms, its run's "
-              f"model predicted {fmt_ms(f.predicted_ms)} ms (error {fmt_pct(100 * f.residual)}, "
-              f"beyond {100 * f.limit:.0f}%)" for f in c.off_model]
+              f"model predicted {fmt_ms(f.predicted_ms)} ms (error {fmt_pct(100 * f.residual)}: "
+              f"{1 + f.miss:.2f}x apart, beyond {100 * f.limit:.0f}%)" for f in c.off_model]
     if c.off_model:
         lines.append(f"check: {len(c.off_model)} off the model (a number its bytes do not explain; "
                      f"not a regression)")

@@ -28,6 +28,7 @@ class OffModel:
     predicted_ms: float
     measured_ms: float
     residual: float      # predicted / measured - 1, as the results JSON's "residual"
+    miss: float          # max / min of the two, minus 1: what the limit is compared with
     limit: float         # max(TOLERANCE, SPREAD_K x spread) it went past
 
 
@@ -39,10 +40,13 @@ def judge(point, tolerance=TOLERANCE, k=SPREAD_K):
     if not is_num(pred) or pred <= 0 or not is_num(meas) or meas <= 0:
         return None
     residual = pred / meas - 1
+    # The miss is the ratio either way: measured 10x its prediction is a 900% miss, not the
+    # residual's -90% (which can never pass a limit of 100% or more, as a noisy row's can be).
+    miss = max(pred, meas) / min(pred, meas) - 1
     limit = max(tolerance, k * spread(point["samples"]))
-    if abs(residual) <= limit:
+    if miss <= limit:
         return None
-    return OffModel(point["config_id"], point["phase"], pred, meas, residual, limit)
+    return OffModel(point["config_id"], point["phase"], pred, meas, residual, miss, limit)
 
 
 def find(points):

@@ -130,7 +130,8 @@ def test_a_residual_inside_the_rows_own_spread_is_not_off_the_model():
     tight = {**point, "samples": [2.0] * 8, "predicted_ms": 2.0 * 1.3}   # +30% beyond 25%
     assert abs(off_model.judge(tight).residual - 0.3) < 1e-12
     assert off_model.judge(tight).limit == off_model.TOLERANCE
-    assert off_model.judge({**tight, "predicted_ms": 2.0 * 0.8}) is None  # -20%, inside 25%
+    assert off_model.judge({**tight, "predicted_ms": 2.0 * 0.85}) is None  # measured 1.18x, inside 25%
+    assert off_model.judge({**tight, "predicted_ms": 2.0 * 0.75}) is not None  # measured 1.33x, beyond
     assert off_model.judge({**tight, "predicted_ms": 0.0}) is None        # the model moves nothing
 
 
@@ -144,3 +145,14 @@ def test_render_lists_what_check_finds_off_the_model(tmp_path, write_json):
     md = (tmp_path / "r" / "history.md").read_text()
     assert "1 of the newest run's round trips and collective phases" in md
     assert victim["id"] in md.split("Off the model")[1].split("Trends by layout")[0]
+
+
+def test_a_measured_value_far_above_its_prediction_is_off_the_model_on_a_noisy_row():
+    """The miss is the ratio either way: a residual of -90% (measured 10x the prediction) passes
+    a noisy row's limit of 150%, which no residual below the prediction could."""
+    noisy = [1.0, 1.0, 1.0, 2.0, 2.0, 2.5, 2.5, 2.5]          # IQR / median = 1.5 / 2 = 0.75
+    point = {"config_id": "c", "phase": "bwd_cp", "median_ms": 2.0, "samples": noisy,
+             "predicted_ms": 0.2}                              # measured 10x its prediction
+    found = off_model.judge(point)
+    assert found is not None and abs(found.residual + 0.9) < 1e-12 and found.limit == 2.25
+    assert off_model.judge({**point, "predicted_ms": 2.0 / 3.0}) is None   # 3x: inside 225%
