@@ -147,7 +147,10 @@ TEST(Repetitions, AppendSamplesAndTheFiguresFollow) {
   bb::ConfigRecord next = config("fused", {5.0, 6.0, 7.0, 8.0});
   next.phases[1].samples_ms = {9.0, 9.0};
   next.phases.erase(next.phases.begin());  // a phase missing from one repetition is left as it was
+  kept.gate_expiries = 1;
+  next.gate_expiries = 2;
   bb::append_repetition(kept, next);
+  EXPECT_EQ(kept.gate_expiries, 3);
   EXPECT_EQ(kept.total_ms, (std::vector<double>{1, 2, 3, 5, 6, 7, 8}));
   EXPECT_EQ(kept.repetition_sizes, (std::vector<size_t>{3, 4}));
   EXPECT_EQ(kept.launch_skew_ms.size(), 6u);
@@ -186,6 +189,7 @@ TEST(Repetitions, CollectiveAppendsEverySeries) {
 TEST(RecordsJson, TheWriterWritesDerivedFiguresAndTheReaderGivesThemBack) {
   std::vector<bb::ConfigRecord> set{config("reference", {4.0, 4.0}), config("fused", {2.0, 1.0, 3.0})};
   bb::append_repetition(set[1], config("fused", {2.0}));
+  set[1].gate_expiries = 3;
   const std::vector<bb::ConfigFigures> f = bb::derive(set);
   const auto j = bb::config_json(set[1], f[1]);
   EXPECT_EQ(j["id"], set[1].key.id());
@@ -210,6 +214,7 @@ TEST(RecordsJson, TheWriterWritesDerivedFiguresAndTheReaderGivesThemBack) {
     EXPECT_DOUBLE_EQ(g[i].total.median, f[i].total.median);
     EXPECT_DOUBLE_EQ(*g[i].floor_ratio, *f[i].floor_ratio);
     EXPECT_DOUBLE_EQ(g[i].launch_skew.max, f[i].launch_skew.max);
+    EXPECT_EQ(back[i].gate_expiries, set[i].gate_expiries);
   }
   EXPECT_DOUBLE_EQ(*g[1].speedup, 2.0);
 }
@@ -253,4 +258,28 @@ TEST(RecordsJson, NamedPhaseFiguresReachTheJsonAndTheSummary) {
   size_t times = 0;  // once: the one phase that has it
   for (size_t i = s.find("p90_ms="); i != std::string::npos; i = s.find("p90_ms=", i + 1)) ++times;
   EXPECT_EQ(times, 1u) << s;
+}
+
+// A config whose launch gate expired is named under a warning; a run without one prints none.
+TEST(Summary, ConfigsWithAnExpiredGateAreNamed) {
+  bb::RunSummary run;
+  run.backend = "emulate";
+  run.configs = {config("reference", {2.0}), config("fused", {1.0})};
+  auto print = [&] {
+    char* buf = nullptr;
+    size_t n = 0;
+    std::FILE* mem = open_memstream(&buf, &n);
+    bb::print_summary(mem, run, bb::derive(run.configs), "x.json");
+    std::fclose(mem);
+    const std::string s(buf, n);
+    std::free(buf);
+    return s;
+  };
+  EXPECT_EQ(print().find("GATE EXPIRED"), std::string::npos);
+  run.configs[1].gate_expiries = 2;
+  const std::string s = print();
+  const size_t at = s.find("GATE EXPIRED in 1 config(s)");
+  ASSERT_NE(at, std::string::npos) << s;
+  EXPECT_NE(s.find("  " + run.configs[1].id + " (2)", at), std::string::npos) << s;
+  EXPECT_EQ(s.find(run.configs[0].id, at), std::string::npos) << s;
 }

@@ -40,6 +40,16 @@ class CudaDevice final : public Device {
     gate_->open = 0;
     gate_->expired = 0;
     BB_CUDA(cudaHostGetDevicePointer(reinterpret_cast<void**>(&gate_dev_), gate_, 0));
+    // CUDA loads a kernel's module at its first launch (lazy loading), and a load waits for the
+    // kernels already running: the first spin of a planted slowdown, queued behind a closed gate,
+    // waited for the gate to expire (10 s, a config's times to distrust). Loaded here instead.
+    // Made here, not at the first spin: that one is queued behind the gate too.
+    cuda_spin_load();
+    int least = 0, greatest = 0;
+    BB_CUDA(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+    BB_CUDA(cudaStreamCreateWithPriority(&spin_stream_, cudaStreamNonBlocking, greatest));
+    BB_CUDA(cudaEventCreateWithFlags(&spin_fork_, cudaEventDisableTiming));
+    BB_CUDA(cudaEventCreateWithFlags(&spin_join_, cudaEventDisableTiming));
   }
   ~CudaDevice() override {
     // No throwing from a destructor: errors here are dropped on purpose.
@@ -51,6 +61,10 @@ class CudaDevice final : public Device {
     cudaFree(record_);
     cudaFreeHost(host_record_);
     cudaFreeHost(gate_);
+    cudaStreamSynchronize(spin_stream_);
+    cudaEventDestroy(spin_fork_);
+    cudaEventDestroy(spin_join_);
+    cudaStreamDestroy(spin_stream_);
     cudaStreamDestroy(stream_);
   }
 
@@ -136,7 +150,19 @@ class CudaDevice final : public Device {
   void reset_marks() override { next_mark_ = 0; }  // the events are reused, not destroyed
   void wait_us(double us) override {
     use();
-    cuda_spin(int64_t(us * 1e3), stream_);
+    const int64_t ns = int64_t(us * 1e3);
+    if (ns <= 0) return;
+    // The spin runs on a stream of the highest priority, forked from and joined back into this
+    // rank's stream, so it stays stream-ordered between the marks around it. On the rank's own
+    // stream its one block waited for a free SM behind every block other streams had queued
+    // before it (blocks are dispatched oldest kernel first): in emulation, where eight ranks'
+    // copies fill the GPU, a planted 13 us spin held its phase 100+ us, and the next phase
+    // shrank by about as much (reports/aa-h100). A higher priority takes the next free slot.
+    BB_CUDA(cudaEventRecord(spin_fork_, stream_));
+    BB_CUDA(cudaStreamWaitEvent(spin_stream_, spin_fork_, 0));
+    cuda_spin(ns, spin_stream_);
+    BB_CUDA(cudaEventRecord(spin_join_, spin_stream_));
+    BB_CUDA(cudaStreamWaitEvent(stream_, spin_join_, 0));
   }
 
   bool supports_graphs() const override { return true; }
@@ -212,6 +238,10 @@ class CudaDevice final : public Device {
   bool capturing_ = false;
   std::vector<cudaGraphExec_t> graphs_;
   cudaStream_t stream_ = nullptr;
+  // wait_us: the spin's stream (highest priority) and the events that fork it from and join it back
+  // into stream_.
+  cudaStream_t spin_stream_ = nullptr;
+  cudaEvent_t spin_fork_ = nullptr, spin_join_ = nullptr;
   CudaVerifyRecord* record_ = nullptr;
   CudaVerifyRecord* host_record_ = nullptr;
   std::vector<cudaEvent_t> events_;

@@ -35,8 +35,9 @@ class Device {
   virtual double elapsed_ms(int from, int to) = 0;  // waits for both marks
   virtual void reset_marks() = 0;
   // Test-only (the planted slowdown, measure/phases.hpp PhaseDelay): holds this rank's device
-  // for `us` microseconds, stream-ordered between the marks around it: a one-thread spin kernel
-  // on the stream of a GPU, a sleep of the rank's thread on the host.
+  // for `us` microseconds, stream-ordered between the marks around it: on a GPU a one-thread spin
+  // kernel (on a highest-priority stream joined to this rank's, so other streams' queued blocks
+  // do not hold it back), a sleep of the rank's thread on the host.
   virtual void wait_us(double us) = 0;
   virtual void synchronize() = 0;
   virtual void* native_stream() = 0;  // cudaStream_t, or nullptr on the host

@@ -53,6 +53,18 @@ void print_summary(std::FILE* out, const RunSummary& run, const char* results_pa
   print_summary(out, run, derive(run.configs), results_path);
 }
 
+// A gate that opened by itself (measure/timing_loop.hpp gate_timeout_s) let an iteration start
+// before all of it was queued, so its times hold host launch latency or a wait of seconds.
+static void print_gate_expiries(std::FILE* out, const std::vector<ConfigRecord>& configs) {
+  std::vector<const ConfigRecord*> hit;
+  for (const auto& c : configs)
+    if (c.gate_expiries > 0) hit.push_back(&c);
+  if (hit.empty()) return;
+  std::fprintf(out, "GATE EXPIRED in %zu config(s): an iteration started before all of it was queued "
+               "(its times hold host latency); distrust these and run them again:\n", hit.size());
+  for (const ConfigRecord* c : hit) std::fprintf(out, "  %s (%d)\n", c->id.c_str(), c->gate_expiries);
+}
+
 void print_summary(std::FILE* out, const RunSummary& run, const std::vector<ConfigFigures>& figures,
                    const char* results_path) {
   std::fprintf(out, "\n%-64s %10s %10s %9s %9s %12s %12s %8s %8s %7s\n", "config", "median_ms", "min_ms", "skew_med",
@@ -65,6 +77,7 @@ void print_summary(std::FILE* out, const RunSummary& run, const std::vector<Conf
   std::fprintf(out, "cadence: %s (%s)\n", cadence_name(run.cadence), cadence_note(run));
   if (run.transport) print_transport(out, *run.transport);
   if (!run.planted.empty()) std::fprintf(out, "%s\n", run.planted.c_str());  // never passes for a real run
+  print_gate_expiries(out, run.configs);
   std::fprintf(out, "\nresults: %s (%zu configs, %zu failed, %zu skipped%s)\n", results_path, run.configs.size(),
                run.failures.size(), run.skipped, run.aborted ? ", run aborted" : "");
 }

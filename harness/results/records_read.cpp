@@ -80,6 +80,7 @@ ConfigRecord config_record_from_json(const json& c) {
   r.launch_skew_ms = samples(c, "launch_skew", at);
   r.launch_ms = samples(c, "launch", at);
   r.repetition_sizes = {r.total_ms.size()};
+  r.gate_expiries = c.value("gate_expiries", 0);  // the summary warns of them (driver/summary.hpp)
   for (const auto& p : c.value("phases", json::array())) r.phases.push_back(phase_from(p, at));
   // The round trip's floor as written: where it is the shared-memory one, that is the fact.
   if (c.value("floor_basis", std::string()) == "shared_memcpy") r.shared_floor_ms = field<double>(c, "floor_ms", at);

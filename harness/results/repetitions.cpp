@@ -15,6 +15,7 @@ void append_repetition(ConfigRecord& kept, const ConfigRecord& next) {
   append(kept.contention.total_ms, next.contention.total_ms);
   append(kept.phase_delay_us, next.phase_delay_us);
   kept.repetition_sizes.push_back(next.total_ms.size());
+  kept.gate_expiries += next.gate_expiries;  // an expiry in any repetition taints the merged samples
   for (auto& p : kept.phases)
     for (const auto& q : next.phases)
       if (q.phase == p.phase) {

@@ -48,5 +48,8 @@ void cuda_gate(const unsigned long long* open_flag, unsigned long long ticket, d
 // A one-thread kernel that spins for `ns` nanoseconds of the GPU's global timer (spin.cu): a
 // test-only delay of exactly that length on `stream`, whatever the SM clock.
 void cuda_spin(int64_t ns, cudaStream_t stream);
+// Loads the spin's module now (CUDA loads lazily, at a kernel's first launch, and that load
+// waits for running kernels), so the first cuda_spin launches like any later one.
+void cuda_spin_load();
 
 }  // namespace bb

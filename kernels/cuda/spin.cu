@@ -1,4 +1,4 @@
-// The test-only spin: one thread busy on its stream for a given number of nanoseconds of the
+// The test-only spin: one thread busy on a stream for a given number of nanoseconds of the
 // global timer, so a planted slowdown (harness/measure/phases.hpp PhaseDelay) lasts exactly
 // that long in stream order. It knows nothing of ranks or phases: only a length.
 #include <cuda_runtime.h>
@@ -22,6 +22,11 @@ void cuda_spin(int64_t ns, cudaStream_t stream) {
   if (ns <= 0) return;
   spin_kernel<<<1, 1, 0, stream>>>((unsigned long long)ns);
   BB_CUDA_LAUNCHED("spin_kernel");
+}
+
+void cuda_spin_load() {
+  cudaFuncAttributes a;
+  BB_CUDA(cudaFuncGetAttributes(&a, spin_kernel));
 }
 
 }  // namespace bb

@@ -80,6 +80,10 @@ def headline(runs):
                  f"max {fmt_ms(max(maxes))} ms")
     if any(d["environment"].get("injected_delay") for _, d in runs):
         text += " · FAULT INJECTED: a rank launches late on purpose (--inject-delay)"
+    expired = [c for c in configs if is_num(c.get("gate_expiries")) and c["gate_expiries"] > 0]
+    if expired:
+        text += (f" · GATE EXPIRED in {len(expired)} config(s) (the Launch skew table's gate expiries): "
+                 "an iteration started before all of it was queued; distrust their times")
     for planted in dict.fromkeys(filter(None, (planted_text(d) for _, d in runs))):
         text += f" · {planted}"
     if any(is_emulated(d) for _, d in runs):

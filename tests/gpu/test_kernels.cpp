@@ -425,6 +425,42 @@ TEST_F(Gpu, WaitUsSpinsForItsLength) {
   EXPECT_LT(dev->elapsed_ms(m0, dev->mark()) * 1e3, 10.0);
 }
 
+// The planted slowdown's spin beside another stream's large copy (in emulation, the other ranks'
+// work): it still lasts its length. A spin queued on the rank's own stream waits for a free SM
+// behind every block queued before it; wait_us runs it at the highest stream priority. The
+// same spin on the rank's own stream is shown for comparison (the fault this guards against),
+// not asserted: how long it waits is the GPU's scheduling, not ours.
+TEST_F(Gpu, WaitUsSpinsForItsLengthBesideBusyStreams) {
+  auto other = make_cuda_device(0);
+  const size_t bytes = size_t(1) << 30;
+  DeviceBuffer a(*other, bytes), b(*other, bytes);
+  dev->wait_us(10);
+  cuda_spin(10000, stream);
+  dev->synchronize();
+  auto beside_copy = [&](bool own_stream) {
+    other->reset_marks();
+    dev->reset_marks();
+    const int c0 = other->mark();
+    other->copy({{b.get(), a.get(), 1, int64_t(bytes), 0, 0}});
+    const int c1 = other->mark();
+    const int m0 = dev->mark();
+    if (own_stream)
+      cuda_spin(50000, stream);
+    else
+      dev->wait_us(50);
+    const int m1 = dev->mark();
+    const double spin_us = dev->elapsed_ms(m0, m1) * 1e3, copy_us = other->elapsed_ms(c0, c1) * 1e3;
+    return std::pair<double, double>{spin_us, copy_us};
+  };
+  const auto [own_us, own_copy_us] = beside_copy(true);
+  std::printf("[ info ] a 50 us spin on the rank's own stream beside a %.0f us copy: %.1f us\n", own_copy_us, own_us);
+  const auto [spin_us, copy_us] = beside_copy(false);
+  std::printf("[ info ] wait_us(50) beside a %.0f us copy: %.1f us\n", copy_us, spin_us);
+  EXPECT_GT(copy_us, 250.0) << "the copy beside the spin was too short to show anything";
+  EXPECT_GE(spin_us, 50 * 0.99) << "the spin ended early";
+  EXPECT_LE(spin_us, 50 * 1.02 + 15) << "the spin waited behind the other stream's copy";
+}
+
 // Separate so the sanitizer runs can leave out its deliberate cudaMalloc failure.
 TEST_F(Gpu, DeviceOutOfMemory) {
   try {

@@ -176,6 +176,10 @@ def test_launch_skew_and_cadence_are_reported(tmp_path):
     overview = md.split("## Overview\n", 1)[1].split("**Contents:**", 1)[0]
     assert all("launch skew median" in l for l in overview.splitlines() if l.startswith("- **"))
     assert "### Launch skew" in md and "gate expiries" in md
+    assert "GATE EXPIRED" not in head
+    doc["configs"][1]["gate_expiries"] = 1
+    head = next(l for l in to_markdown(build([("v2.json", doc)], "skew")).splitlines() if l.startswith("**"))
+    assert "GATE EXPIRED in 1 config(s)" in head
 
 
 def test_planted_slowdown_is_said_in_the_headline_and_in_compare(tmp_path, write_json):
