@@ -47,7 +47,8 @@ if has test; then
 fi
 if has sanitize; then
   san() { timeout 240 compute-sanitizer --tool "$1" --error-exitcode 9 ./build/tests/test_kernels --gtest_brief=1 --gtest_filter="$2"; }
-  step memcheck san memcheck '-*Large*:*OutOfMemory*:*BesideBusy*'
+  # Not the timing tests (WaitUs*): under a sanitizer a launch takes 20-30 us more (80 us for a 50 us spin).
+  step memcheck san memcheck '-*Large*:*OutOfMemory*:*WaitUs*'
   step racecheck san racecheck '*bf16*:*Random*:*Device*'
   grep -hE "ERROR SUMMARY|RACECHECK SUMMARY" "$logs/memcheck.log" "$logs/racecheck.log" | tee -a "$summary"
 fi

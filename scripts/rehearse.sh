@@ -41,32 +41,50 @@ case "$launcher" in
   mpirun)
     command -v mpirun >/dev/null || die missing_launcher "mpirun is not installed (Open MPI: apt-get install openmpi-bin)"
     extra=(); [ "$(id -u)" -eq 0 ] && extra=(--allow-run-as-root)
-    # On SIGTERM mpirun passes the signal on and SIGKILLs the ranks 1 s later by default: too soon
-    # for a rank to finish its config (or a bare collective over sockets) and write what it measured.
-    # Slurm's default KillWait is 30 s; BB_REHEARSAL_GRACE_S sets it here.
-    extra+=(--mca odls_base_sigkill_timeout "${BB_REHEARSAL_GRACE_S:-30}")
     cmd=(mpirun -np "$n" --oversubscribe --bind-to none "${extra[@]}" "$rank_sh" "$bin" --backend=nccl "$@") ;;
   torchrun)
     command -v torchrun >/dev/null || die missing_launcher "torchrun is not on PATH (activate the environment that has PyTorch)"
     cmd=(torchrun --standalone --nproc-per-node "$n" --no-python "$rank_sh" "$bin" --backend=nccl "$@") ;;
   *) die bad_flag "--launcher: mpirun or torchrun (got '$launcher')" ;;
 esac
-# exec: a signal to this script is a signal to the launcher, which forwards it to every rank.
-[ "$mps" = 1 ] || exec "${cmd[@]}"
-command -v nvidia-cuda-mps-control >/dev/null || die missing_launcher "--mps: nvidia-cuda-mps-control is not installed"
-mps_dir=$(mktemp -d "${TMPDIR:-/tmp}/bb-mps.XXXXXX")
-export CUDA_MPS_PIPE_DIRECTORY="$mps_dir/pipe" CUDA_MPS_LOG_DIRECTORY="$mps_dir/log"
-mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
-nvidia-cuda-mps-control -d || die mps_failed "could not start the MPS control daemon (log: $CUDA_MPS_LOG_DIRECTORY)"
-stop_mps() { echo quit | nvidia-cuda-mps-control > /dev/null 2>&1; rm -rf "$mps_dir"; }
-trap stop_mps EXIT
-# Here the launcher is a child: forward the signals a scheduler or Ctrl-C sends, then wait for it,
-# so the ranks still write what they measured (bridge_bench's interrupted exit) before MPS stops.
+# A signal to this script (Slurm's time limit, timeout, Ctrl-C) must reach every rank at once, and
+# the ranks need time to finish their config and write what they measured (bridge_bench's
+# interrupted exit, 143/130). torchrun does that itself: it passes the signal on and waits 30 s.
+# mpirun does not: on SIGTERM Open MPI 4.1 sleeps odls_base_sigkill_timeout (1 s), then sends the
+# ranks SIGTERM, sleeps as long again and SIGKILLs them; a longer timeout only delays the SIGTERM
+# (with 30, ranks ran on 30 s and mpirun ended 60 s late). So under mpirun this script signals
+# the ranks (mpirun's children: this host's processes) itself, then waits; if any is still there
+# after BB_REHEARSAL_GRACE_S (30, Slurm's default KillWait), mpirun is told to end the job.
+grace=${BB_REHEARSAL_GRACE_S:-30}
+[[ $grace =~ ^[0-9]+$ ]] || die bad_flag "BB_REHEARSAL_GRACE_S: whole seconds (got '$grace')"
+mps_dir=
+stop_mps() { [ -z "$mps_dir" ] || { echo quit | nvidia-cuda-mps-control > /dev/null 2>&1; rm -rf "$mps_dir"; }; }
+if [ "$mps" = 1 ]; then
+  command -v nvidia-cuda-mps-control >/dev/null || die missing_launcher "--mps: nvidia-cuda-mps-control is not installed"
+  mps_dir=$(mktemp -d "${TMPDIR:-/tmp}/bb-mps.XXXXXX")
+  export CUDA_MPS_PIPE_DIRECTORY="$mps_dir/pipe" CUDA_MPS_LOG_DIRECTORY="$mps_dir/log"
+  mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+  nvidia-cuda-mps-control -d || { rm -rf "$mps_dir"; mps_dir=; die mps_failed "could not start the MPS control daemon (log: $CUDA_MPS_LOG_DIRECTORY)"; }
+  trap stop_mps EXIT
+elif [ "$launcher" = torchrun ]; then
+  exec "${cmd[@]}"  # a signal to this script is a signal to torchrun
+fi
 "${cmd[@]}" &
 child=$!
-trap 'kill -TERM $child 2>/dev/null' TERM
-trap 'kill -INT $child 2>/dev/null' INT
+timer=
+forward() {
+  if [ "$launcher" = mpirun ]; then
+    pkill -"$1" -P "$child" 2>/dev/null || true
+    # Its own output closed: a reader of this script's output must not wait for the timer.
+    [ -n "$timer" ] || { (sleep "$grace"; kill -TERM "$child" 2>/dev/null) < /dev/null > /dev/null 2>&1 & timer=$!; }
+  else
+    kill -"$1" "$child" 2>/dev/null || true
+  fi
+}
+trap 'forward TERM' TERM
+trap 'forward INT' INT
 rc=0
 wait $child || rc=$?
 while kill -0 $child 2>/dev/null; do wait $child || rc=$?; done
+if [ -n "$timer" ]; then pkill -P "$timer" 2>/dev/null || true; kill "$timer" 2>/dev/null || true; fi
 exit $rc

@@ -404,7 +404,8 @@ TEST_F(Gpu, DeviceMarksAndErrors) {
 
 // The planted slowdown's spin (Device::wait_us, kernels/cuda/spin.cu), timed by the device's
 // own CUDA events: it lasts what it was asked for, from 50 us to 20 ms. The global timer ticks
-// every microsecond or finer and a launch adds a few microseconds, hence the 10 us allowance.
+// every microsecond or finer, and the launch on a stream forked from and joined back into the
+// rank's adds a few microseconds (H100: 7.6 us at 50 us), hence the 15 us allowance.
 TEST_F(Gpu, WaitUsSpinsForItsLength) {
   dev->wait_us(100);  // first launch: module load, not timed
   dev->synchronize();
@@ -416,7 +417,7 @@ TEST_F(Gpu, WaitUsSpinsForItsLength) {
     const double got_us = dev->elapsed_ms(m0, m1) * 1e3;
     std::printf("[ info ] wait_us(%.0f): %.1f us by CUDA events\n", us, got_us);
     EXPECT_GE(got_us, us * 0.99) << "the spin ended early";
-    EXPECT_LE(got_us, us * 1.02 + 10) << "the spin ran long";
+    EXPECT_LE(got_us, us * 1.02 + 15) << "the spin ran long";
   }
   dev->reset_marks();  // 0 and below launch nothing
   const int m0 = dev->mark();
@@ -429,7 +430,8 @@ TEST_F(Gpu, WaitUsSpinsForItsLength) {
 // work): it still lasts its length. A spin queued on the rank's own stream waits for a free SM
 // behind every block queued before it; wait_us runs it at the highest stream priority. The
 // same spin on the rank's own stream is shown for comparison (the fault this guards against),
-// not asserted: how long it waits is the GPU's scheduling, not ours.
+// not asserted: how long it waits is the GPU's scheduling, not ours (H100: a 50 us spin on the
+// rank's stream took 756 us beside a 904 us copy; wait_us(50) took 66 us beside a 728 us one).
 TEST_F(Gpu, WaitUsSpinsForItsLengthBesideBusyStreams) {
   auto other = make_cuda_device(0);
   const size_t bytes = size_t(1) << 30;
@@ -458,7 +460,7 @@ TEST_F(Gpu, WaitUsSpinsForItsLengthBesideBusyStreams) {
   std::printf("[ info ] wait_us(50) beside a %.0f us copy: %.1f us\n", copy_us, spin_us);
   EXPECT_GT(copy_us, 250.0) << "the copy beside the spin was too short to show anything";
   EXPECT_GE(spin_us, 50 * 0.99) << "the spin ended early";
-  EXPECT_LE(spin_us, 50 * 1.02 + 15) << "the spin waited behind the other stream's copy";
+  EXPECT_LE(spin_us, 50 * 1.02 + 30) << "the spin waited behind the other stream's copy";
 }
 
 // Separate so the sanitizer runs can leave out its deliberate cudaMalloc failure.
