@@ -9,8 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include "comm/backend.hpp"
 #include "comm/first_failure.hpp"
 #include "comm/host_comm.hpp"
+#include "comm/launch_env.hpp"
 #include "comm/nccl_path.hpp"
 #ifdef BB_HAVE_CUDA
 #include "comm/gpu_launch.hpp"
@@ -38,6 +40,16 @@ int cpu_affinity_count() {
 }
 
 bool under_mpi() { return detect_launch().multi_process(); }
+
+void backend_env_defaults(const std::string& backend) {
+  // Every emulated rank has its own stream, as every real rank has its own GPU. CUDA maps streams
+  // onto CUDA_DEVICE_MAX_CONNECTIONS hardware queues (8 by default); streams that share a queue
+  // run in each other's order, so one rank's kernel can hold back a peer's work that real GPUs
+  // would run at once. 32, the most CUDA takes, gives up to 32 emulated ranks a queue each. A
+  // value the user exported is kept; the results JSON records it (environment.env).
+  const BackendTraits& t = backend_traits(backend);
+  if (t.gpu && !t.one_gpu_per_rank) set_env_default("CUDA_DEVICE_MAX_CONNECTIONS", "32");
+}
 
 void check_backend_for_launch(const std::string& backend, const LaunchEnv& env) {
   // One process (mpirun -np 1) runs one world: nothing to clash with.

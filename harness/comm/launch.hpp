@@ -40,5 +40,8 @@ bool under_mpi();         // started by mpirun, srun or torchrun (detect_launch(
 int mpi_world_size();     // the launcher's world size; 0 when not under one
 // Error("bad_launch") when `backend` cannot run under this launch (host/emulate under mpirun).
 void check_backend_for_launch(const std::string& backend, const LaunchEnv& env);
+// The environment a backend needs before the first CUDA context exists (call it before any CUDA
+// work): emulation gives its ranks' streams a hardware queue each (CUDA_DEVICE_MAX_CONNECTIONS).
+void backend_env_defaults(const std::string& backend);
 
 }  // namespace bb

@@ -82,6 +82,7 @@ void SweepRun::prepare() {
 #ifdef BB_HAVE_CUDA
   const BackendTraits& traits = backend_traits(backend_);
   if (traits.gpu) {
+    backend_env_defaults(backend_);  // before the first CUDA context (gpu_warm_up makes it)
     gpu_warm_up(500);  // steady clocks before the first config and the copy roofline
     floors_.copy_GBps = gpu_copy_bandwidth_GBps(0);
     // Emulated ranks share one GPU's memory; NCCL ranks each have their own.

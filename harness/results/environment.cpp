@@ -41,8 +41,8 @@ nlohmann::ordered_json build_json() {
   return b;
 }
 
-// Every NCCL_* variable and CUDA_VISIBLE_DEVICES as this process sees them (the suite's own
-// choices included; env_set_by_suite says which those are).
+// Every NCCL_* variable, CUDA_VISIBLE_DEVICES and CUDA_DEVICE_MAX_CONNECTIONS as this process
+// sees them (the suite's own choices included; env_set_by_suite says which those are).
 nlohmann::ordered_json nccl_cuda_env() {
   std::map<std::string, std::string> vars;
   for (char** e = environ; e && *e; ++e) {
@@ -50,7 +50,7 @@ nlohmann::ordered_json nccl_cuda_env() {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos) continue;
     const std::string k = kv.substr(0, eq);
-    if (k.rfind("NCCL_", 0) == 0 || k == "CUDA_VISIBLE_DEVICES") vars[k] = kv.substr(eq + 1);
+    if (k.rfind("NCCL_", 0) == 0 || k == "CUDA_VISIBLE_DEVICES" || k == "CUDA_DEVICE_MAX_CONNECTIONS") vars[k] = kv.substr(eq + 1);
   }
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   for (const auto& [k, v] : vars) j[k] = v;
