@@ -43,13 +43,7 @@ class CudaDevice final : public Device {
     // CUDA loads a kernel's module at its first launch (lazy loading), and a load waits for the
     // kernels already running: the first spin of a planted slowdown, queued behind a closed gate,
     // waited for the gate to expire (10 s, a config's times to distrust). Loaded here instead.
-    // Made here, not at the first spin: that one is queued behind the gate too.
     cuda_spin_load();
-    int least = 0, greatest = 0;
-    BB_CUDA(cudaDeviceGetStreamPriorityRange(&least, &greatest));
-    BB_CUDA(cudaStreamCreateWithPriority(&spin_stream_, cudaStreamNonBlocking, greatest));
-    BB_CUDA(cudaEventCreateWithFlags(&spin_fork_, cudaEventDisableTiming));
-    BB_CUDA(cudaEventCreateWithFlags(&spin_join_, cudaEventDisableTiming));
   }
   ~CudaDevice() override {
     // No throwing from a destructor: errors here are dropped on purpose.
@@ -61,10 +55,12 @@ class CudaDevice final : public Device {
     cudaFree(record_);
     cudaFreeHost(host_record_);
     cudaFreeHost(gate_);
-    cudaStreamSynchronize(spin_stream_);
-    cudaEventDestroy(spin_fork_);
-    cudaEventDestroy(spin_join_);
-    cudaStreamDestroy(spin_stream_);
+    if (spin_stream_) {
+      cudaStreamSynchronize(spin_stream_);
+      cudaEventDestroy(spin_fork_);
+      cudaEventDestroy(spin_join_);
+      cudaStreamDestroy(spin_stream_);
+    }
     cudaStreamDestroy(stream_);
   }
 
@@ -150,6 +146,16 @@ class CudaDevice final : public Device {
   void reset_marks() override { next_mark_ = 0; }  // the events are reused, not destroyed
   void wait_us(double us) override {
     use();
+    // Made at the first call, not with the device: only a planted slowdown spins, and every
+    // stream takes one of CUDA's hardware queues (CUDA_DEVICE_MAX_CONNECTIONS), which the ranks'
+    // own streams need. The caller makes that first call before any gate (wait_us(0)).
+    if (!spin_stream_) {
+      int least = 0, greatest = 0;
+      BB_CUDA(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+      BB_CUDA(cudaStreamCreateWithPriority(&spin_stream_, cudaStreamNonBlocking, greatest));
+      BB_CUDA(cudaEventCreateWithFlags(&spin_fork_, cudaEventDisableTiming));
+      BB_CUDA(cudaEventCreateWithFlags(&spin_join_, cudaEventDisableTiming));
+    }
     const int64_t ns = int64_t(us * 1e3);
     if (ns <= 0) return;
     // The spin runs on a stream of the highest priority, forked from and joined back into this
@@ -239,7 +245,7 @@ class CudaDevice final : public Device {
   std::vector<cudaGraphExec_t> graphs_;
   cudaStream_t stream_ = nullptr;
   // wait_us: the spin's stream (highest priority) and the events that fork it from and join it back
-  // into stream_.
+  // into stream_; null until the first wait_us.
   cudaStream_t spin_stream_ = nullptr;
   cudaEvent_t spin_fork_ = nullptr, spin_join_ = nullptr;
   CudaVerifyRecord* record_ = nullptr;

@@ -37,7 +37,9 @@ class Device {
   // Test-only (the planted slowdown, measure/phases.hpp PhaseDelay): holds this rank's device
   // for `us` microseconds, stream-ordered between the marks around it: on a GPU a one-thread spin
   // kernel (on a highest-priority stream joined to this rank's, so other streams' queued blocks
-  // do not hold it back), a sleep of the rank's thread on the host.
+  // do not hold it back), a sleep of the rank's thread on the host. 0 or less waits for nothing
+  // and launches nothing, but readies what a spin needs (its stream), which may wait for running
+  // work: call it before a gate is closed.
   virtual void wait_us(double us) = 0;
   virtual void synchronize() = 0;
   virtual void* native_stream() = 0;  // cudaStream_t, or nullptr on the host

@@ -121,6 +121,11 @@ std::array<double, kPhaseCount> PhaseRecorder::phase_ms() {
   return ms;
 }
 
+void PhaseRecorder::plan_delay(const PhaseDelay& d) {
+  delay_ = d;
+  if (d.on()) dev_.wait_us(0);
+}
+
 void PhaseRecorder::arm_delay(Comm& world) {
   if (!delay_.on() || armed_) return;
   double median = 0;

@@ -89,7 +89,9 @@ class PhaseRecorder {
   // is kept as a warm-up sample; arm_delay (collective over `world`, every rank, members or not)
   // sets the delay to pct% of the samples' median, the largest over the ranks, so every member
   // waits the same; later iterations run it.
-  void plan_delay(const PhaseDelay& d) { delay_ = d; }
+  // Before the loop (no gate closed): wait_us(0) readies the device's spin, which a first
+  // spin under the gate could not do without waiting for it (device/device.hpp).
+  void plan_delay(const PhaseDelay& d);
   void arm_delay(Comm& world);
   double delay_us() const { return delay_us_; }  // 0 before arm_delay
   // The marks of one recorded iteration, to read again after a graph replay re-records them.
