@@ -180,10 +180,10 @@ def delay_check(out, args):
         ph1, skew = res["delayed"][cid]
         for p, m0 in ph0.items():
             m1 = ph1[p]
-            # A leak would add up to the whole delay. Over sockets a phase of 8 ms moves 5-8% from
-            # one run to the next (p2p fwd_comm 8.02 -> 8.64 ms on an H100), which 5% of it does not
-            # cover; a tenth of a 20 ms delay (2 ms) does and is still 10 times below a leak.
-            within = abs(m1 - m0) <= max(0.05 * m0 + 0.05, 0.1 * args.delay_ms)
+            # Not relative to the delay: over sockets p2p's phases grew by about a tenth of it
+            # (H100, session 7: +0.62 ms at 5 ms, +1.98 ms at 20 ms), which a tolerance that
+            # grows with the delay would hide (reports/rehearsal-h100/faults-s7/).
+            within = abs(m1 - m0) <= 0.05 * m0 + 0.05
             ok &= within
             rows.append((cid, p, m0, m1, within))
         ok &= skew >= 0.8 * args.delay_ms
@@ -197,7 +197,7 @@ def main():
     ap.add_argument("--launcher", default="mpirun", choices=["mpirun", "torchrun"])
     ap.add_argument("-n", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=5)
-    ap.add_argument("--delay-ms", type=float, default=20.0)
+    ap.add_argument("--delay-ms", type=float, default=5.0)
     ap.add_argument("--only", default="a,b,c,d,e",
                     help="which faults, comma-separated letters (default all): a kill, b throw, c delay, d SIGTERM, e hang")
     args = ap.parse_args()
@@ -228,7 +228,7 @@ def main():
         return 0 if ok else 1
     dok, rows = delay_check(args.out, args)
     print(f"\n(c) --inject-delay=1:{args.delay_ms} ms, isolated cadence: phase medians undelayed -> delayed "
-          f"(must stay within 5% + 50 us, or a tenth of the delay), launch skew (must show the delay): {'PASS' if dok else 'FAIL'}")
+          f"(must stay within 5% + 50 us), launch skew (must show the delay): {'PASS' if dok else 'FAIL'}")
     for cid, p, a, b, good in rows:
         print(f"  {cid} {p}: {a:.4f} -> {b:.4f} ms {'ok' if good else 'OUT'}")
     with open(os.path.join(args.out, "faults.json"), "w") as f:
