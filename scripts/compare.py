@@ -2,12 +2,15 @@
 """Compare two bridgebench results files config by config (total and each phase, raw samples).
 
 usage: compare.py BASE.json NEW.json [--alpha 0.01] [--min-effect-pct 2] [--out report.md]
-                  [--noise-floor-pct P] [--fail-on-regression] [--fail-on-unsure]
-                  [--only-changes] [--allow-different]
+                  [--noise-floor-pct P | --history HISTORY.db] [--fail-on-regression]
+                  [--fail-on-unsure] [--only-changes] [--allow-different]
 Each (config, phase) gets SAME / FASTER / SLOWER / UNSURE: between runs when both sides have
-2 or more repetitions (their medians as independent samples), else from the raw samples with
-the minimum effect raised to --noise-floor-pct (an A/A pair's spread; `history.py calibrate`
-measures it). The rule is in scripts/bbreport/stats.py.
+2 or more repetitions (their medians as independent samples), else from the raw samples; the
+minimum effect is raised to the A/A noise floor: --noise-floor-pct, or the one `history.py
+calibrate` stored in --history for the runs' platform. Repetitions inside one run share its
+buffers and GPU state and cannot show how far whole runs move apart (2-3% on an H100's
+emulation, reports/planted-h100-s7): for a gate between two runs, give the floor. The rule is
+in scripts/bbreport/stats.py.
 exit: 0 done; 1 with --fail-on-regression when something is SLOWER, failed or missing in NEW,
       NEW measured nothing or was aborted (with --fail-on-unsure also when something is UNSURE);
       2 bad input: unreadable file, unknown schema/version, a non-numeric, NaN, zero or
@@ -20,6 +23,7 @@ import sys
 
 from bbreport import stats
 from bbreport.compare import compare, to_markdown
+from bbreport.history_store import HistoryError, noise_floor_for
 from bbreport.outpath import OutputError, ensure_parent, write_atomic
 from bbreport.schema import SchemaError, load_results, platform_differences
 
@@ -37,6 +41,8 @@ def main(argv=None):
                          f"(default {stats.MIN_EFFECT_PCT:g})")
     ap.add_argument("--noise-floor-pct", type=float, default=0.0,
                     help="A/A noise floor in percent: a change below it is never FASTER/SLOWER")
+    ap.add_argument("--history", help="take the A/A noise floor history.py calibrate stored for "
+                                      "the runs' platform (the larger of it and --noise-floor-pct)")
     ap.add_argument("--out", help="also write the Markdown table to this file")
     ap.add_argument("--fail-on-regression", action="store_true",
                     help="exit 1 on SLOWER, on a config failed or missing in NEW, or an empty NEW")
@@ -52,9 +58,17 @@ def main(argv=None):
     try:
         base = load_results(args.base, numbers=True)
         new = load_results(args.new, numbers=True)
+        inputs = (args.base, args.new) + ((args.history,) if args.history else ())
         if args.out:
-            ensure_parent(args.out, inputs=(args.base, args.new))
-    except (SchemaError, OutputError) as e:
+            ensure_parent(args.out, inputs=inputs)
+        if args.history:
+            floor = noise_floor_for(args.history, new)
+            if floor is None:
+                print(f"compare.py: note: {args.history} has no A/A noise floor for this platform "
+                      f"(history.py calibrate); using {args.noise_floor_pct:g}%", file=sys.stderr)
+            else:
+                args.noise_floor_pct = max(args.noise_floor_pct, float(floor["pct"]))
+    except (SchemaError, OutputError, HistoryError) as e:
         print(f"compare.py: error: {e.rule}: {e}", file=sys.stderr)
         return 2
     differences = platform_differences(base, new)
@@ -68,7 +82,7 @@ def main(argv=None):
     print(text)
     if args.out:
         try:
-            write_atomic(args.out, text + "\n", inputs=(args.base, args.new))
+            write_atomic(args.out, text + "\n", inputs=inputs)
         except OutputError as e:
             print(f"compare.py: error: {e.rule}: {e}", file=sys.stderr)
             return 2

@@ -3,15 +3,16 @@
 
 usage: history.py append HISTORY.db RESULTS.json
        history.py import HISTORY.db OLD.jsonl
-       history.py calibrate HISTORY.db AA1.json AA2.json
+       history.py calibrate HISTORY.db AA1.json AA2.json [AA3.json ...]
        history.py render HISTORY --out DIR [--title T] [--previous N]
        history.py check  HISTORY [--previous N] [--alpha A] [--min-effect-pct P]
                          [--noise-floor-pct F]
        history.py export HISTORY --out FILE.json [--run ID] [--phases]
 append stores one run: its environment, and per config and phase the medians and every raw
 sample (SQLite, safe with concurrent writers). calibrate stores an A/A noise floor for the
-platform of two runs of the same code (the largest change of a round-trip median between
-them): check never calls a smaller change SLOWER/FASTER. import copies a JSON-lines history (version 1)
+platform of two or more runs of the same code (the largest change of a round-trip median
+between any two of them; more runs see more of the platform's run-to-run shift): check, and
+compare.py --history, never call a smaller change SLOWER/FASTER. import copies a JSON-lines history (version 1)
 in; render, check and export also read one directly. render writes DIR/history.md and
 DIR/history.html (trends per layout, commit on the x axis). check compares the newest run with
 the previous N (default 5) of the same platform with compare.py's test (between runs: the
@@ -48,10 +49,9 @@ def _args(argv):
     i = sub.add_parser("import", help="copy a JSON-lines history (version 1) in")
     i.add_argument("history")
     i.add_argument("jsonl")
-    c = sub.add_parser("calibrate", help="store an A/A noise floor from two runs of one build")
+    c = sub.add_parser("calibrate", help="store an A/A noise floor from two or more runs of one build")
     c.add_argument("history")
-    c.add_argument("aa1")
-    c.add_argument("aa2")
+    c.add_argument("runs", nargs="+", metavar="AA", help="results of the same build, two or more")
     r = sub.add_parser("render", help="render the history as Markdown + HTML")
     r.add_argument("history")
     r.add_argument("--out", required=True, help="output directory")
@@ -90,19 +90,24 @@ def main(argv=None):
             run_id = store.append(args.history, doc, source=args.results)
             print(f"appended {args.results} to {args.history} as run {run_id}")
         elif args.cmd == "calibrate":
-            docs = [load_results(p, numbers=True) for p in (args.aa1, args.aa2)]
-            if platform(docs[0]) != platform(docs[1]):
-                raise SchemaError(f"{args.aa1} and {args.aa2} are runs of different platforms "
-                                  f"({platform(docs[0])} vs {platform(docs[1])}), not an A/A "
-                                  f"pair", rule="different_platforms")
+            if len(args.runs) < 2:
+                raise SchemaError(f"calibrate needs two or more runs of one build (got "
+                                  f"{len(args.runs)})", rule="bad_flag")
+            docs = [load_results(p, numbers=True) for p in args.runs]
+            for p, d in zip(args.runs[1:], docs[1:]):
+                if platform(d) != platform(docs[0]):
+                    raise SchemaError(f"{args.runs[0]} and {p} are runs of different platforms "
+                                      f"({platform(docs[0])} vs {platform(d)}), not an A/A "
+                                      f"pair", rule="different_platforms")
             floor = history_check.aa_floor(*docs)
             if floor is None:
-                raise SchemaError(f"{args.aa1} and {args.aa2} have no config in common",
+                raise SchemaError(f"{' and '.join(args.runs)} have no config in common",
                                   rule="nothing_measured")
-            ensure_parent(args.history, inputs=(args.aa1, args.aa2))
-            store.set_noise_floor(args.history, docs[0], {**floor, "from": [args.aa1, args.aa2]})
+            ensure_parent(args.history, inputs=tuple(args.runs))
+            store.set_noise_floor(args.history, docs[0], {**floor, "from": list(args.runs)})
             print(f"calibrated {args.history}: A/A noise floor {floor['pct']:.1f}% "
-                  f"({floor['worst']}) for {', '.join(map(str, platform(docs[0])))}")
+                  f"({floor['worst']}, over {len(docs)} runs) for "
+                  f"{', '.join(map(str, platform(docs[0])))}")
         elif args.cmd == "import":
             ensure_parent(args.history, inputs=(args.jsonl,))
             n = store.import_legacy(args.history, args.jsonl)

@@ -446,6 +446,23 @@ def set_noise_floor(path, doc, floor):
         con.close()
 
 
+def noise_floor_for(path, doc):
+    """The stored A/A noise floor of a results document's platform, or None (compare.py
+    --history). A history that is not there is an error, not "no floor"."""
+    if not os.path.exists(path):
+        raise HistoryError(f"{path}: no such history (history.py calibrate makes one)")
+    backend, device, world = platform(doc)
+    con = open_any(path)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key=?",
+                          (_floor_key(backend, device, None if world is None else str(world)),)).fetchone()
+    except sqlite3.Error as e:
+        raise db_error(path, "reading the noise floor failed", e) from None
+    finally:
+        con.close()
+    return json.loads(row[0]) if row else None
+
+
 def noise_floor(con, run):
     """The stored A/A noise floor of a run's platform, or None."""
     row = con.execute("SELECT value FROM meta WHERE key=?",
