@@ -118,16 +118,28 @@ inline void expect_skew_excluded(const std::string& backend, const Layout& l, co
   ADD_FAILURE() << "the injected delay leaked into phases in 3 of 3 attempts:" << why;
 }
 
+// Streaming cannot hide the delay: it must show as launch skew and in the first collective. A
+// loaded machine can blur one run of 30 iterations (CI, 2 cores: a delayed skew of 0.18 or 1.6 ms
+// in about 1 run of 6), while a cadence that hid the delay would hide it every time: so up to
+// three attempts, and one that shows both proves it.
 inline void expect_streaming_reports_skew(const std::string& backend, const Layout& l, const bb::BridgeShape& sh,
                                           bb::Phase first_collective) {
   const double delay = 2.0;
-  auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::streaming, 1, 30, delay);
-  std::printf("[ info ] %s streaming: skew median undelayed %.3f ms, delayed %.3f ms; %s %.3f -> %.3f ms\n",
-              backend.c_str(), med(plain.skew), med(late.skew), bb::phase_name(first_collective),
-              med(plain.phase[size_t(first_collective)]), med(late.phase[size_t(first_collective)]));
-  EXPECT_GT(med(late.skew), 0.9 * delay) << "streaming must report the skew it cannot hide";
-  // Teeth: without per-iteration alignment the delay shows up in the first collective.
-  EXPECT_GT(med(late.phase[size_t(first_collective)]) - med(plain.phase[size_t(first_collective)]), 0.5 * delay);
+  std::string seen;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto [plain, late] = interleaved(backend, l, sh, bb::Cadence::streaming, 1, 30, delay);
+    const double skew = med(late.skew);
+    const double grew = med(late.phase[size_t(first_collective)]) - med(plain.phase[size_t(first_collective)]);
+    std::printf("[ info ] %s streaming: skew median undelayed %.3f ms, delayed %.3f ms; %s %.3f -> %.3f ms\n",
+                backend.c_str(), med(plain.skew), skew, bb::phase_name(first_collective),
+                med(plain.phase[size_t(first_collective)]), med(late.phase[size_t(first_collective)]));
+    // Teeth: without per-iteration alignment the delay shows up in the first collective.
+    if (skew > 0.9 * delay && grew > 0.5 * delay) return;
+    seen += " [skew " + std::to_string(skew) + " ms, " + bb::phase_name(first_collective) + " +" +
+            std::to_string(grew) + " ms]";
+  }
+  ADD_FAILURE() << "streaming must report the skew it cannot hide (skew > " << 0.9 * delay << " ms and the first "
+                << "collective " << 0.5 * delay << " ms longer) in one of 3 attempts:" << seen;
 }
 
 }  // namespace bbtest
