@@ -6,8 +6,8 @@
 # back to back (3 A/A pairs, every run 5 repetitions, randomly interleaved; each run ~10-15 s on an
 # H100 at the default 2x4096x4096, 12 configs x 5 repetitions, limited to 18 s), and compares:
 #   * each pair with compare.py: an A/A pair must give 0 SLOWER/FASTER totals;
-#   * a history of the runs (history.py calibrate on pair 1, append pairs 2 and 3, check
-#     after each append): 0 regressions;
+#   * a history of the runs (history.py calibrate on runs 1-3, append every run, check after
+#     runs 4, 5, 6), and compare.py --history on the pairs of runs 4-6: 0 regressions;
 #   * a planted +5% slowdown: with bridge_bench's test-only phase delay when it has one
 #     (--test-phase-delay=PHASE:PCT, BB_PLANT_PHASE, default fwd_comm: +5% of that phase's
 #     warm-up median inside it), a real seventh run; else the last run's samples of every
@@ -42,10 +42,17 @@ for p in "1 2" "3 4" "5 6"; do
 done
 db="$out/history.db"
 rm -f "$db"
-timeout 60 python3 scripts/history.py calibrate "$db" "$out/aa1.json" "$out/aa2.json" 2>&1 | tee -a "$summary"
+# The floor from the first three runs (the largest change between any two); pairs and checks
+# after it use runs it never saw: compare.py alone cannot see whole runs move apart.
+timeout 60 python3 scripts/history.py calibrate "$db" "$out/aa1.json" "$out/aa2.json" "$out/aa3.json" 2>&1 | tee -a "$summary"
+for p in "4 5" "5 6" "4 6"; do
+  set -- $p
+  timeout 120 python3 scripts/compare.py --history "$db" "$out/aa$1.json" "$out/aa$2.json" > "$out/compare_floor_aa$1_aa$2.md" 2>&1
+  note "compare --history aa$1 aa$2 (A/A, floor from aa1-aa3): $(totals "$out/compare_floor_aa$1_aa$2.md" | tr '\n' ' ')"
+done
 for i in 1 2 3 4 5 6; do
   timeout 60 python3 scripts/history.py append "$db" "$out/aa$i.json" > /dev/null 2>&1
-  if [ "$i" -ge 3 ]; then
+  if [ "$i" -ge 4 ]; then
     timeout 120 python3 scripts/history.py check "$db" > "$out/check_aa$i.txt" 2>&1
     note "history check after aa$i (A/A): rc=$? $(tail -1 "$out/check_aa$i.txt")"
   fi
@@ -57,7 +64,7 @@ else
   timeout 60 python3 tests/python/planted.py "$out/aa6.json" "$out/planted.json" --phase "$phase" --factor 1.05 2>&1 | tee -a "$summary"
   note "planted: bridge_bench has no --test-phase-delay; aa6's samples scaled by 1.05 where $phase ran"
 fi
-timeout 120 python3 scripts/compare.py "$out/aa6.json" "$out/planted.json" > "$out/compare_planted.md" 2>&1
+timeout 120 python3 scripts/compare.py --history "$db" "$out/aa6.json" "$out/planted.json" > "$out/compare_planted.md" 2>&1
 note "compare aa6 planted (+5% in $phase): $(totals "$out/compare_planted.md" | tr '\n' ' ')"
 timeout 60 python3 tests/python/planted.py --affected "$out/planted.json" --phase "$phase" \
   --compare "$out/compare_planted.md" 2>&1 | tee -a "$summary"
