@@ -2,7 +2,7 @@
 """Compare two bridgebench results files config by config (total and each phase, raw samples).
 
 usage: compare.py BASE.json NEW.json [--alpha 0.01] [--min-effect-pct 2] [--out report.md]
-                  [--noise-floor-pct P | --history HISTORY.db] [--fail-on-regression]
+                  [--noise-floor-pct P] [--history HISTORY.db] [--fail-on-regression]
                   [--fail-on-unsure] [--only-changes] [--allow-different]
 Each (config, phase) gets SAME / FASTER / SLOWER / UNSURE: between runs when both sides have
 2 or more repetitions (their medians as independent samples), else from the raw samples; the

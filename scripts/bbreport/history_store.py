@@ -454,13 +454,12 @@ def noise_floor_for(path, doc):
     backend, device, world = platform(doc)
     con = open_any(path)
     try:
-        row = con.execute("SELECT value FROM meta WHERE key=?",
-                          (_floor_key(backend, device, None if world is None else str(world)),)).fetchone()
+        return noise_floor(con, {"backend": backend, "device": device,
+                                 "world": None if world is None else str(world)})
     except sqlite3.Error as e:
         raise db_error(path, "reading the noise floor failed", e) from None
     finally:
         con.close()
-    return json.loads(row[0]) if row else None
 
 
 def noise_floor(con, run):
