@@ -28,6 +28,10 @@ namespace bb {
 using json = nlohmann::ordered_json;
 
 SweepRun::SweepRun(const BenchOptions& opt) : opt_(opt), env_(detect_launch()) {
+  // A named backend's environment defaults go in before the first CUDA call (gpu_count's
+  // cuInit): CUDA may read them there. "auto" learns its backend from that call; prepare()
+  // sets them then, still before the first context.
+  if (opt_.backend != "auto") backend_env_defaults(opt_.backend);
   backend_ = resolve_backend(opt_.backend);
   const bool gpu = backend_traits(backend_).gpu;
   check_backend(opt_, env_, backend_, gpu_count());
