@@ -80,13 +80,19 @@ def _groups(point):
 def judge(points, now, alpha, min_effect_pct, noise_floor_pct=0.0):
     """The verdict of the newest run's point against the previous runs' points: with two or
     more previous runs, each run is one sample (its median: the repetitions of one run share
-    that run's machine state, so they are not independent of it); with one, its repetitions
+    that run's machine state, so they are not independent of it), the spread between runs
+    taken as at least what the runs' repetitions imply (stats.prediction_p); with one, its repetitions
     against the newest run's; without repetitions, the sample test."""
     base = [x for p in points for x in _samples(p)]
     effect = max(min_effect_pct, noise_floor_pct)
     if len(points) >= 2:
+        # A run's median is no surer than its repetitions make it: the earlier runs' typical
+        # (root mean square) and the newest run's own, a floor under the run-to-run spread.
+        base_within = [stats.median_sd_pct(_groups(p)) for p in points]
+        within = (sum(w * w for w in base_within) / len(base_within)) ** 0.5
         return stats.decide_runs(base, _samples(now), [p["median_ms"] for p in points],
-                                 now["median_ms"], alpha, effect)
+                                 now["median_ms"], alpha, effect,
+                                 (within, stats.median_sd_pct(_groups(now))))
     gb, gn = [g for p in points for g in _groups(p)], _groups(now)
     if len(gb) >= 2 and len(gn) >= 2:
         return stats.decide_groups(base, _samples(now), gb, gn, alpha, effect)

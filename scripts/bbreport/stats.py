@@ -164,44 +164,67 @@ def decide_groups(base, new, base_groups, new_groups, alpha=ALPHA,
     return Verdict(verdict, change, p, len(base), len(new), sd, needs, groups)
 
 
-def prediction_p(base_units, new_unit):
+def median_sd_pct(rep_medians):
+    """How uncertain one run's median is by its own repetitions: the log-sd of their medians
+    over sqrt(k), in percent; 0 with fewer than 2. However alike earlier runs happened to be,
+    a run's median varies at least this much from run to run."""
+    xs = [x for x in rep_medians if x and x > 0]
+    return _log_sd_pct(xs) / math.sqrt(len(xs)) if len(xs) >= 2 else 0.0
+
+
+def _prediction_sd(sd, n, base_within_pct, new_within_pct):
+    """The spread (log %) one more run's median is judged against: the earlier runs' spread,
+    at least what their own repetitions imply, over n; plus the new run's own, at least that."""
+    sd = max(sd, base_within_pct)
+    return sd, math.sqrt(sd * sd / n + max(sd, new_within_pct) ** 2)
+
+
+def prediction_p(base_units, new_unit, base_within_pct=0.0, new_within_pct=0.0):
     """Two-sided p-value of one new run's median against earlier runs' medians (logs): how
     unusual it is as one more draw from them, t = (x - mean) / (sd * sqrt(1 + 1/n)), n - 1
-    degrees of freedom. base_units: 2 or more."""
+    degrees of freedom. base_units: 2 or more. base_within_pct, new_within_pct
+    (median_sd_pct): the run-to-run sd is taken as at least what a run's repetitions imply
+    (a few earlier runs can agree by chance: A/A on an H100, four runs within 1.2% and the
+    fifth +4.9% with repetitions +-6.5% apart), and the new run's draw as at least its own."""
     logs = [math.log(x) for x in base_units]
     n = len(logs)
     mean = sum(logs) / n
-    sd = math.sqrt(sum((v - mean) ** 2 for v in logs) / (n - 1))
+    sd = math.sqrt(sum((v - mean) ** 2 for v in logs) / (n - 1)) * 100.0
     x = math.log(new_unit)
-    if sd == 0:
+    _, scale = _prediction_sd(sd, n, base_within_pct, new_within_pct)
+    if scale == 0:
         return 1.0 if x == mean else 0.0
-    t = (x - mean) / (sd * math.sqrt(1 + 1 / n))
+    t = (x - mean) * 100.0 / scale
     return float(2 * student_t.sf(abs(t), n - 1))
 
 
-def decide_runs(base, new, base_runs, new_run, alpha=ALPHA, min_effect_pct=MIN_EFFECT_PCT):
+def decide_runs(base, new, base_runs, new_run, alpha=ALPHA, min_effect_pct=MIN_EFFECT_PCT,
+                within=(0.0, 0.0)):
     """The newest run against earlier runs, each run one independent sample (its median):
     base, new every sample (the change is their medians'), base_runs the earlier runs'
-    medians (2 or more), new_run the newest run's. SLOWER / FASTER: the newest run's median is
-    outside what the earlier runs vary by (prediction_p < alpha) and the change is at least
-    `min_effect_pct`; SAME: smaller, or the runs vary little enough that such a change would
-    have shown; UNSURE: the run-to-run spread hides a change of that size (`needed`: runs
-    that would settle it, 0 when no number of earlier runs can at this spread)."""
+    medians (2 or more), new_run the newest run's; within: the sd of a base run's and of the
+    new run's median implied by their repetitions (median_sd_pct; prediction_p). SLOWER /
+    FASTER: the newest run's median is outside what the earlier runs vary by (prediction_p <
+    alpha) and the change is at least `min_effect_pct`; SAME: smaller, or the runs vary little
+    enough that such a change would have shown; UNSURE: the run-to-run spread hides a change
+    of that size (`needed`: runs that would settle it, 0 when no number of earlier runs can at
+    this spread)."""
     mb, mn = median(base), median(new)
     change = (mn - mb) / mb * 100.0
     n = len(base_runs)
-    sd = _log_sd_pct(base_runs)
-    p = prediction_p(base_runs, new_run)
+    sd, scale = _prediction_sd(_log_sd_pct(base_runs), n, *within)
+    p = prediction_p(base_runs, new_run, *within)
     groups = (n, 1)
     if p < alpha:
         verdict = (SLOWER if change > 0 else FASTER) if abs(change) >= min_effect_pct else SAME
         return Verdict(verdict, change, p, len(base), len(new), sd, None, groups)
     z = norm.ppf(1 - alpha / 2) + norm.ppf(POWER)
-    seen = z * sd * math.sqrt(1 + 1 / n)    # the change these runs would show, at that power
+    seen = z * scale    # the change these runs would show, at that power
     if seen <= min_effect_pct:
         return Verdict(SAME, change, p, len(base), len(new), sd, None, groups)
-    ratio = min_effect_pct / (z * sd) if sd else math.inf
-    needed = math.ceil(1 / (ratio ** 2 - 1)) if ratio > 1 else 0
+    # More earlier runs shrink only the sd^2/n term; the new run's own part stays.
+    room = (min_effect_pct / z) ** 2 - max(sd, within[1]) ** 2
+    needed = math.ceil(sd * sd / room) if room > 0 else 0
     return Verdict(UNSURE, change, p, len(base), len(new), sd, needed, groups)
 
 

@@ -202,3 +202,71 @@ def test_compare_history_errors(tmp_path, write_json):
     assert res.returncode == 2 and "bad_output" in res.stderr
     res = run_script("history.py", "calibrate", tmp_path / "one.db", a)
     assert res.returncode == 2 and "two or more runs" in res.stderr
+
+
+# One phase of the A/A runs on an H100 (session 8, reports/planted-h100-s8): fused bwd_cp of
+# seed_fan_out_cp2, each run's five repetition medians (ms). Runs 1-4 agree within 1.2%; run 5,
+# same code, sits 4.9% above them, its repetitions 0.248-0.265 ms apart.
+H100_REPS = [[0.2511, 0.2424, 0.2525, 0.2478, 0.2494], [0.2381, 0.2487, 0.2444, 0.2487, 0.2549],
+             [0.2521, 0.2467, 0.2355, 0.2482, 0.2502], [0.2367, 0.2548, 0.2501, 0.2541, 0.2368],
+             [0.2624, 0.2481, 0.265, 0.2616, 0.2606]]
+H100_MEDIANS = [0.2481, 0.2470, 0.2464, 0.2493, 0.2601]
+
+
+def _within(reps_base, reps_new):
+    w = [stats.median_sd_pct(r) for r in reps_base]
+    return (sum(x * x for x in w) / len(w)) ** 0.5, stats.median_sd_pct(reps_new)
+
+
+def test_a_run_median_is_no_surer_than_its_repetitions():
+    """history.py check judged run 5 against runs 1-4 by their medians alone: four medians that
+    agree by chance made +4.9% a REGRESSION (p = 0.0036) on unchanged code. The spread between
+    runs is now at least what each run's repetitions imply: the same numbers are not SLOWER,
+    while the same shift where every run's repetitions agree still is."""
+    base, new = H100_MEDIANS[:4], H100_MEDIANS[4]
+    fault = stats.decide_runs(base, [new], base, new)  # the rule before: medians only
+    assert fault.verdict == stats.SLOWER and fault.p_value < 0.01
+    within = _within(H100_REPS[:4], H100_REPS[4])
+    assert within[1] > 1.0 > stats.median_sd_pct([0.2598, 0.26, 0.2601, 0.2603, 0.2605])
+    v = stats.decide_runs(base, [new], base, new, within=within)
+    assert v.verdict != stats.SLOWER and v.p_value > 0.01, v
+    # the earlier runs' own repetitions (+-3%) say four medians within 1.2% were luck: +4.9%
+    # against four such runs is UNSURE, not SAME; had their repetitions agreed, it is SLOWER
+    tight = [0.2598, 0.26, 0.2601, 0.2603, 0.2605]
+    v = stats.decide_runs(base, [new], base, new, within=_within(H100_REPS[:4], tight))
+    assert v.verdict == stats.UNSURE, v
+    calm = [[m * f for f in (0.999, 1.0, 1.0005, 1.001, 0.9995)] for m in base]
+    v = stats.decide_runs(base, [new], base, new, within=_within(calm, tight))
+    assert v.verdict == stats.SLOWER, v
+    # no repetitions: the rule is the one before
+    assert stats.decide_runs(base, [new], base, new, within=(0.0, 0.0)).p_value == fault.p_value
+
+
+def test_history_check_takes_the_repetitions_of_each_run(tmp_path, write_json):
+    """The same through history.py: five runs whose one phase has the H100's repetitions."""
+    doc = load(AA[0])
+    cfg = copy.deepcopy(doc["configs"][0])
+    doc["configs"] = [cfg]
+    cfg["repetitions"] = 5
+    db = tmp_path / "h.db"
+
+    def run_with(reps):
+        d = copy.deepcopy(doc)
+        c = d["configs"][0]
+        samples = [m * f for m in reps for f in (0.999, 1.0, 1.001)]  # 3 a repetition, its median m
+        for st in [c["total"]] + c["phases"]:
+            st["samples_ms"] = list(samples)
+            st["median_ms"] = stats.median(samples)
+            st["min_ms"], st["max_ms"] = min(samples), max(samples)
+        c["repetition_medians_ms"] = list(reps)
+        return d
+
+    for i, reps in enumerate(H100_REPS):
+        assert run_script("history.py", "append", db, write_json(f"r{i}.json", run_with(reps))).returncode == 0
+    res = run_script("history.py", "check", db)
+    assert res.returncode == 0 and "0 SLOWER" in res.stdout, res.stdout + res.stderr
+    # a clear change (+15%, repetitions that agree) over the same five runs is found
+    tight = [x * 1.15 for x in (0.2478, 0.2479, 0.2480, 0.2481, 0.2482)]
+    assert run_script("history.py", "append", db, write_json("t.json", run_with(tight))).returncode == 0
+    res = run_script("history.py", "check", db)
+    assert res.returncode == 1 and "REGRESSION" in res.stdout, res.stdout + res.stderr
