@@ -54,8 +54,8 @@ def main(bench, work):
     ids = [c["id"] for c in res["configs"]]
     if len(ids) != 2:
         fail(f"expected 2 configs, got {ids}")
-    if res.get("schema_version") != 5:
-        fail(f"schema_version {res.get('schema_version')!r}, expected 5")
+    if res.get("schema_version") != 6:
+        fail(f"schema_version {res.get('schema_version')!r}, expected 6")
     for c in res["configs"]:
         got = (c.get("layout"), c["shape"].get("mem"))
         if got != ("seed_fan_in_cp1", "bsh") or "layout_name" in c or "layout" in c["shape"]:

@@ -353,6 +353,34 @@ TEST(BadInput, InjectDelayRankOutsideTheWorldIsRefused) {
   EXPECT_FALSE(d.exists("o.json"));
 }
 
+// --inject-delay=RANK:MS:EVERY delays only iterations 0, EVERY, ...: with 2, delayed and undelayed
+// iterations alternate in one run (the rehearsal's check compares them in one machine state,
+// scripts/rehearsal_faults.py). The launch skew shows which were delayed; malformed parts refused.
+TEST(BadInput, InjectDelayEveryAlternatesAndIsChecked) {
+  TempDir d;
+  const std::string run = " --backend=host --layouts=seed_fan_in_cp1 --mem=bsh --shapes=2x64x32 "
+                          "--strategies=fused --collectives=off --iters=8 --warmup=1 --json o.json";
+  const auto r = bench(d, run + " --inject-delay=3:3:2");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = results(d);
+  EXPECT_EQ(j["environment"]["injected_delay"]["every"], 2);
+  for (const auto& c : j["configs"]) {
+    const auto& skew = c["launch_skew"]["samples_ms"];
+    ASSERT_EQ(skew.size(), 8u);
+    int late = 0;
+    for (size_t i = 0; i < skew.size(); ++i) {
+      const bool now = skew[i].get<double>() > 2.7, next = skew[(i + 1) % skew.size()].get<double>() > 2.7;
+      EXPECT_NE(now, next) << "iterations must alternate delayed and undelayed: " << skew.dump();
+      EXPECT_TRUE(now || skew[i].get<double>() < 1.5) << skew.dump();
+      late += now;
+    }
+    EXPECT_EQ(late, 4);
+  }
+  for (const char* bad : {"3:3:0", "3:3:x", "3:3x", "3:3:2:1", "3::2"})
+    expect_refused(bench(d, kSmall + " --inject-delay=" + bad + " --json p.json"), "bad_flag");
+  EXPECT_FALSE(d.exists("p.json"));
+}
+
 // --test-phase-delay (test-only, the planted slowdown of the A/A proof): refused up front when it
 // names no phase of the table, a percentage outside (0, 100] or a graph run; taken, it is
 // recorded in the environment and, per config, the microseconds each repetition used, and the

@@ -27,7 +27,9 @@ const char* kFlagsUsage =
     "                                     launch queued first; streaming: aligned once, back to back\n"
     "                                     graph: replay each round trip as a CUDA graph (nccl backend)\n"
     "                                     profile: one timed round trip per config, for nsys\n"
-    "  --inject-delay=RANK:MS             fault injection: world rank RANK launches each iteration MS late\n"
+    "  --inject-delay=RANK:MS[:EVERY]     fault injection: world rank RANK launches each iteration MS late\n"
+    "                                     (with EVERY, only iterations 0, EVERY, 2*EVERY, ...: 2 alternates\n"
+    "                                     delayed and undelayed iterations within one run)\n"
     "  --test-phase-delay=PHASE:PCT       test-only planted slowdown: every bridge rank's device is held\n"
     "                                     PCT% (0 < PCT <= 100) of PHASE's warm-up median inside PHASE\n"
     "  --json=PATH (results JSON, written atomically)  --timeout=120 (seconds per collective)\n"
@@ -102,14 +104,19 @@ CuptiMode parse_cupti(const std::string& v) {
 
 void set_delay(BenchOptions& o, const std::string& f, const std::string& v) {
   const auto colon = v.find(':');
-  if (colon == std::string::npos) throw Error("bad_flag", "--inject-delay is RANK:MS, got '" + v + "'");
+  if (colon == std::string::npos) throw Error("bad_flag", "--inject-delay is RANK:MS[:EVERY], got '" + v + "'");
   o.delay_rank = to_int(f, v.substr(0, colon), 0);
+  const auto second = v.find(':', colon + 1);
+  const std::string ms = v.substr(colon + 1, second == std::string::npos ? std::string::npos : second - colon - 1);
+  size_t used = 0;
   try {
-    o.delay_ms = std::stod(v.substr(colon + 1));
+    o.delay_ms = std::stod(ms, &used);
   } catch (...) {
     o.delay_ms = -1;
   }
-  if (!(o.delay_ms >= 0 && o.delay_ms <= 10000)) throw Error("bad_flag", "--inject-delay needs 0 <= MS <= 10000, got '" + v + "'");
+  if (used != ms.size() || !(o.delay_ms >= 0 && o.delay_ms <= 10000))
+    throw Error("bad_flag", "--inject-delay needs 0 <= MS <= 10000, got '" + v + "'");
+  o.delay_every = second == std::string::npos ? 1 : to_int(f, v.substr(second + 1), 1, 1000);
 }
 
 void set_fault(BenchOptions& o, const std::string& f, const std::string& v) {

@@ -32,6 +32,7 @@ struct BenchOptions {
   Cadence cadence = Cadence::isolated;
   int delay_rank = -1;           // --inject-delay=RANK:MS (fault injection, to prove the method)
   double delay_ms = 0;
+  int delay_every = 1;           // --inject-delay=RANK:MS:EVERY: only every EVERY-th iteration
   PhaseDelay phase_delay;        // --test-phase-delay=PHASE:PCT (a planted slowdown, measure/phases.hpp)
   // --inject-fault=KIND:RANK:CONFIG (test-only, to prove that real peers failing are handled):
   // at the CONFIG-th run (1-based, the progress line's count) world rank RANK throws an error

@@ -146,6 +146,7 @@ RunResult SweepRun::run_point(size_t k, Device& dev, CommCache& cache) {
   apply_axes(p.key, ro);  // what each axis of the key asks of the run (config/axes.hpp)
   ro.delay_rank = opt_.delay_rank;
   ro.delay_ms = opt_.delay_ms;
+  ro.delay_every = opt_.delay_every;
   ro.phase_delay = opt_.phase_delay;
   ro.cupti = cupti_.get();
   ro.l2_bytes = l2_bytes_;
@@ -163,6 +164,7 @@ BareResult SweepRun::run_bare(size_t j, Comm& world, Device& dev, CommCache& cac
   spec.cupti = cupti_.get();
   spec.delay_rank = opt_.delay_rank;
   spec.delay_ms = opt_.delay_ms;
+  spec.delay_every = opt_.delay_every;
   return time_bare_collective(world, cache.get(spec.groups, nccl_cta_policy(spec.nccl_path)), dev, spec);
 }
 
@@ -304,7 +306,7 @@ json SweepRun::results_json(const json& aborted) const {
   env["gemm_load_checks"] = gemm_load_json();
   env["nccl_path_env"] = path_env_json();
   env["transport"] = links_.to_json();
-  if (opt_.delay_rank >= 0) env["injected_delay"] = {{"rank", opt_.delay_rank}, {"ms", opt_.delay_ms}};
+  if (opt_.delay_rank >= 0) env["injected_delay"] = {{"rank", opt_.delay_rank}, {"ms", opt_.delay_ms}, {"every", opt_.delay_every}};
   if (opt_.phase_delay.on())
     env["injected_phase_delay"] = {{"phase", phase_name(opt_.phase_delay.phase)}, {"pct", opt_.phase_delay.pct}};
   out["environment"] = env;

@@ -115,6 +115,7 @@ LoopSamples time_ways(Comm& world, Comm* group, Device& dev, BareCall* call, con
   lo.iterations = kWays * spec.iterations;
   lo.delay_rank = spec.delay_rank;
   lo.delay_ms = spec.delay_ms;
+  lo.delay_every = spec.delay_every;
   return run_timing_loop(world, dev, lo, body);
 }
 

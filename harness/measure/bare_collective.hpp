@@ -37,6 +37,7 @@ struct BareSpec {
   GpuActivity* cupti = nullptr;
   int delay_rank = -1;                 // test-only launch delay (measure/timing_loop.hpp)
   double delay_ms = 0;
+  int delay_every = 1;
   NcclPath nccl_path = NcclPath::default_path;  // the group must come from a CTA-policy-keyed cache
 };
 

@@ -76,7 +76,7 @@ class Loop {
     Measured m{std::vector<Stamp>(size_t(n)), std::vector<std::vector<double>>(size_t(n))};
     world_.barrier();
     for (int i = 0; i < n; ++i) {
-      delay();
+      delay(first + i);
       Stamp& s = m.stamps[size_t(i)];
       s.first = now_ms();
       if (i == 0) {
@@ -120,8 +120,8 @@ class Loop {
   }
 
  private:
-  void delay() {
-    if (delayed_) spin_for_ms(opts_.delay_ms);
+  void delay(int it) {
+    if (delayed_ && it % std::max(opts_.delay_every, 1) == 0) spin_for_ms(opts_.delay_ms);
   }
   void enqueue(int it, bool fresh) {
     if (body_.enqueue) body_.enqueue(it, fresh);
@@ -131,7 +131,7 @@ class Loop {
   // One isolated iteration: everything of it queued behind the gate, then the GPUs aligned.
   Stamp isolated(int it) {
     world_.barrier();
-    delay();
+    delay(it);
     Stamp s;
     s.first = now_ms();
     dev_.hold_gate(opts_.gate_timeout_s);

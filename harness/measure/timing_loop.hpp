@@ -38,6 +38,9 @@ struct LoopOptions {
   // iteration, the alignment included: exactly the host launch skew a real machine shows.
   int delay_rank = -1;
   double delay_ms = 0;
+  // Only every delay_every-th iteration (it % delay_every == 0): with 2, delayed and undelayed
+  // iterations alternate in one run, so the two are compared in the same machine state.
+  int delay_every = 1;
 };
 
 struct LoopBody {

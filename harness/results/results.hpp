@@ -16,7 +16,7 @@
 
 namespace bb {
 
-constexpr int kSchemaVersion = 5;  // docs/results-schema.md, "Changes in version 5"
+constexpr int kSchemaVersion = 6;  // docs/results-schema.md, "Changes in version 6"
 
 // The phase table (measure/phases.hpp) as the results JSON carries it: the scripts read the
 // phases, their roles and colours from here, never from a copy of their own.

@@ -94,6 +94,7 @@ class RoundTrip {
     lo.iterations = cx_.opts.iterations;
     lo.delay_rank = cx_.opts.delay_rank;
     lo.delay_ms = cx_.opts.delay_ms;
+    lo.delay_every = cx_.opts.delay_every;
     return lo;
   }
 

@@ -32,6 +32,7 @@ struct RunOptions {
   Cadence cadence = Cadence::isolated;  // see measure/timing_loop.hpp
   int delay_rank = -1;       // test-only: this world rank launches each iteration delay_ms late
   double delay_ms = 0;
+  int delay_every = 1;       // only every delay_every-th iteration (measure/timing_loop.hpp)
   PhaseDelay phase_delay;    // test-only: a planted slowdown in one phase (measure/phases.hpp)
   bool time = true;          // false: check only
   bool nvtx = true;

@@ -4,9 +4,9 @@ import math
 import re
 
 SCHEMA = "bridgebench/results"
-SCHEMA_VERSION = 5  # what bridge_bench writes now (harness/results/results.hpp kSchemaVersion)
+SCHEMA_VERSION = 6  # what bridge_bench writes now (harness/results/results.hpp kSchemaVersion)
 # 2, 3 and 4: docs/results-schema.md, "Changes in version 2", "... 3" and "... 4"
-SUPPORTED_VERSIONS = (1, 2, 3, 4, 5)
+SUPPORTED_VERSIONS = (1, 2, 3, 4, 5, 6)
 
 # The phase table: one {"name", "role", "color"} per phase, in execution order; the same names
 # are NVTX ranges, CUPTI buckets, JSON keys and report columns. Its source is the C++ table

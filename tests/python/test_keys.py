@@ -76,7 +76,7 @@ def test_the_upgrade_gives_an_old_config_the_key_of_its_own_fields():
 def test_fixtures_carry_the_writers_keys_and_ids_name_every_non_default_axis():
     for path, cadence in ((ISO, "isolated"), (STREAM, "streaming")):
         written = raw(path)
-        assert written["schema_version"] == schema.SCHEMA_VERSION == 5
+        assert written["schema_version"] == schema.SCHEMA_VERSION == 6
         doc = schema.load_results(path)
         # the upgrade leaves a version 4 file's keys as written
         assert [c["key"] for c in doc["configs"]] == [c["key"] for c in written["configs"]]
