@@ -185,21 +185,30 @@ def delay_check(out, args):
 
 def judge_delay(doc, delay_ms):
     """Per config of a results document whose delayed and undelayed iterations alternate: the
-    iterations whose launch skew shows the delay (>= 0.8 x it) against those without (< 0.5 x
-    it); each phase's median over the delayed ones must stay within 5% + 50 us of the median
-    over the undelayed ones, and each side needs 5 or more iterations (else the delay was not
-    injected as asked). Returns (ok, rows): (id, phase, undelayed ms, delayed ms, within, n
-    undelayed, n delayed). A cadence that lets the delay in moves a phase by about the delay."""
+    late iterations are those of one parity (consecutive samples are consecutive iterations),
+    the one whose launch skew, or rise in launch skew, is the larger. The delay must show as
+    asked: 90% of the late iterations' skews >= 0.8 x the delay, 90% of the others' < 0.5 x it
+    (5 or more of each); else the cadence let the late rank's lag carry over (streaming: it accumulates).
+    And each phase's median over the late iterations must stay within 5% + 50 us of the median
+    over the others, in the same run. Returns (ok, rows): (id, phase, undelayed ms, delayed ms,
+    within, n undelayed, n delayed); the skew row gives the medians of the skew."""
     rows, ok = [], True
     for c in doc["configs"]:
         skew = c["launch_skew"]["samples_ms"]
-        late = [i for i, x in enumerate(skew) if x >= 0.8 * delay_ms]
-        calm = [i for i, x in enumerate(skew) if x < 0.5 * delay_ms]
-        shown = len(late) >= 5 and len(calm) >= 5
+        rise = [skew[0]] + [b - a for a, b in zip(skew, skew[1:])]
+        par = {k: list(range(k, len(skew), 2)) for k in (0, 1)}
+        score = {k: max(median([skew[i] for i in par[k]]), median([rise[i] for i in par[k]])) if par[k] else 0.0
+                 for k in (0, 1)}
+        lk = 0 if score[0] >= score[1] else 1
+        late, calm = par[lk], par[1 - lk]
+        # a host hiccup can make one iteration late on its own (3 ms in 40, H200): 90% of each
+        shown = (len(late) >= 5 and len(calm) >= 5
+                 and sum(skew[i] >= 0.8 * delay_ms for i in late) >= 0.9 * len(late)
+                 and sum(skew[i] < 0.5 * delay_ms for i in calm) >= 0.9 * len(calm))
         ok &= shown
         rows.append((c["id"], "launch skew", median([skew[i] for i in calm]) if calm else float("nan"),
                      median([skew[i] for i in late]) if late else float("nan"), shown, len(calm), len(late)))
-        if not shown:
+        if len(late) < 5 or len(calm) < 5:
             continue
         for p in c["phases"]:
             xs = p["samples_ms"]

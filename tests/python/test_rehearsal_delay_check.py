@@ -3,7 +3,7 @@ judge_delay, on real host-backend runs whose iterations alternate delayed and un
 (--inject-delay=1:MS:2). The isolated cadence keeps the delay out of every phase (PASS); the
 streaming cadence lets it in (FAIL: the fault the check exists to catch); a run in which no
 iteration was delayed is refused rather than passed. On the GPU the same judgement runs over
-NCCL's sockets (reports/rehearsal-h100/faults-s8/)."""
+NCCL's sockets (reports/rehearsal-h200/faults-s8/, tested below)."""
 import json
 import os
 import subprocess
@@ -67,3 +67,24 @@ def test_a_run_without_the_delay_is_not_a_pass():
     assert rf.judge_delay({"configs": [cfg]}, DELAY)[0]
     cfg["phases"][0]["samples_ms"] = [1.2 if i % 2 == 0 else 1.0 for i in range(20)]  # +20%
     assert not rf.judge_delay({"configs": [cfg]}, DELAY)[0]
+
+
+GPU = os.path.join(ROOT, "reports", "rehearsal-h200", "faults-s8")
+
+
+@pytest.mark.parametrize("run, delay, passes", [("c_isolated_20", 20.0, True), ("c_isolated_5", 5.0, True),
+                                                ("c_streaming_20", 20.0, False)])
+def test_the_recorded_gpu_runs(run, delay, passes):
+    """The judgement on what two processes over NCCL's sockets recorded on an H200 (session 8):
+    isolated passes at 5 and 20 ms (one undelayed iteration of 40 was 3 ms late by itself, a
+    host hiccup the 90% rule allows); streaming fails twice over, the late rank's lag carried
+    from iteration to iteration (launch skew 150-180 ms), and in three of the four configs the
+    collective phase grew by 4.7 to 8.4 ms in the late iterations."""
+    with open(os.path.join(GPU, run, "delay_alternate.json")) as f:
+        ok, rows = rf.judge_delay(json.load(f), delay)
+    assert ok is passes, rows
+    if not passes:
+        skews = [r for r in rows if r[1] == "launch skew"]
+        assert skews and not any(r[4] for r in skews)
+        grown = {r[0] for r in rows if r[1] != "launch skew" and not r[4] and r[3] - r[2] > 4.0}
+        assert len(grown) >= 3, rows
