@@ -161,13 +161,6 @@ def sigterm_launcher(run):
     return time.monotonic()
 
 
-def medians(path):
-    with open(path) as f:
-        doc = json.load(f)
-    return {c["id"]: ({p["name"]: p["median_ms"] for p in c["phases"]}, c["launch_skew"]["median_ms"])
-            for c in doc["configs"]}
-
-
 def delay_check(out, args):
     """(c): one run in which rank 1 launches every other iteration late (--inject-delay=1:MS:2).
     Over NCCL's sockets on one GPU two runs of one build differ by more than the promise (H100,
