@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from statistics import median
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SWEEP = ["--layouts=all", "--strategies=reference,p2p", "--mem=bsh", "--shapes=4x1024x1024", "--iters=20",
@@ -212,12 +213,6 @@ def judge_delay(doc, delay_ms):
             ok &= within
             rows.append((c["id"], p["name"], m0, m1, within, len(calm), len(late)))
     return ok, rows
-
-
-def median(xs):
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def main():
